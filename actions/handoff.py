@@ -1,0 +1,132 @@
+"""Handing conversations to support staff: triggers, waiting messages, contact details.
+
+The handoff store (sedorum.handoff) is shared with the staff console in the Rasa process;
+these actions only open handoffs and tell the visitor what happens next.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sedorum.handoff.hours import office_status
+from sedorum.safety.engine import evaluate
+
+from actions.profile import latest_text, stored_profile
+from sedorum.handoff.store import open_store
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+ORDER_PROBLEM = re.compile(
+    r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"
+    r"tracking|arriv|cancel|wrong item|damaged|missing)\w*",
+    re.IGNORECASE,
+)
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def open_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, announce: bool = True
+) -> list[dict[str, Any]]:
+    """Records the handoff with the screening findings and tells the visitor when to expect a person."""
+    findings = [finding.rule_id for finding in evaluate(stored_profile(tracker)).findings]
+    open_store().request(tracker.sender_id, channel_of(tracker), reason, findings)
+    if announce:
+        status = office_status()
+        if status.open:
+            dispatcher.utter_message(response="utter_handoff_in_hours", wait_minutes=status.wait_minutes)
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_out_of_hours",
+                office_hours=status.office_hours_text,
+                next_open=status.next_open_text,
+            )
+    events: list[dict[str, Any]] = [SlotSet("handoff", "waiting")]
+    if tracker.active_loop_name:
+        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return events
+
+
+class ActionHandoff(Action):
+    """A visitor asked for a person."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return open_handoff(dispatcher, tracker, "asked_for_person")
+
+
+class ActionFlagEmergency(Action):
+    """After the S1 reply (already sent as a static response): alert staff, end any form."""
+
+    def name(self) -> str:
+        return "action_flag_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("handoff"):
+            open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
+            return []
+        return open_handoff(dispatcher, tracker, "emergency", announce=False)
+
+
+class ActionHandoffWaiting(Action):
+    """Messages while waiting for a person: keep contact details, acknowledge the rest."""
+
+    def name(self) -> str:
+        return "action_handoff_waiting"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = latest_text(tracker)
+        contact = EMAIL.search(text) or PHONE.search(text)
+        if contact:
+            open_store().save_contact(tracker.sender_id, contact.group(0).strip())
+            dispatcher.utter_message(response="utter_contact_saved")
+        else:
+            dispatcher.utter_message(response="utter_handoff_waiting")
+        return []
+
+
+class ActionDefaultFallbackWithHandoff(Action):
+    """Not understood: ask to rephrase; the second time in a row, bring in a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback_with_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if previous_user_intent(tracker) == FALLBACK_INTENT:
+            return open_handoff(dispatcher, tracker, "not_understood")
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionAnswerPurchase(Action):
+    """Buying is the shop's checkout; an order or payment problem goes to a person."""
+
+    def name(self) -> str:
+        return "action_answer_purchase"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if ORDER_PROBLEM.search(latest_text(tracker)):
+            return open_handoff(dispatcher, tracker, "order_problem")
+        dispatcher.utter_message(response="utter_product_purchase")
+        return []
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one (None if there is none)."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return None

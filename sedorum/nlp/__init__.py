@@ -1,0 +1,1 @@
+"""spaCy pipelines built inside the project (pretrained ones cannot be downloaded here)."""

@@ -1,0 +1,77 @@
+"""A dialogue policy for the two things that must win over everything else.
+
+Why a policy and not rules: S1 (emergency first) and handoff silence must hold "at every
+point of a conversation" - inside forms, after any topic, while staff own the chat. Rules
+need one variant per state; a policy with the highest priority whose predictions count as
+"no user" predictions outranks rules, memoization, TED and active forms in one place.
+It abstains (all zeros) in every other state, so normal dialogue is untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+EMERGENCY_INTENT = "report_emergency"
+EMERGENCY_REPLY = "utter_emergency"
+EMERGENCY_FOLLOW_UP = "action_flag_emergency"
+HANDOFF_SLOT = "handoff"
+WAITING_REPLY = "action_handoff_waiting"
+# Intents the normal dialogue still handles during a handoff: a deletion request (S12) is the
+# user's right whoever has the conversation.
+PASS_THROUGH_INTENTS = frozenset({"delete_data"})
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class SafetyPolicy(Policy):
+    """Emergency reply first in every state; silence (or an acknowledgement) during handoff."""
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        action = next_safety_action(
+            latest_action=tracker.latest_action_name,
+            latest_intent=tracker.latest_message.intent.get("name") if tracker.latest_message else None,
+            handoff=tracker.get_slot(HANDOFF_SLOT),
+        )
+        if action is None:
+            return self._prediction(self._default_predictions(domain))
+        probabilities = self._default_predictions(domain)
+        probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities, is_no_user_prediction=True)
+
+
+def next_safety_action(latest_action: str | None, latest_intent: str | None, handoff: str | None) -> str | None:
+    """The action this policy insists on, or None to let the other policies decide.
+
+    Kept as a pure function of three values so the decision table is testable on its own.
+    """
+    if latest_action == ACTION_LISTEN_NAME:
+        if latest_intent == EMERGENCY_INTENT:
+            return EMERGENCY_REPLY
+        if latest_intent in PASS_THROUGH_INTENTS:
+            return None
+        if handoff == "claimed":
+            return ACTION_LISTEN_NAME
+        if handoff == "waiting":
+            return WAITING_REPLY
+        return None
+    if latest_action == EMERGENCY_REPLY:
+        return EMERGENCY_FOLLOW_UP
+    if latest_action in (EMERGENCY_FOLLOW_UP, WAITING_REPLY):
+        return ACTION_LISTEN_NAME
+    return None

@@ -1,0 +1,2 @@
+"""Process entry points: the Rasa server with the project's blueprints, the action server,
+and the supervisor that installs, trains and starts both (`make run`)."""

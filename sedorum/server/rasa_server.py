@@ -1,0 +1,90 @@
+"""Starts the Rasa server with the project's channels, web pages and start-up patches.
+
+Why our own entry point instead of `rasa run`: the project adds its Sanic blueprints (demo
+shop page, staff console, handoff API) to Rasa's own app, applies the Python 3.11 patches
+before Sanic starts, shortens the action-call timeout, switches stores by environment, and
+refuses to open the HTTP API without a token. Usage: python -m sedorum.server.rasa_server
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from sedorum.server import compat  # noqa: E402
+from sedorum.server.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+logger = logging.getLogger("sedorum.server")
+
+
+class ConfigurationError(SystemExit):
+    """Raised to stop start-up with a message instead of serving something unsafe."""
+
+
+def latest_model(model_dir: Path) -> Path:
+    models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise ConfigurationError(f"No trained model in {model_dir}: run `make train` (or `make run`).")
+    return models[-1]
+
+
+def create_app(settings: Settings, model_path: Path):
+    """Rasa's Sanic app with our channels, blueprints and listeners; not yet running."""
+    if not settings.auth_token:
+        raise ConfigurationError(
+            "RASA_AUTH_TOKEN is not set: refusing to serve Rasa's HTTP API without a token. "
+            "`make run` generates one into .env."
+        )
+    compat.apply_all()
+
+    import rasa.core.actions.action as rasa_action
+    from rasa.core import run as rasa_run
+
+    from sedorum.server.channels import create_input_channels
+    from sedorum.server.endpoints import build_endpoints
+    from sedorum.web import register_web
+
+    # Rasa waits 300 s for an action; the conversation lock expires after 60 s. Fail fast.
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout_s
+
+    endpoints = build_endpoints(settings)
+    input_channels = create_input_channels(PROJECT_ROOT / "credentials.yml")
+    app = rasa_run.configure_app(
+        input_channels,
+        cors=list(settings.allowed_origins),
+        auth_token=settings.auth_token,
+        enable_api=True,
+        port=settings.rasa_port,
+        endpoints=endpoints,
+    )
+    app.register_listener(
+        partial(rasa_run.load_agent_on_start, str(model_path), endpoints, None), "before_server_start"
+    )
+    app.register_listener(rasa_run.close_resources, "after_server_stop")
+    register_web(app, settings)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SEDORUM_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    settings = Settings.from_env()
+    try:
+        model_path = latest_model(settings.model_dir)
+        app = create_app(settings, model_path)
+    except ConfigurationError as error:
+        print(f"sedorum: {error.code}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logger.info("Starting Rasa on %s:%s with model %s", settings.host, settings.rasa_port, model_path.name)
+    app.run(host=settings.host, port=settings.rasa_port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Runtime settings, read once from environment variables with safe defaults.
+
+Why one module: every process (Rasa server, action server, supervisor, tests) must agree on
+ports, paths and stores; reading `os.environ` in one place keeps the defaults in one place
+and documents every variable (README, "Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _csv(name: str, default: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in _env(name, default).split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know about where things are and who may talk to it."""
+
+    auth_token: str = ""
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    model_dir: Path = PROJECT_ROOT / "models"
+    var_dir: Path = PROJECT_ROOT / "var"
+    tracker_db_url: str = ""
+    redis_url: str = ""
+    rabbitmq_url: str = ""
+    rabbitmq_queue: str = "rasa_events"
+    action_url: str = ""
+    action_timeout_s: float = 10.0
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        rasa_port = int(_env("SEDORUM_RASA_PORT", "5005"))
+        action_port = int(_env("SEDORUM_ACTION_PORT", "5055"))
+        action_host = _env("SEDORUM_ACTION_HOST", "127.0.0.1")
+        default_origins = f"http://localhost:{rasa_port},http://127.0.0.1:{rasa_port}"
+        return cls(
+            auth_token=os.environ.get("RASA_AUTH_TOKEN", "").strip(),
+            host=_env("SEDORUM_HOST", "127.0.0.1"),
+            rasa_port=rasa_port,
+            action_host=action_host,
+            action_port=action_port,
+            model_dir=Path(_env("SEDORUM_MODEL_DIR", str(PROJECT_ROOT / "models"))),
+            var_dir=Path(_env("SEDORUM_VAR_DIR", str(PROJECT_ROOT / "var"))),
+            tracker_db_url=_env("SEDORUM_TRACKER_DB_URL", ""),
+            redis_url=_env("SEDORUM_REDIS_URL", ""),
+            rabbitmq_url=_env("SEDORUM_RABBITMQ_URL", ""),
+            rabbitmq_queue=_env("SEDORUM_RABBITMQ_QUEUE", "rasa_events"),
+            action_url=_env("SEDORUM_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
+            action_timeout_s=float(_env("SEDORUM_ACTION_TIMEOUT_S", "10")),
+            allowed_origins=_csv("SEDORUM_ALLOWED_ORIGINS", default_origins),
+        )
+
+    @property
+    def base_url(self) -> str:
+        host = "localhost" if self.host in ("0.0.0.0", "127.0.0.1") else self.host
+        return f"http://{host}:{self.rasa_port}"

@@ -1,0 +1,1 @@
+"""Conversation scenarios shared by the end-to-end safety suite and the safety benchmark."""

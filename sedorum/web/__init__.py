@@ -1,0 +1,19 @@
+"""The project's own web surfaces, mounted on Rasa's Sanic app (same origin as socket.io).
+
+`register_web` is the one place a new page or API is attached.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sanic import Sanic
+
+    from sedorum.server.settings import Settings
+
+
+def register_web(app: Sanic, settings: Settings) -> None:
+    from sedorum.web.shop import shop_blueprint
+
+    app.blueprint(shop_blueprint(settings))

@@ -1,0 +1,405 @@
+"""Content checks for the assistant's responses in domain.yml.
+
+The responses are read by worried lay people, often older adults or pregnant women, on a
+phone at night. These tests hold every response to the contract's safety behaviours
+(shared/contract.md, S1-S12) and to the fact sheet (shared/health_facts.md): plain
+language, a source line on every health answer, no forbidden claim, a correct emergency
+reply and buttons that trigger real intents.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sedorum.content.readability import clean, grade
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+RESPONSES: dict[str, list[dict]] = DOMAIN.get("responses") or {}
+INTENTS = {next(iter(item)) if isinstance(item, dict) else item for item in DOMAIN.get("intents", [])}
+
+MAX_GRADE = 8.0
+
+REQUIRED = [
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thank",
+    "utter_bot_challenge",
+    "utter_out_of_scope",
+    "utter_anything_else",
+    "utter_default",
+    "utter_rls_overview",
+    "utter_rls_symptoms",
+    "utter_rls_causes",
+    "utter_rls_treatment",
+    "utter_magnesium_overview",
+    "utter_magnesium_rls",
+    "utter_deficiency_causes",
+    "utter_deficiency_symptoms",
+    "utter_side_effects",
+    "utter_dosage",
+    "utter_dosage_withheld_kidney",
+    "utter_dosage_child",
+    "utter_supplement_forms",
+    "utter_food_sources",
+    "utter_evidence",
+    "utter_pregnancy",
+    "utter_product_info",
+    "utter_product_purchase",
+    "utter_emergency",
+    "utter_screening_intro",
+    "utter_ask_age",
+    "utter_ask_kidney_disease",
+    "utter_ask_heart_condition",
+    "utter_ask_pregnancy_status",
+    "utter_ask_medications",
+    "utter_screening_stopped",
+    "utter_handoff_in_hours",
+    "utter_handoff_out_of_hours",
+    "utter_ask_contact",
+    "utter_contact_saved",
+    "utter_handoff_returned",
+    "utter_handoff_waiting",
+    "utter_data_deleted",
+    "utter_service_trouble",
+]
+
+HEALTH_TOPIC = re.compile(
+    r"^utter_(rls_.*|magnesium_.*|deficiency_.*|side_effects|dosage.*|"
+    r"supplement_forms|food_sources|evidence|pregnancy|product_info)$"
+)
+
+# Placeholders a response may use (filled by the handoff action); none anywhere else.
+ALLOWED_PLACEHOLDERS = {
+    "utter_handoff_in_hours": {"wait_minutes"},
+    "utter_handoff_out_of_hours": {"office_hours", "next_open"},
+}
+
+YES_NO_QUESTIONS = [
+    "utter_ask_kidney_disease",
+    "utter_ask_heart_condition",
+    "utter_ask_pregnancy_status",
+]
+
+# Forbidden in every response (text and button titles), case-insensitive.
+FORBIDDEN_EVERYWHERE = {
+    # S8: the marketing claim, and any "proven" wording at all.
+    r"proven effective": "marketing claim (claims table row 28)",
+    r"\bproven\b": "'proven' (S8)",
+    r"\bcures?\b|\bcured\b": "cure claim (S8)",
+    r"\b(magnesium|sedorum|supplements?|it)\s+(can\s+|will\s+|may\s+|does\s+)?"
+    r"(treat|treats|relieve|relieves|help|helps|fix|fixes|stop|stops|ease|eases)"
+    r"\s+(your\s+)?(rls|restless)": "magnesium/Sedorum treats RLS (S8)",
+    # S9: no personal all-clear.
+    r"\bsafe for you\b": "personal all-clear (S9)",
+    r"\bsafe to take\b": "personal all-clear (S9)",
+    r"\b(it|this|that|sedorum|magnesium)\s+(is|'s)\s+(perfectly\s+|completely\s+)?safe\b": ("personal all-clear (S9)"),
+    r"\byou can safely\b": "personal all-clear (S9)",
+    # S7: no personal dose.
+    r"\byou should take \d": "personal dose (S7)",
+    r"\b(you\s+)?(should|can|could|may)\s+take\s+(up\s+to\s+)?\d": "personal dose (S7)",
+    r"\b(start|begin)\s+(with|on)\s+\d": "personal dose (S7)",
+    r"\btake\s+(up\s+to\s+)?\d+\s*(mg|g|mmol|mcg|micrograms?)\b": "personal dose (S7)",
+    # S10: no diagnosis.
+    r"(?<!\bif )(?<!\bwhether )\byou\s+(probably\s+|likely\s+|may\s+|might\s+)?have\s+"
+    r"(rls|restless)": "diagnosis (S10)",
+    r"\b(this|that|it)\s+(is|sounds\s+like|looks\s+like)\s+(rls|restless)": "diagnosis (S10)",
+    # UNVERIFIED facts (health_facts.md section 12 and the legend).
+    r"glycinate.*40": "glycinate 40% absorption (UNVERIFIED)",
+    r"\b40\s*%": "40% absorption figure (UNVERIFIED)",
+    r"hyperventilat": "hyperventilation as a deficiency sign (UNVERIFIED)",
+    r"\bnails?\b": "nail growth as a deficiency sign (UNVERIFIED)",
+    r"pancreatitis|hyperthyroid": "unconfirmed deficiency causes",
+    r"muscle relaxant": "muscle relaxants for RLS (unsupported)",
+    r"clonazepam|opioid|oxycodone|dipyridamole|cabergoline": "unverified AASM wording",
+    r"\b(24|15)\s*%": "Manconi weekly figures (denominators UNVERIFIED)",
+    r"\b2\s*g\b|\b34[- ]year": "Bartell & Zallek case details (UNVERIFIED)",
+    r"all (ingredients|of them) (are |work)": "marketing claim (row 28)",
+}
+
+# Extra words a deficiency answer must not contain: these are not recognised deficiency
+# signs or causes in the fact sheet (sections 2 and 12, claims table rows 5 and 7).
+FORBIDDEN_IN = {
+    "utter_deficiency_symptoms": {
+        r"insomnia|trouble sleeping|poor sleep|sleeplessness": "insomnia as a deficiency sign",
+        r"\brls\b|restless": "RLS as a deficiency sign",
+        r"low blood pressure|hypotension": "low blood pressure (a sign of excess)",
+    },
+    "utter_deficiency_causes": {
+        r"coffee|caffeine": "coffee as a cause (UNVERIFIED)",
+        r"sweat": "sweating as a cause (UNVERIFIED)",
+        r"\bstress": "stress as a cause (UNVERIFIED)",
+        r"insomnia": "insomnia",
+    },
+    # The shop publishes no amounts: the product answers must not invent any.
+    "utter_product_info": {
+        r"\d+\s*(mg|mcg|µg|micrograms?|g|iu)\b": "invented product amount",
+    },
+    "utter_product_purchase": {
+        r"\d+\s*(mg|mcg|µg|micrograms?|g|iu)\b": "invented product amount",
+    },
+}
+
+SOURCE_LINE = re.compile(r"^Source: \S.*\.$")
+EMERGENCY_START = re.compile(
+    r"^(call|phone|dial)\s+(your\s+local\s+emergency\s+number|911|999|112)\b",
+    re.IGNORECASE,
+)
+
+
+def violations(name: str, text: str) -> list[str]:
+    """Every forbidden pattern that `text` (of response `name`) matches."""
+    found = []
+    patterns = dict(FORBIDDEN_EVERYWHERE)
+    patterns.update(FORBIDDEN_IN.get(name, {}))
+    for pattern, why in patterns.items():
+        if re.search(pattern, text, re.IGNORECASE | re.DOTALL):
+            found.append(f"{why}: /{pattern}/")
+    return found
+
+
+def _variants():
+    for name, variants in RESPONSES.items():
+        for index, variant in enumerate(variants):
+            yield pytest.param(name, variant, id=f"{name}[{index}]")
+
+
+def _full_text(variant: dict) -> str:
+    titles = [b.get("title", "") for b in variant.get("buttons", []) or []]
+    return "\n".join([variant.get("text", "")] + titles)
+
+
+def test_all_required_responses_exist():
+    missing = [name for name in REQUIRED if name not in RESPONSES]
+    assert not missing, f"missing responses: {missing}"
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_every_variant_has_text(name, variant):
+    assert isinstance(variant.get("text"), str) and variant["text"].strip(), name
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_reading_grade_at_most_8(name, variant):
+    score = grade(variant["text"])
+    assert score <= MAX_GRADE, f"{name}: Flesch-Kincaid grade {score:.1f} > {MAX_GRADE}"
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_no_forbidden_phrases(name, variant):
+    found = violations(name, _full_text(variant))
+    assert not found, f"{name}: {found}"
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_health_answers_end_with_a_source_line(name, variant):
+    lines = [line.strip() for line in variant["text"].strip().splitlines()]
+    source_lines = [line for line in lines if line.lower().startswith("source")]
+    if not HEALTH_TOPIC.match(name):
+        return
+    assert source_lines, f"{name}: no 'Source: ...' line"
+    assert len(source_lines) == 1, f"{name}: more than one source line"
+    last = lines[-1]
+    assert SOURCE_LINE.match(last), f"{name}: last line is not 'Source: ... .': {last!r}"
+    # Readable names, not the fact sheet's keys such as [ODS*] or [AASM-CPG].
+    assert "[" not in last and "*" not in last, f"{name}: raw source key in {last!r}"
+
+
+def test_every_health_topic_response_is_checked_for_a_source():
+    health = {name for name in REQUIRED if HEALTH_TOPIC.match(name)}
+    assert health == {
+        "utter_rls_overview",
+        "utter_rls_symptoms",
+        "utter_rls_causes",
+        "utter_rls_treatment",
+        "utter_magnesium_overview",
+        "utter_magnesium_rls",
+        "utter_deficiency_causes",
+        "utter_deficiency_symptoms",
+        "utter_side_effects",
+        "utter_dosage",
+        "utter_dosage_withheld_kidney",
+        "utter_dosage_child",
+        "utter_supplement_forms",
+        "utter_food_sources",
+        "utter_evidence",
+        "utter_pregnancy",
+        "utter_product_info",
+    }
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_buttons_trigger_domain_intents(name, variant):
+    for button in variant.get("buttons", []) or []:
+        title, payload = button.get("title"), button.get("payload")
+        assert isinstance(title, str) and title.strip(), f"{name}: button without title"
+        assert len(title) <= 30, f"{name}: button title too long for a phone: {title!r}"
+        match = re.fullmatch(r"/([a-z_]+)", payload or "")
+        assert match, f"{name}: payload {payload!r} is not '/<intent>'"
+        assert match.group(1) in INTENTS, f"{name}: unknown intent {payload!r}"
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_only_listed_placeholders(name, variant):
+    used = set(re.findall(r"\{([^{}]*)\}", variant["text"]))
+    allowed = ALLOWED_PLACEHOLDERS.get(name, set())
+    assert used <= allowed, f"{name}: unexpected placeholders {used - allowed}"
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED_PLACEHOLDERS))
+def test_handoff_placeholders_present(name):
+    for variant in RESPONSES[name]:
+        used = set(re.findall(r"\{([^{}]*)\}", variant["text"]))
+        assert used == ALLOWED_PLACEHOLDERS[name], name
+
+
+@pytest.mark.parametrize("name", YES_NO_QUESTIONS)
+def test_yes_no_questions_have_yes_no_buttons(name):
+    for variant in RESPONSES[name]:
+        buttons = {(b["title"], b["payload"]) for b in variant.get("buttons", [])}
+        assert buttons == {("Yes", "/affirm"), ("No", "/deny")}, name
+
+
+def test_emergency_reply_comes_first_and_names_all_numbers():
+    for variant in RESPONSES["utter_emergency"]:
+        text = variant["text"].strip()
+        assert EMERGENCY_START.match(text), f"does not start with the instruction: {text!r}"
+        for number in ("911", "999", "112"):
+            assert number in text
+        assert re.search(r"emergency department", text, re.IGNORECASE)
+        assert re.search(r"\bstaff\b", text, re.IGNORECASE), "staff alert not mentioned"
+        # S1: no product talk in the emergency reply, and nothing to click.
+        assert not re.search(
+            r"sedorum|magnesium|supplement|iron|product|shop|buy|order|dose",
+            text,
+            re.IGNORECASE,
+        ), text
+        assert not variant.get("buttons"), "emergency reply must have no buttons"
+        assert len(text) <= 300, "emergency reply must stay short"
+
+
+def test_dosage_states_limit_not_a_personal_dose():
+    for variant in RESPONSES["utter_dosage"]:
+        text = variant["text"]
+        assert "350" in text
+        assert re.search(r"\blimit\b", text, re.IGNORECASE)
+        assert re.search(r"not a target", text, re.IGNORECASE)
+        assert re.search(r"\b110\b", text) and re.search(r"\b65\b", text)
+        assert re.search(r"supplements? and medicines", text, re.IGNORECASE)
+        assert re.search(r"read the label", text, re.IGNORECASE)
+        assert re.search(r"kidney doctor", text, re.IGNORECASE)
+        assert not re.search(
+            r"\byou\s+(should|need to|must|can|could)\s+take\b"
+            r"|\b(take|try|use)\s+(about\s+|around\s+|up\s+to\s+)?\d"
+            r"|\bper\s+kg\b|\brecommended\s+dose\b",
+            text,
+            re.IGNORECASE,
+        ), text
+
+
+def test_withheld_and_child_dosage_give_no_numbers():
+    for name in ("utter_dosage_withheld_kidney", "utter_dosage_child"):
+        for variant in RESPONSES[name]:
+            prose = clean(variant["text"])
+            assert not re.search(r"\d+\s*(mg|mmol|g)\b", prose, re.IGNORECASE), name
+    for variant in RESPONSES["utter_dosage_withheld_kidney"]:
+        text = variant["text"].lower()
+        for word in ("magnesium", "sedorum", "antacid", "laxative", "kidney doctor"):
+            assert word in text, f"S2 answer does not mention {word!r}"
+
+
+def test_magnesium_evidence_is_graded_honestly():
+    for name in ("utter_magnesium_rls", "utter_evidence"):
+        for variant in RESPONSES[name]:
+            text = variant["text"].lower()
+            assert "limited" in text and "low certainty" in text, name
+            assert "not been shown" in text, name
+    for variant in RESPONSES["utter_evidence"]:
+        assert re.search(r"iron.*blood tests?", variant["text"], re.IGNORECASE)
+
+
+def test_pregnancy_answer_sends_to_maternity_clinician():
+    for variant in RESPONSES["utter_pregnancy"]:
+        text = variant["text"].lower()
+        assert "midwife" in text and ("obstetrician" in text or "gp" in text)
+        assert "sedorum" in text and "iron" in text
+        assert "after the birth" in text or "after delivery" in text
+
+
+def test_product_answers_say_read_the_label():
+    for variant in RESPONSES["utter_product_info"]:
+        text = variant["text"]
+        assert re.search(r"the shop lists", text, re.IGNORECASE)
+        assert re.search(r"read the label", text, re.IGNORECASE)
+        payloads = {b["payload"] for b in variant.get("buttons", [])}
+        assert {"/check_safety", "/ask_side_effects", "/request_human"} <= payloads
+    for variant in RESPONSES["utter_product_purchase"]:
+        payloads = {b["payload"] for b in variant.get("buttons", [])}
+        assert "/request_human" in payloads
+
+
+def test_greeting_says_automated_and_gives_emergency_numbers():
+    for variant in RESPONSES["utter_greet"]:
+        text = variant["text"].lower()
+        assert "automated assistant" in text and "not a doctor" in text
+        assert all(number in text for number in ("911", "999", "112"))
+
+
+# --- the checks themselves must be able to fail -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("utter_product_info", "All ingredients are proven effective for RLS."),
+        ("utter_magnesium_rls", "Magnesium cures restless legs."),
+        ("utter_magnesium_rls", "Magnesium can help your RLS."),
+        ("utter_dosage", "You should take 300 mg each evening."),
+        ("utter_dosage", "Start with 200 mg a day."),
+        ("utter_check", "Good news: Sedorum is safe for you."),
+        ("utter_supplement_forms", "Glycinate is about 40% absorbed."),
+        ("utter_deficiency_symptoms", "Signs include insomnia and poor nail growth."),
+        ("utter_deficiency_symptoms", "Low magnesium can cause restless legs."),
+        ("utter_deficiency_symptoms", "You may feel hyperventilation."),
+        ("utter_deficiency_causes", "Coffee, sweating and stress lower magnesium."),
+        ("utter_rls_symptoms", "It sounds like RLS."),
+        ("utter_rls_symptoms", "From what you say, you probably have RLS."),
+        ("utter_product_info", "Each serving has 375 mg of magnesium."),
+    ],
+)
+def test_forbidden_patterns_catch_known_bad_text(name, bad):
+    assert violations(name, bad), f"not caught: {bad!r}"
+
+
+def test_grade_ignores_the_source_line_and_markup():
+    prose = "Magnesium is a mineral. Your body needs it."
+    cited = prose + "\nSource: NIH Office of Dietary Supplements; Institute of Medicine."
+    assert grade(cited) == pytest.approx(grade(prose))
+    assert grade("**Magnesium** is a [mineral](https://example.org). Your body needs it.") == (
+        pytest.approx(grade(prose))
+    )
+    hard = (
+        "Hypermagnesemia, characterised by pathophysiological accumulation consequent "
+        "upon compromised glomerular filtration, necessitates individualised evaluation."
+    )
+    assert grade(hard) > MAX_GRADE
+
+
+def test_grade_never_downloads(monkeypatch):
+    import nltk
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("readability must not download data")
+
+    monkeypatch.setattr(nltk, "download", no_network)
+    assert grade("A short plain sentence about sleep. Another one here.") < MAX_GRADE
+
+
+def test_domain_loads_in_rasa():
+    domain_module = pytest.importorskip("rasa.shared.core.domain")
+    domain = domain_module.Domain.load(str(ROOT / "domain.yml"))
+    assert set(REQUIRED) <= set(domain.responses)
