@@ -3,36 +3,40 @@ form only says which slots it fills from which facts."""
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
-from sedorum.safety.extract import interpret_answer
-from sedorum.safety.profile import Profile
 
 from actions.profile import latest_text, profile_events, stored_profile
+from sedorum.safety.extract import extract, interpret_answer
+from sedorum.safety.profile import Profile
 
 
-class ProfileFormValidation(FormValidationAction):
+class ProfileFormValidation(FormValidationAction, abc.ABC):
     """Reads each answer with the clinical NLP (negation, family, hypotheticals: S11).
 
     Answers may come in any order and several at once: whatever the message says fills
     every slot it answers, and the form then asks only what is still unknown.
     """
 
-    def name(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> str:
+        """Each form's own validation action name (abstract, so rasa-sdk does not register it)."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
+        if text.startswith("/"):
+            text = _button_answer(text)
         profile = stored_profile(tracker)
-        if text and not text.startswith("/"):
-            asked = tracker.get_slot("requested_slot")
-            profile = profile.merge(interpret_answer(text, asked))
-        elif text.startswith("/") and tracker.get_slot("requested_slot"):
-            profile = profile.merge(interpret_answer(_button_answer(text), tracker.get_slot("requested_slot")))
+        asked = tracker.get_slot("requested_slot")
+        if text and asked:
+            profile = profile.merge(Profile.from_dict(interpret_answer(text, asked)["profile"]))
+        elif text:  # the message that started the form: facts only, no question was asked
+            profile = profile.merge(extract(text).profile)
         return profile_events(profile)
 
 
@@ -44,6 +48,3 @@ def _button_answer(payload: str) -> str:
 class ValidateSafetyScreeningForm(ProfileFormValidation):
     def name(self) -> str:
         return "validate_safety_screening_form"
-
-
-__all__ = ["ProfileFormValidation", "ValidateSafetyScreeningForm", "Profile"]

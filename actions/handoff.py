@@ -13,11 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sedorum.handoff.hours import office_status
-from sedorum.safety.engine import evaluate
 
 from actions.profile import latest_text, stored_profile
+from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
+from sedorum.safety.engine import evaluate
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

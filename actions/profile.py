@@ -6,8 +6,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
+
 from sedorum.safety.extract import extract
-from sedorum.safety.profile import Profile
+from sedorum.safety.profile import HEART_CONDITIONS, Profile
 
 PROFILE_SLOT = "safety_profile"
 
@@ -46,7 +47,9 @@ def screening_slot_values(profile: Profile) -> dict[str, Any]:
     return {
         "age": None if "age" in missing else profile.age,
         "kidney_disease": None if "kidney_disease" in missing else "kidney_disease" in profile.conditions,
-        "heart_condition": None if "heart_condition" in missing else profile.has_heart_condition(),
-        "pregnancy_status": None if "pregnancy_status" in missing else bool(profile.pregnant or profile.breastfeeding),
+        "heart_condition": None if "heart_condition" in missing else bool(profile.conditions & HEART_CONDITIONS),
+        "pregnancy_status": None
+        if "pregnancy_status" in missing
+        else bool(profile.pregnant or profile.breastfeeding or profile.pregnant_or_breastfeeding),
         "medications": None if "medications" in missing else sorted(profile.medications),
     }

@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sedorum.safety.engine import dose_allowed, evaluate
 
 from actions.profile import profile_events, profile_with_latest_message, stored_profile
+from sedorum.safety.engine import dose_allowed, evaluate
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},

@@ -24,8 +24,6 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from sedorum.safety.emergency import detect_emergency
-
 EMERGENCY_INTENT = "report_emergency"
 
 
@@ -51,6 +49,10 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
+        # Imported here: the detector builds its patterns on first import, which training
+        # (where this component does nothing) should not pay for.
+        from sedorum.safety.emergency import detect_emergency
+
         for message in messages:
             text = message.get(TEXT) or ""
             match = detect_emergency(text) if text else None

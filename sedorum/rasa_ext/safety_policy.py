@@ -33,6 +33,11 @@ PASS_THROUGH_INTENTS = frozenset({"delete_data"})
 class SafetyPolicy(Policy):
     """Emergency reply first in every state; silence (or an acknowledgement) during handoff."""
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # Above RulePolicy (6): ties between "no user" predictions go to the higher priority.
+        return {"priority": 7}
+
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
 

@@ -22,11 +22,17 @@ ERASABLE_SQL_STORE = "sedorum.server.tracker_store.ErasableSQLTrackerStore"
 def build_endpoints(settings: Settings) -> AvailableEndpoints:
     """The endpoints every Rasa process of this deployment uses."""
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
-    endpoints.action = EndpointConfig(url=settings.action_url)
+    endpoints.action = action_endpoint_config(settings)
     endpoints.tracker_store = tracker_store_config(settings)
     endpoints.lock_store = lock_store_config(settings, endpoints.lock_store)
     endpoints.event_broker = event_broker_config(settings) or endpoints.event_broker
     return endpoints
+
+
+def action_endpoint_config(settings: Settings) -> EndpointConfig:
+    """The action server; with SEDORUM_ACTION_TOKEN set, every call carries it as a Bearer header."""
+    headers = {"Authorization": f"Bearer {settings.action_token}"} if settings.action_token else None
+    return EndpointConfig(url=settings.action_url, headers=headers)
 
 
 def tracker_store_config(settings: Settings) -> EndpointConfig:

@@ -46,6 +46,7 @@ def create_app(settings: Settings, model_path: Path):
     import rasa.core.actions.action as rasa_action
     from rasa.core import run as rasa_run
 
+    from sedorum.server import hardening, performance
     from sedorum.server.channels import create_input_channels
     from sedorum.server.endpoints import build_endpoints
     from sedorum.web import register_web
@@ -53,6 +54,7 @@ def create_app(settings: Settings, model_path: Path):
     # Rasa waits 300 s for an action; the conversation lock expires after 60 s. Fail fast.
     rasa_action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout_s
 
+    performance.install(settings)
     endpoints = build_endpoints(settings)
     input_channels = create_input_channels(PROJECT_ROOT / "credentials.yml")
     app = rasa_run.configure_app(
@@ -68,6 +70,7 @@ def create_app(settings: Settings, model_path: Path):
     )
     app.register_listener(rasa_run.close_resources, "after_server_stop")
     register_web(app, settings)
+    hardening.install(app, settings)
     return app
 
 

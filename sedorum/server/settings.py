@@ -19,6 +19,10 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() not in ("0", "false", "no", "off")
+
+
 def _csv(name: str, default: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _env(name, default).split(",") if part.strip())
 
@@ -41,6 +45,25 @@ class Settings:
     action_url: str = ""
     action_timeout_s: float = 10.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    # --- hardening (sedorum/server/hardening.py, docs/security.md) ---
+    max_body_bytes: int = 16 * 1024
+    max_api_body_bytes: int = 1024 * 1024
+    max_message_chars: int = 2000
+    rate_ip_per_s: float = 20.0
+    rate_ip_burst: int = 200
+    rate_sender_per_s: float = 1.0
+    rate_sender_burst: int = 20
+    action_token: str = ""
+    jwt_secret: str = ""
+    jwt_method: str = "HS256"
+    retention_days: float = 30.0
+    retention_interval_h: float = 6.0
+    # Performance bounds (sedorum/server/performance.py, docs/performance.md).
+    lock_poll_ms: float = 10.0
+    session_max_turns: int = 25
+    action_event_turns: int = 5
+    action_http_pool: bool = True
+    sqlite_fast_commit: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +86,11 @@ class Settings:
             action_url=_env("SEDORUM_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
             action_timeout_s=float(_env("SEDORUM_ACTION_TIMEOUT_S", "10")),
             allowed_origins=_csv("SEDORUM_ALLOWED_ORIGINS", default_origins),
+            lock_poll_ms=float(_env("SEDORUM_LOCK_POLL_MS", "10")),
+            session_max_turns=int(_env("SEDORUM_SESSION_MAX_TURNS", "25")),
+            action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "5")),
+            action_http_pool=_flag("SEDORUM_ACTION_HTTP_POOL", True),
+            sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
         )
 
     @property

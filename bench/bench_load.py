@@ -1,0 +1,566 @@
+"""Load benchmark: this assistant against a plain `rasa init` starter bot, in the same run.
+
+Both run on loopback, each on its own ports, and are driven back to back over the REST
+channel at 1, 16 and 64 concurrent conversations (in the order A1 S1 S16 A16 A64 S64, so
+drift on a shared machine affects both). Then, for the assistant: five messages at once to
+one conversation (burst5_s), the median turn at conversation length 10 and 400, the cold
+start, and what a shared HTTP session and the trimmed tracker save per action call. The same
+long-conversation and burst figures are taken from the starter bot for comparison.
+
+Writes bench/results/load.json (contract keys, plus ratios, targets and extras) and prints
+a Markdown table for the README.
+
+    python -m bench.bench_load                 # the full run (about 6 minutes)
+    python -m bench.bench_load --quick         # small counts, to check the harness
+    python -m bench.bench_load --starter-model PATH   # reuse a trained starter model
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.common import write_result
+from sedorum.server.settings import PROJECT_ROOT, Settings
+from sedorum.stack import running_stack, stop_processes, train_if_needed, wait_for_http
+
+ASSISTANT_PORTS = (5605, 5655)  # Rasa, actions
+STARTER_PORT = 5606
+LEVELS = (1, 16, 64)
+ORDER = (("assistant", 1), ("starter", 1), ("starter", 16), ("assistant", 16), ("assistant", 64), ("starter", 64))
+REQUEST_TIMEOUT_S = 60
+
+# A realistic mix for the assistant: topic questions, dose questions (custom action), the
+# safety screening form (a validation action on every answer) and small talk.
+ASSISTANT_SCRIPTS: tuple[tuple[str, ...], ...] = (
+    (
+        "hi",
+        "what is restless legs syndrome?",
+        "how much magnesium can I take a day?",
+        "what are the side effects of magnesium?",
+        "which foods contain magnesium?",
+        "thanks",
+    ),
+    (
+        "hello",
+        "is sedorum safe for me?",
+        "I am 52",
+        "no",
+        "no",
+        "no",
+        "I don't take any medicines",
+    ),
+    (
+        "does magnesium help restless legs?",
+        "what is the maximum dose of magnesium?",
+        "what's in sedorum?",
+        "can I take magnesium while pregnant?",
+        "what causes rls?",
+        "thank you",
+    ),
+    (
+        "hey",
+        "what are the symptoms of rls?",
+        "which form of magnesium is best?",
+        "how many mg of magnesium should I take for my legs?",
+        "is there good evidence for magnesium?",
+        "bye",
+    ),
+)
+STARTER_SCRIPTS: tuple[tuple[str, ...], ...] = (
+    ("hi", "I am sad", "yes", "great", "bye"),
+    ("hello", "I am feeling very good", "are you a bot?", "goodbye"),
+    ("hey", "I am unhappy", "no", "not really", "bye"),
+    ("good morning", "I am great", "are you a human?", "see you later"),
+)
+# Long conversations stay out of forms and handoff: the same kind of turn at every length.
+ASSISTANT_LONG = (
+    "what is restless legs syndrome?",
+    "how much magnesium can I take a day?",
+    "which foods contain magnesium?",
+    "what are the side effects of magnesium?",
+    "what causes rls?",
+    "thanks",
+)
+STARTER_LONG = ("hi", "I am sad", "yes", "great", "I am feeling very good")
+ASSISTANT_BURST = (
+    "what is restless legs syndrome?",
+    "how much magnesium can I take a day?",
+    "which foods contain magnesium?",
+    "what are the side effects of magnesium?",
+    "thanks",
+)
+STARTER_BURST = ("I am sad", "yes", "great", "I am happy", "bye")
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+@dataclass
+class Config:
+    per_user: dict[int, int]  # users -> messages per conversation
+    burst_repeats: int
+    long_turns: int
+    action_calls: int
+    starter_long: bool
+
+
+FULL = Config(per_user={1: 60, 16: 10, 64: 5}, burst_repeats=5, long_turns=405, action_calls=200, starter_long=True)
+QUICK = Config(per_user={1: 8, 16: 2, 64: 1}, burst_repeats=1, long_turns=20, action_calls=20, starter_long=False)
+
+
+@dataclass
+class System:
+    name: str
+    url: str
+    scripts: Sequence[Sequence[str]]
+    long_script: Sequence[str]
+    burst: Sequence[str]
+    token: str = ""
+
+
+@dataclass
+class Sample:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_examples: list[str] = field(default_factory=list)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        if len(self.error_examples) < 5:
+            self.error_examples.append(what)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+async def send(http: aiohttp.ClientSession, system: System, sender: str, text: str, sample: Sample) -> float | None:
+    """One REST turn; its latency in ms, or None (counted as an error) if it got no reply."""
+    started = time.perf_counter()
+    try:
+        async with http.post(f"{system.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
+            body = await reply.json(content_type=None) if reply.status == 200 else await reply.text()
+            elapsed = (time.perf_counter() - started) * 1000
+            if reply.status != 200:
+                sample.error(f"HTTP {reply.status}: {str(body)[:120]}")
+                return None
+            if not body:
+                sample.error(f"no reply to {text!r}")
+                return None
+            sample.latencies_ms.append(elapsed)
+            return elapsed
+    except (aiohttp.ClientError, TimeoutError) as error:
+        sample.error(f"{type(error).__name__}: {error}")
+        return None
+
+
+async def drive(http: aiohttp.ClientSession, system: System, users: int, per_user: int) -> dict[str, Any]:
+    """`users` conversations at once, each sending `per_user` messages one after the other."""
+    sample = Sample()
+    run_id = uuid.uuid4().hex[:6]
+
+    async def conversation(index: int) -> None:
+        script = system.scripts[index % len(system.scripts)]
+        sender = f"load-{run_id}-{users}-{index}"
+        for turn in range(per_user):
+            await send(http, system, sender, script[turn % len(script)], sample)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(conversation(i) for i in range(users)))
+    wall = time.perf_counter() - started
+    return {
+        "system": system.name,
+        "users": users,
+        "messages": users * per_user,
+        "errors": sample.errors,
+        "p50_ms": round(percentile(sample.latencies_ms, 50), 1),
+        "p95_ms": round(percentile(sample.latencies_ms, 95), 1),
+        "p99_ms": round(percentile(sample.latencies_ms, 99), 1),
+        "msgs_per_s": round(len(sample.latencies_ms) / wall, 1) if wall else 0.0,
+        "wall_s": round(wall, 2),
+        "error_examples": sample.error_examples,
+    }
+
+
+async def warm_up(http: aiohttp.ClientSession, system: System) -> None:
+    sample = Sample()
+    for index, script in enumerate(system.scripts):
+        for text in script[:3]:
+            await send(http, system, f"warm-{index}-{uuid.uuid4().hex[:6]}", text, sample)
+    if sample.errors:
+        raise RuntimeError(f"{system.name} fails while warming up: {sample.error_examples}")
+
+
+async def burst5(http: aiohttp.ClientSession, system: System, repeats: int) -> list[float]:
+    """Seconds from sending five messages at once to one conversation until the last reply."""
+    results = []
+    for _ in range(repeats):
+        sample = Sample()
+        sender = f"burst-{uuid.uuid4().hex[:8]}"
+        await send(http, system, sender, system.scripts[0][0], sample)  # an existing conversation
+        started = time.perf_counter()
+        await asyncio.gather(*(send(http, system, sender, text, sample) for text in system.burst))
+        results.append(time.perf_counter() - started)
+        if sample.errors:
+            raise RuntimeError(f"{system.name} burst errors: {sample.error_examples}")
+    return results
+
+
+async def long_conversation(http: aiohttp.ClientSession, system: System, sender: str, turns: int) -> list[float]:
+    """Latency (ms) of every turn of one conversation of `turns` turns."""
+    sample = Sample()
+    latencies: list[float] = []
+    for turn in range(1, turns + 1):
+        latency = await send(http, system, sender, system.long_script[(turn - 1) % len(system.long_script)], sample)
+        latencies.append(latency if latency is not None else float("nan"))
+        if turn % 50 == 0:
+            recent = [x for x in latencies[-10:] if x == x]
+            say(f"    {system.name}: turn {turn}/{turns}, last 10 turns median {statistics.median(recent):.0f} ms")
+    if sample.errors:
+        raise RuntimeError(f"{system.name} long conversation errors: {sample.error_examples}")
+    return latencies
+
+
+def turn_median(latencies: Sequence[float], turn: int, half_window: int = 5) -> float:
+    """Median latency of the turns turn-half_window .. turn+half_window (1-based)."""
+    window = latencies[max(0, turn - 1 - half_window) : turn + half_window]
+    return round(statistics.median(window), 1)
+
+
+async def action_call_costs(system: System, action_url: str, sender: str, calls: int) -> dict[str, Any]:
+    """Per-call cost of an action call: new session vs shared session, trimmed vs full tracker.
+
+    Calls the running action server's webhook directly with the payload Rasa would send for
+    action_answer_dosage in the long conversation (its full tracker: what Rasa sends without
+    the session bound and trimming; and the trimmed one).
+    """
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from sedorum.server.action_client import action_tracker_state
+
+    params = {"token": system.token}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{system.url}/conversations/{sender}/tracker", params=params) as reply:
+            full_state = await reply.json()
+        async with http.get(f"{system.url}/domain", params=params, headers={"Accept": "application/json"}) as reply:
+            domain_dict = await reply.json()
+    domain = Domain.from_dict(domain_dict)
+    tracker = DialogueStateTracker.from_dict(sender, full_state["events"], domain.slots)
+    settings = Settings.from_env()
+
+    def payload(state: dict[str, Any]) -> bytes:
+        body = {"next_action": "action_answer_dosage", "sender_id": sender, "tracker": state, "domain": domain_dict}
+        return json.dumps(body).encode()
+
+    trimmed_body = payload(action_tracker_state(tracker, settings.action_event_turns))
+    full_body = payload(full_state)
+    headers = {"Content-Type": "application/json"}
+
+    async def timed(session: aiohttp.ClientSession, body: bytes) -> float:
+        started = time.perf_counter()
+        async with session.post(action_url, data=body, headers=headers) as reply:
+            await reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"action server answered {reply.status}")
+        return (time.perf_counter() - started) * 1000
+
+    async def new_session(body: bytes) -> float:
+        started = time.perf_counter()
+        async with aiohttp.ClientSession() as session:  # what rasa.utils.endpoints does per call
+            await timed(session, body)
+        return (time.perf_counter() - started) * 1000
+
+    results: dict[str, list[float]] = {"new_session": [], "shared_session": [], "full_tracker": []}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=2)) as shared:
+        await timed(shared, trimmed_body)
+        for block in range(calls // 10):  # interleaved blocks: drift affects all three alike
+            for _ in range(10):
+                results["new_session"].append(await new_session(trimmed_body))
+            for _ in range(10):
+                results["shared_session"].append(await timed(shared, trimmed_body))
+            for _ in range(10):
+                results["full_tracker"].append(await timed(shared, full_body))
+            if block % 5 == 4:
+                say(f"    action calls: {(block + 1) * 30}/{calls // 10 * 30}")
+    summary = {
+        key: {"p50_ms": round(percentile(v, 50), 2), "p95_ms": round(percentile(v, 95), 2)}
+        for key, v in results.items()
+    }
+    return {
+        "calls_each": len(results["new_session"]),
+        "new_session_per_call": summary["new_session"],
+        "shared_session_per_call": summary["shared_session"],
+        "full_tracker_per_call": summary["full_tracker"],
+        "payload_bytes_trimmed": len(trimmed_body),
+        "payload_bytes_full_tracker": len(full_body),
+        "full_tracker_events": len(full_state["events"]),
+        "note": "direct calls to the running action server with action_answer_dosage's payload; "
+        "new_session opens an aiohttp ClientSession per call as rasa.utils.endpoints does; "
+        "full_tracker sends every event of the long conversation (no session bound, no trimming)",
+    }
+
+
+def train_starter(workdir: Path) -> Path:
+    """`rasa init` trains the starter bot into workdir/starter/models."""
+    target = workdir / "starter"
+    target.mkdir(parents=True)
+    say("Training the plain `rasa init` starter bot in a temporary folder (about a minute)...")
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(target)],
+        cwd=workdir,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        check=True,
+        timeout=900,
+    )
+    model = next((target / "models").glob("*.tar.gz"))
+    say(f"Starter bot trained in {time.monotonic() - started:.0f} s")
+    return model
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def start_starter(model: Path, log: Path) -> tuple[subprocess.Popen, float]:
+    """Starts the starter bot on loopback; returns the process and seconds until it answered."""
+    started = time.monotonic()
+    out = open(log, "ab")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1"]
+        + ["-p", str(STARTER_PORT), "--cors", "http://127.0.0.1"],
+        cwd=model.parent.parent,
+        env=_env(),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_for_http(f"http://127.0.0.1:{STARTER_PORT}/status", 300, proc)
+    return proc, time.monotonic() - started
+
+
+async def first_answer(url: str, text: str) -> None:
+    system = System("probe", url, (), (), ())
+    sample = Sample()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as http:
+        await send(http, system, f"cold-{uuid.uuid4().hex[:6]}", text, sample)
+    if sample.errors:
+        raise RuntimeError(f"first message failed: {sample.error_examples}")
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    lines = [
+        "| system | users | messages | errors | p50 ms | p95 ms | p99 ms | msg/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in sorted(runs, key=lambda r: (r["users"], r["system"])):
+        lines.append(
+            f"| {run['system']} | {run['users']} | {run['messages']} | {run['errors']} | {run['p50_ms']} | "
+            f"{run['p95_ms']} | {run['p99_ms']} | {run['msgs_per_s']} |"
+        )
+    return "\n".join(lines)
+
+
+async def measure(config: Config, assistant: System, starter: System, extras: dict[str, Any]) -> dict[str, Any]:
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    runs: list[dict[str, Any]] = []
+    systems = {"assistant": assistant, "starter": starter}
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
+        say("Warming up both systems")
+        await warm_up(http, assistant)
+        await warm_up(http, starter)
+        for step, (name, users) in enumerate(ORDER, start=1):
+            per_user = config.per_user[users]
+            say(f"[{step}/{len(ORDER)}] {name}: {users} concurrent conversation(s) x {per_user} messages")
+            run = await drive(http, systems[name], users, per_user)
+            runs.append(run)
+            say(
+                f"    p50 {run['p50_ms']} ms  p95 {run['p95_ms']} ms  p99 {run['p99_ms']} ms  "
+                f"{run['msgs_per_s']} msg/s  errors {run['errors']}"
+            )
+        say(f"Burst: 5 messages at once to one conversation ({config.burst_repeats} times each)")
+        bursts = await burst5(http, assistant, config.burst_repeats)
+        starter_bursts = await burst5(http, starter, max(1, min(3, config.burst_repeats)))
+        say(f"    assistant {[round(b, 3) for b in bursts]} s; starter {[round(b, 3) for b in starter_bursts]} s")
+        say(f"Long conversation: {config.long_turns} turns with the assistant")
+        long_sender = f"long-{uuid.uuid4().hex[:8]}"
+        long_assistant = await long_conversation(http, assistant, long_sender, config.long_turns)
+        long_starter: list[float] = []
+        if config.starter_long:
+            say(f"Long conversation: {config.long_turns} turns with the starter bot (its cost grows; ~2 min)")
+            long_starter = await long_conversation(http, starter, f"long-{uuid.uuid4().hex[:8]}", config.long_turns)
+    far = min(400, config.long_turns - 5)
+    extras["long_conversation"] = {
+        "assistant_turn_ms": [round(x, 1) for x in long_assistant],
+        "starter_turn10_ms": turn_median(long_starter, 10) if long_starter else None,
+        "starter_turn400_ms": turn_median(long_starter, far) if long_starter else None,
+        "window": "median of turns n-5..n+5",
+    }
+    extras["burst5_runs_s"] = {
+        "assistant": [round(b, 3) for b in bursts],
+        "starter": [round(b, 3) for b in starter_bursts],
+    }
+    return {
+        "runs": runs,
+        "burst5_s": round(statistics.median(bursts), 3),
+        "turn10_ms": turn_median(long_assistant, 10),
+        "turn400_ms": turn_median(long_assistant, far),
+        "long_sender": long_sender,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small counts: checks the harness, not for figures")
+    parser.add_argument("--starter-model", type=Path, help="a trained `rasa init` model to reuse")
+    args = parser.parse_args()
+    config = QUICK if args.quick else FULL
+    started = time.monotonic()
+    token = secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory(prefix="sedorum-bench-") as tmp:
+        workdir = Path(tmp)
+        logs = workdir / "logs"
+        logs.mkdir()
+        say("Checking the assistant's model")
+        train_if_needed(PROJECT_ROOT / "models")
+        starter_model = args.starter_model or train_starter(workdir)
+        env = {
+            "RASA_AUTH_TOKEN": token,
+            "SEDORUM_RASA_PORT": str(ASSISTANT_PORTS[0]),
+            "SEDORUM_ACTION_PORT": str(ASSISTANT_PORTS[1]),
+            "SEDORUM_VAR_DIR": str(workdir / "var"),
+            "SEDORUM_LOG_LEVEL": "WARNING",
+        }
+        say("Cold start: starting the assistant (action server + Rasa server, embedded stores)")
+        cold_started = time.monotonic()
+        with running_stack(env, log_dir=logs) as stack:
+            asyncio.run(first_answer(stack.url, "hi"))
+            cold_start_s = time.monotonic() - cold_started
+            say(f"    first answer after {cold_start_s:.1f} s")
+            say("Starting the starter bot (rasa run, in-memory stores, no action server)")
+            starter_proc, starter_ready_s = start_starter(starter_model, logs / "starter.log")
+            try:
+                first = time.monotonic()
+                asyncio.run(first_answer(f"http://127.0.0.1:{STARTER_PORT}", "hi"))
+                starter_cold_s = starter_ready_s + time.monotonic() - first
+                say(f"    starter first answer after {starter_cold_s:.1f} s")
+                assistant = System("assistant", stack.url, ASSISTANT_SCRIPTS, ASSISTANT_LONG, ASSISTANT_BURST, token)
+                starter = System(
+                    "starter", f"http://127.0.0.1:{STARTER_PORT}", STARTER_SCRIPTS, STARTER_LONG, STARTER_BURST
+                )
+                extras: dict[str, Any] = {}
+                figures = asyncio.run(measure(config, assistant, starter, extras))
+                say("Action calls: new vs shared HTTP session, trimmed vs full tracker")
+                extras["action_http"] = asyncio.run(
+                    action_call_costs(
+                        assistant,
+                        f"http://127.0.0.1:{ASSISTANT_PORTS[1]}/webhook",
+                        figures.pop("long_sender"),
+                        config.action_calls,
+                    )
+                )
+            finally:
+                stop_processes([starter_proc])
+    runs = figures["runs"]
+    result = _with_ratios(figures, runs, cold_start_s, starter_cold_s, extras, config, args.quick)
+    result["seconds"] = round(time.monotonic() - started)
+    write_result("load", result)
+    print()
+    print(markdown(runs))
+    print()
+    for key in ("burst5_s", "turn10_ms", "turn400_ms", "cold_start_s"):
+        print(f"- {key}: {result[key]}")
+    for key, value in result["ratios"].items():
+        print(f"- {key}: {value}")
+
+
+def _with_ratios(
+    figures: dict[str, Any],
+    runs: list[dict[str, Any]],
+    cold_start_s: float,
+    starter_cold_s: float,
+    extras: dict[str, Any],
+    config: Config,
+    quick: bool,
+) -> dict[str, Any]:
+    def run_of(system: str, users: int) -> dict[str, Any]:
+        return next(r for r in runs if r["system"] == system and r["users"] == users)
+
+    saturation = {s: max(r["msgs_per_s"] for r in runs if r["system"] == s) for s in ("assistant", "starter")}
+    p95_ratio = run_of("assistant", 1)["p95_ms"] / max(run_of("starter", 1)["p95_ms"], 0.001)
+    throughput_ratio = saturation["assistant"] / max(saturation["starter"], 0.001)
+    turn_ratio = figures["turn400_ms"] / max(figures["turn10_ms"], 0.001)
+    errors = sum(r["errors"] for r in runs)
+    settings = Settings.from_env()
+    return {
+        "runs": runs,
+        "burst5_s": figures["burst5_s"],
+        "turn10_ms": figures["turn10_ms"],
+        "turn400_ms": figures["turn400_ms"],
+        "cold_start_s": round(cold_start_s, 1),
+        "ratios": {
+            "single_user_p95_assistant_over_starter": round(p95_ratio, 2),
+            "saturation_msgs_per_s_assistant_over_starter": round(throughput_ratio, 2),
+            "turn400_over_turn10": round(turn_ratio, 2),
+        },
+        "targets": {
+            "single_user_p95_ratio_at_most_1.2": p95_ratio <= 1.2,
+            "saturation_ratio_at_least_1": throughput_ratio >= 1.0,
+            "zero_errors": errors == 0,
+            "burst5_under_0.5_s": figures["burst5_s"] < 0.5,
+            "turn400_within_1.5x_turn10": turn_ratio <= 1.5,
+            "cold_start_under_30_s": cold_start_s < 30,
+        },
+        "saturation_msgs_per_s": saturation,
+        "starter": {
+            "cold_start_s": round(starter_cold_s, 1),
+            "burst5_s": round(statistics.median(extras["burst5_runs_s"]["starter"]), 3),
+            "turn10_ms": extras["long_conversation"]["starter_turn10_ms"],
+            "turn400_ms": extras["long_conversation"]["starter_turn400_ms"],
+        },
+        "extras": extras,
+        "settings": {
+            "assistant_stores": "SQLite tracker store, in-memory lock store (defaults)",
+            "starter_stores": "in-memory tracker and lock store (rasa run defaults)",
+            "lock_poll_ms": settings.lock_poll_ms,
+            "session_max_turns": settings.session_max_turns,
+            "action_event_turns": settings.action_event_turns,
+            "action_http_pool": settings.action_http_pool,
+            "messages_per_conversation": config.per_user,
+            "quick": quick,
+        },
+        "command": "make bench-load  (python -m bench.bench_load)",
+    }
+
+
+if __name__ == "__main__":
+    main()

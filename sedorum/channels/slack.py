@@ -1,0 +1,211 @@
+"""Slack: signed Events API and interactivity in, chat.postMessage out, Block Kit buttons.
+
+credentials.yml (`sedorum.channels.slack.SlackChannel`):
+    bot_token        SLACK_BOT_TOKEN        app > OAuth & Permissions > Bot User OAuth Token (xoxb-...)
+    signing_secret   SLACK_SIGNING_SECRET   app > Basic Information > App Credentials
+Environment: SEDORUM_SLACK_API_URL (default https://slack.com).
+Webhook: POST /webhooks/slack/webhook, for both Event Subscriptions (message.im, app_mention)
+and Interactivity (button clicks).
+
+Slack wants an answer within 3 seconds and retries otherwise, so events are acknowledged at
+once and handled in the background; retries (X-Slack-Retry-Num) are acknowledged and dropped.
+Direct messages and mentions are answered; other channel traffic and every bot message
+(ours included) are ignored. In a channel the answer goes to a thread under the mention.
+The conversation id is the Slack user id, so a staff reply reaches the person by DM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from sedorum.channels import formatting
+from sedorum.channels.common import (
+    DeliveryLog,
+    OnNewMessage,
+    RecentKeys,
+    api_post,
+    close_sessions,
+    deliver,
+    logger,
+    refuse,
+    require,
+    setting,
+    typed_text,
+)
+from sedorum.channels.signatures import check_slack
+
+NAME = "slack"
+DEFAULT_API_URL = "https://slack.com"
+
+
+def _ok(status: int, body: Any) -> bool:
+    return status == 200 and isinstance(body, dict) and body.get("ok") is True
+
+
+class SlackOutput(OutputChannel):
+    """Posts with chat.postMessage to a channel (or thread), else to the user id (their DM)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return NAME
+
+    def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL, channel: str = "", thread_ts: str = "") -> None:
+        self.url = f"{api_url.rstrip('/')}/api/chat.postMessage"
+        self.headers = {"Authorization": f"Bearer {bot_token}", "Content-Type": "application/json; charset=utf-8"}
+        self.channel = channel
+        self.thread_ts = thread_ts
+        self.deliveries = DeliveryLog()
+
+    async def post(self, recipient_id: str, fields: dict[str, Any]) -> bool:
+        body: dict[str, Any] = {"channel": self.channel or recipient_id, **fields}
+        if self.thread_ts:
+            body["thread_ts"] = self.thread_ts
+        result = await api_post(NAME, self.url, json=body, headers=self.headers, is_ok=_ok)
+        self.deliveries.record(NAME, result)
+        return result.ok
+
+    async def _send_all(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            if not await self.post(recipient_id, message):
+                return
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        text = formatting.label_staff(text, kwargs)
+        await self._send_all(recipient_id, formatting.slack_messages(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        text = formatting.label_staff(text, kwargs)
+        await self._send_all(recipient_id, formatting.slack_messages(text, buttons))
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.post(
+            recipient_id, {"text": image, "blocks": [{"type": "image", "image_url": image, "alt_text": "image"}]}
+        )
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A custom response is a set of chat.postMessage arguments (text, blocks, ...)."""
+        await self.post(recipient_id, dict(json_message))
+
+
+class SlackChannel(InputChannel):
+    """Slack Events API + interactivity, authenticated by the v0 signing-secret signature."""
+
+    @classmethod
+    def name(cls) -> str:
+        return NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackChannel:
+        found = require(credentials, NAME, "bot_token", "signing_secret")
+        return cls(
+            found["bot_token"],
+            found["signing_secret"],
+            api_url=setting(credentials, "api_url", "SEDORUM_SLACK_API_URL", DEFAULT_API_URL),
+        )
+
+    def __init__(self, bot_token: str, signing_secret: str, api_url: str = DEFAULT_API_URL) -> None:
+        self.bot_token = bot_token
+        self.signing_secret = signing_secret
+        self.api_url = api_url.rstrip("/")
+        self.recent = RecentKeys()
+        self._tasks: set[asyncio.Task] = set()
+
+    def get_output_channel(self, channel: str = "", thread_ts: str = "") -> SlackOutput:
+        return SlackOutput(self.bot_token, self.api_url, channel, thread_ts)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        hook = Blueprint("sedorum_slack", __name__)
+        hook.listener("after_server_stop")(close_sessions)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            refusal = check_slack(
+                self.signing_secret,
+                body,
+                request.headers.get("X-Slack-Request-Timestamp"),
+                request.headers.get("X-Slack-Signature"),
+            )
+            if refusal:
+                return refuse(NAME, request, refusal)
+            if request.headers.get("X-Slack-Retry-Num"):
+                logger.info("Dropped Slack retry #%s (already handled).", request.headers.get("X-Slack-Retry-Num"))
+                return response.text("", headers={"X-Slack-No-Retry": "1"})
+            content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+            if content_type == "application/x-www-form-urlencoded":
+                message = self._interaction(parse_qs(body.decode("utf-8", "replace")).get("payload", [""])[0])
+            else:
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    return response.json({"error": "bad request"}, status=400)
+                if isinstance(payload, dict) and payload.get("type") == "url_verification":
+                    return response.json({"challenge": payload.get("challenge", "")})
+                message = self._event(payload) if isinstance(payload, dict) else None
+            if message is not None:
+                self._in_background(deliver(on_new_message, message, NAME))
+            return response.text("")
+
+        return hook
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._tasks.discard)
+
+    def _event(self, payload: dict[str, Any]) -> UserMessage | None:
+        """A person's DM or mention as a Rasa message; everything else is not for us."""
+        event = payload.get("event") or {}
+        if payload.get("type") != "event_callback" or event.get("type") not in ("message", "app_mention"):
+            return None
+        if event.get("bot_id") or event.get("subtype") or not event.get("user") or not event.get("text"):
+            return None  # bots (ourselves included), edits, joins, deletions
+        bot_users = [a.get("user_id") for a in payload.get("authorizations") or [] if a.get("is_bot")]
+        direct = event.get("channel_type") == "im"
+        if event["user"] in bot_users or not (direct or event.get("type") == "app_mention"):
+            return None
+        channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+        # A mention in a channel may arrive twice (app_mention and message.channels): same ts.
+        if self.recent.seen(f"{channel}:{ts}"):
+            return None
+        text = typed_text(SlackInput._sanitize_user_message(str(event["text"]), bot_users))
+        if not text:
+            return None
+        thread = str(event.get("thread_ts") or ("" if direct else ts))
+        out = self.get_output_channel(channel, thread)
+        return UserMessage(text, out, str(event["user"]), input_channel=NAME, metadata={"slack_channel": channel})
+
+    def _interaction(self, raw: str) -> UserMessage | None:
+        """A click on one of our Block Kit buttons: its value is the button's payload."""
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+            return None
+        actions = payload.get("actions") or [{}]
+        value, user = actions[0].get("value"), (payload.get("user") or {}).get("id")
+        if not value or not user:
+            return None
+        click = payload.get("trigger_id") or actions[0].get("action_ts")
+        if click and self.recent.seen(f"action:{click}"):
+            return None
+        channel = str((payload.get("channel") or {}).get("id") or "")
+        thread = str((payload.get("message") or {}).get("thread_ts") or "")
+        out = self.get_output_channel(channel, thread)
+        return UserMessage(str(value), out, str(user), input_channel=NAME, metadata={"slack_channel": channel})

@@ -1,0 +1,254 @@
+"""Applies the reviewed rules (rules.yml) to a user's profile.
+
+    screening = evaluate(profile)
+    screening.findings          # ordered stop > caution > info, then rule order
+    screening.render()          # a short chat message that always ends with whom to ask
+    dose_allowed(profile)       # "withhold_kidney" | "child" | "general"
+
+Plain Python: no Rasa imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .conditions import Condition, parse_condition
+from .lexicon import load_lexicon
+from .profile import Profile
+
+RULES_PATH = Path(__file__).with_name("rules.yml")
+
+SEVERITIES: tuple[str, ...] = ("stop", "caution", "info")
+SEVERITY_LABEL = {"stop": "Important", "caution": "Take care", "info": "Good to know"}
+
+# Whom to ask, most specific first. "their doctor" is used for children.
+ASK_ORDER: tuple[str, ...] = (
+    "kidney doctor",
+    "their doctor",
+    "midwife, obstetrician or GP",
+    "neurologist or GP",
+    "GP",
+    "pharmacist",
+)
+
+NO_FINDINGS_ENDING = "Please check with your pharmacist or GP before you start any supplement."
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    when: Condition
+    severity: str
+    advice: str
+    ask: str
+    sources: tuple[str, ...]
+    contract: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: str
+    advice: str
+    ask: str
+    sources: tuple[str, ...]
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "title": self.title,
+            "advice": self.advice,
+            "ask": self.ask,
+            "sources": list(self.sources),
+        }
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
+    """Load and validate rules.yml (unknown ids, severities or askees raise ValueError)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    lexicon = load_lexicon()
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for raw in data.get("rules") or []:
+        rid = str(raw.get("id") or "")
+        if not rid or rid in seen:
+            raise ValueError(f"rules.yml: missing or duplicate rule id {rid!r}")
+        seen.add(rid)
+        severity = raw.get("severity")
+        if severity not in SEVERITIES:
+            raise ValueError(f"rules.yml: rule {rid}: severity must be one of {SEVERITIES}")
+        ask = _clean(raw.get("ask") or "")
+        if ask not in ASK_ORDER:
+            raise ValueError(f"rules.yml: rule {rid}: ask must be one of {ASK_ORDER}")
+        sources = tuple(str(s).strip().strip("[]") for s in raw.get("sources") or [])
+        if not sources:
+            raise ValueError(f"rules.yml: rule {rid}: needs at least one source key")
+        advice = _clean(raw.get("advice") or "")
+        if not advice:
+            raise ValueError(f"rules.yml: rule {rid}: needs advice")
+        when = parse_condition(
+            _clean(raw.get("when") or ""),
+            known_conditions=lexicon.condition_ids,
+            known_medications=lexicon.medication_ids,
+        )
+        rules.append(
+            Rule(
+                id=rid,
+                title=_clean(raw.get("title") or rid),
+                when=when,
+                severity=severity,
+                advice=advice,
+                ask=ask,
+                sources=sources,
+                contract=raw.get("contract"),
+            )
+        )
+    return tuple(rules)
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass
+class Screening:
+    profile: Profile
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [f.rule_id for f in self.findings]
+
+    @property
+    def has_stop(self) -> bool:
+        return any(f.severity == "stop" for f in self.findings)
+
+    @property
+    def asks(self) -> list[str]:
+        """Distinct people to ask, most specific first ("GP" is dropped when another ask names a GP)."""
+        present = {f.ask for f in self.findings}
+        ordered = [a for a in ASK_ORDER if a in present]
+        if "GP" in ordered and any(a != "GP" and a.endswith("GP") for a in ordered):
+            ordered.remove("GP")
+        return ordered
+
+    def ending(self) -> str:
+        """The closing sentence: whom to ask."""
+        asks = self.asks
+        if not asks:
+            return NO_FINDINGS_ENDING
+        about_child = "their doctor" in asks
+        owner = "their" if about_child else "your"
+        people = [a if a.startswith("their ") else f"{owner} {a}" for a in asks]
+        if about_child:
+            return f"Please check with {_join(people)} before giving Sedorum or any supplement."
+        return f"Please check with {_join(people)} before you start Sedorum or any other supplement."
+
+    def render(self) -> str:
+        """A short chat message listing the findings; it always ends with whom to ask."""
+        if not self.findings:
+            return "I can't say if a supplement is right for you. " + NO_FINDINGS_ENDING
+        lines = ["From what you told me, please note:"]
+        for f in self.findings:
+            lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {f.advice}")
+        lines.append(self.ending())
+        return "\n\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "asks": self.asks,
+            "missing": self.profile.missing(),
+        }
+
+
+def evaluate(profile: Profile) -> Screening:
+    """Apply every rule to the profile; findings are ordered stop > caution > info, then rule order."""
+    fired: list[tuple[int, int, Finding]] = []
+    for order, rule in enumerate(load_rules()):
+        if rule.when(profile):
+            finding = Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                advice=rule.advice,
+                ask=rule.ask,
+                sources=rule.sources,
+                title=rule.title,
+            )
+            fired.append((SEVERITIES.index(rule.severity), order, finding))
+    fired.sort(key=lambda t: (t[0], t[1]))
+    return Screening(profile=profile, findings=[f for _, _, f in fired])
+
+
+# ---------------------------------------------------------------------------- doses
+
+DOSE_WITHHOLD_KIDNEY = "withhold_kidney"
+DOSE_CHILD = "child"
+DOSE_GENERAL = "general"
+
+
+def dose_allowed(profile: Profile) -> str:
+    """What a dose question may be answered with (contract S2 and S7).
+
+    "withhold_kidney": kidney disease or dialysis: no amounts at all, kidney doctor.
+    "child":           under 9: their doctor; the child's upper limit only as a limit.
+    "general":         9 and over, or age unknown: the 350 mg/day supplemental limit, as a limit.
+    """
+    if "kidney_disease" in profile.conditions:
+        return DOSE_WITHHOLD_KIDNEY
+    if profile.age is not None and profile.age < 9:
+        return DOSE_CHILD
+    return DOSE_GENERAL
+
+
+def dose_limit_text(profile: Profile) -> str:
+    """Plain-language answer to "how much can I take?" that never gives a dose [NF][IOM-GALE]."""
+    kind = dose_allowed(profile)
+    if kind == DOSE_WITHHOLD_KIDNEY:
+        return (
+            "I can't give any amounts of magnesium to people with kidney disease. "
+            "Please check with your kidney doctor before you take any magnesium or Sedorum."
+        )
+    if kind == DOSE_CHILD:
+        age = profile.age or 0.0
+        if age < 1:
+            limit = (
+                "There is no set upper limit for babies. "
+                "Their magnesium should come from breast milk, formula and food."
+            )
+        elif age < 4:
+            limit = (
+                "For ages 1 to 3, the upper limit for magnesium from supplements and medicines is 65 mg a day. "
+                "This is a limit, not an amount to aim for."
+            )
+        else:
+            limit = (
+                "For ages 4 to 8, the upper limit for magnesium from supplements and medicines is 110 mg a day. "
+                "This is a limit, not an amount to aim for."
+            )
+        return (
+            "I can't tell you how much to give a child. "
+            + limit
+            + " Please check with their doctor before giving Sedorum or any supplement."
+        )
+    return (
+        "I can't tell you how much to take. For ages 9 and over, the upper limit for magnesium from "
+        "supplements and medicines together is 350 mg a day. This is a limit, not an amount to aim for. "
+        "Magnesium in food does not count toward it. Please read the label, and check with your "
+        "pharmacist or GP before you start any supplement."
+    )

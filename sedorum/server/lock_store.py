@@ -1,0 +1,222 @@
+"""Conversation lock stores that hand the lock over in milliseconds instead of seconds.
+
+Why: Rasa 3.6 serialises the messages of one conversation with a ticket lock, and a waiting
+message re-checks the lock every `wait_time_in_seconds=1` (rasa/core/lock_store.py). Five
+messages arriving together for one conversation were answered after 0.03, 1.06, 2.08, 3.10
+and 4.12 s, although each took about 30 ms of work. Here a waiting message wakes up as soon
+as the message before it releases the lock in this process (an asyncio.Event per
+conversation) and, as a safety net for releases in other processes, re-checks every
+`poll_interval_s` (10 ms by default). The ticket order is Rasa's own, so the messages of a
+conversation are still answered first-come, first-served.
+
+The Redis store also makes every read-modify-write of a lock one optimistic transaction
+(WATCH/MULTI). Rasa's RedisLockStore reads, changes and writes the lock in separate calls,
+so two replicas issuing tickets for the same conversation at the same moment can overwrite
+each other's ticket (RasaHQ/rasa#9213; the race-safe store is a Rasa Pro feature). Routing by
+sender id keeps one conversation on one replica, but a replica restart or a re-route must not
+break the ordering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_POLL_INTERVAL_S = 0.01
+T = TypeVar("T")
+
+
+class PromptHandoverMixin:
+    """Wakes the next waiting message of a conversation as soon as the lock is released.
+
+    Mixed in before a Rasa LockStore class; only the waiting changes, never who is next.
+    """
+
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
+
+    def _release_events(self) -> dict[str, asyncio.Event]:
+        events = self.__dict__.get("_sedorum_release_events")
+        if events is None:
+            events = self.__dict__["_sedorum_release_events"] = {}
+        return events
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float | None = None,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's lock() with our poll interval as the default wait between checks."""
+        wait = self.poll_interval_s if wait_time_in_seconds is None else wait_time_in_seconds
+        async with LockStore.lock(self, conversation_id, lock_lifetime, wait) as ticket_lock:  # type: ignore[arg-type]
+            yield ticket_lock
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
+            if not lock:
+                break  # expired: Rasa raises too
+            if not lock.is_locked(ticket):
+                return lock
+            await self._wait_for_release(conversation_id, wait_time_in_seconds)
+            self.update_lock(conversation_id)  # type: ignore[attr-defined]
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+    async def _wait_for_release(self, conversation_id: str, timeout_s: float) -> None:
+        events = self._release_events()
+        event = events.get(conversation_id)
+        if event is None:
+            event = events[conversation_id] = asyncio.Event()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=timeout_s)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        super().cleanup(conversation_id, ticket_number)  # type: ignore[misc]
+        event = self._release_events().pop(conversation_id, None)
+        if event is not None:
+            event.set()  # every waiter re-checks; the one holding the next ticket goes
+
+
+class FastInMemoryLockStore(PromptHandoverMixin, InMemoryLockStore):
+    """The embedded default (one process), with prompt hand-over."""
+
+    def __init__(self, poll_interval_s: float = DEFAULT_POLL_INTERVAL_S) -> None:
+        super().__init__()
+        self.poll_interval_s = poll_interval_s
+
+
+class FastRedisLockStore(PromptHandoverMixin, RedisLockStore):
+    """Shared by replicas: prompt hand-over, atomic ticket updates, keys that expire.
+
+    Created by Rasa's factory from an endpoint config (`type:` this class path) or directly.
+    """
+
+    def __init__(
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
+        **kwargs: Any,
+    ) -> None:
+        if endpoint_config is not None:
+            options = dict(endpoint_config.kwargs)
+            poll_interval_s = float(options.pop("poll_interval_s", poll_interval_s))
+            kwargs = {"host": endpoint_config.url or "localhost", **options, **kwargs}
+        super().__init__(**kwargs)
+        self.poll_interval_s = poll_interval_s
+        # A crashed replica's lock disappears by itself once every ticket in it has expired.
+        self.key_ttl_s = int(LOCK_LIFETIME) * 2 + 1
+
+    def _key(self, conversation_id: str) -> str:
+        return self.key_prefix + conversation_id
+
+    def _transact(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, T]]) -> T:
+        """Applies `change` to the stored lock atomically; retries when another writer raced us.
+
+        `change` returns the lock to store (None or no tickets: delete the key) and a result.
+        """
+        import redis
+
+        key = self._key(conversation_id)
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    current = TicketLock.from_dict(json.loads(raw)) if raw else None
+                    updated, result = change(current)
+                    pipe.multi()
+                    if updated is None or not updated.tickets:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, updated.dumps(), ex=self.key_ttl_s)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: TicketLock | None) -> tuple[TicketLock, int]:
+            lock = lock or self.create_lock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._transact(conversation_id, change)
+        except Exception as error:  # Rasa's contract: any failure here is a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._transact(conversation_id, change)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock:
+                lock.remove_ticket_for(ticket_number)
+            return lock, None
+
+        self._transact(conversation_id, change)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # finish_serving deletes the key in the same transaction when nobody is waiting, so
+        # there is no gap between "nobody waits" and "delete" for another replica to fall into.
+        self.finish_serving(conversation_id, ticket_number)
+        event = self._release_events().pop(conversation_id, None)
+        if event is not None:
+            event.set()
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self.red.set(self._key(lock.conversation_id), lock.dumps(), ex=self.key_ttl_s)
+
+
+def create_lock_store(endpoint_config: EndpointConfig | None, poll_interval_s: float) -> LockStore:
+    """The fast variant of whatever lock store the endpoint config asks for.
+
+    in_memory (or nothing) and redis map to our subclasses; any other class path is left to
+    Rasa's own factory, so a deployment can still plug in its own store.
+    """
+    kind = endpoint_config.type if endpoint_config is not None else None
+    if kind in (None, "in_memory"):
+        return FastInMemoryLockStore(poll_interval_s=poll_interval_s)
+    if kind == "redis":
+        assert endpoint_config is not None
+        return FastRedisLockStore(
+            host=endpoint_config.url or "localhost", poll_interval_s=poll_interval_s, **endpoint_config.kwargs
+        )
+    return _rasa_factory(endpoint_config)
+
+
+def _rasa_factory(endpoint_config: EndpointConfig | None) -> LockStore:
+    from rasa.core import lock_store as rasa_lock_store
+
+    original = getattr(rasa_lock_store, "_sedorum_original_factory", rasa_lock_store._create_from_endpoint_config)
+    return original(endpoint_config)
+
+
+def install(poll_interval_s: float) -> None:
+    """Makes Rasa's lock-store factory build the fast stores (idempotent)."""
+    from rasa.core import lock_store as rasa_lock_store
+
+    if not hasattr(rasa_lock_store, "_sedorum_original_factory"):
+        rasa_lock_store._sedorum_original_factory = rasa_lock_store._create_from_endpoint_config  # type: ignore[attr-defined]
+
+    def factory(endpoint_config: EndpointConfig | None = None) -> LockStore:
+        store = create_lock_store(endpoint_config, poll_interval_s)
+        logger.info("Lock store: %s (re-checks every %.0f ms)", type(store).__name__, poll_interval_s * 1000)
+        return store
+
+    rasa_lock_store._create_from_endpoint_config = factory

@@ -1,0 +1,200 @@
+"""Every user turn either completes and is stored, or fails visibly so the client can retry.
+
+Why: in Rasa 3.6 a turn that fails is silently "accepted". `FailSafeTrackerStore` answers a
+database error on read with an *empty* tracker and on write falls back to an in-memory store,
+and the REST channel turns any exception into HTTP 200 with whatever replies were collected.
+With PostgreSQL restarting, users would get answers that are never stored (and a new,
+empty conversation in the middle of a screening). Here:
+
+* the tracker store wrapper raises `StoreUnavailable` instead of falling back;
+* `Agent.handle_message` is wrapped: it cleans the text (channel-agnostic: REST, socket.io and
+  the messaging channels), answers empty and over-long messages without running the model,
+  rate-limits senders of channels that have no HTTP edge check, and records a failed turn on
+  the current request's `TurnReport`, which the edge middleware turns into HTTP 503
+  (`Retry-After`) for the REST channel;
+* a failure *after* the turn was stored (releasing a Redis lock, say) is not a failure for
+  the user: the stored answer is returned, so a client retry never stores a message twice.
+
+Errors are logged with the conversation id and the exception type, never the message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sedorum.server.inputs import (
+    EMPTY_MESSAGE_REPLY,
+    SLOW_DOWN_REPLY,
+    TOO_LONG_REPLY,
+    clean_text,
+    valid_sender,
+)
+
+if TYPE_CHECKING:
+    from rasa.core.channels.channel import UserMessage
+
+    from sedorum.server.ratelimit import TokenBucketLimiter
+    from sedorum.server.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_TROUBLE = "utter_service_trouble"
+SERVICE_TROUBLE_TEXT = (
+    "Sorry, something went wrong on our side. For questions about your health or your medicines, "
+    "please ask your doctor or pharmacist.\nIn an emergency, call 911, 999 or 112."
+)
+# Channels whose senders the HTTP edge already rate-limits (one token per request).
+EDGE_LIMITED_CHANNELS = frozenset({"rest"})
+_PATCHED = "_sedorum_turns_patched"
+
+
+class StoreUnavailable(RuntimeError):
+    """The tracker store could not be read or written; the turn must not be treated as done."""
+
+
+@dataclass
+class TurnReport:
+    """What the edge middleware needs to know about the turn(s) run for one HTTP request."""
+
+    failed: bool = False
+    error: str = ""
+
+
+@dataclass
+class _TurnState:
+    processed: bool = False
+
+
+_request_report: ContextVar[TurnReport | None] = ContextVar("sedorum_request_report", default=None)
+_turn_state: ContextVar[_TurnState | None] = ContextVar("sedorum_turn_state", default=None)
+
+
+def begin_request_report() -> TurnReport:
+    """Called by the edge middleware for each webhook request (same task as the handler)."""
+    report = TurnReport()
+    _request_report.set(report)
+    return report
+
+
+def _raise_unavailable(error: Exception) -> None:
+    raise StoreUnavailable(f"tracker store unavailable: {type(error).__name__}") from error
+
+
+async def _reply(message: UserMessage, text: str) -> list[dict[str, Any]] | None:
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    channel = message.output_channel
+    try:
+        await channel.send_text_message(message.sender_id, text)
+    except Exception as error:  # a channel that cannot answer must not turn into a crash
+        logger.warning(
+            "Could not send a guard reply to conversation %s: %s", message.sender_id, type(error).__name__
+        )
+    return channel.messages if isinstance(channel, CollectingOutputChannel) else None
+
+
+def _trouble_text(agent: Any) -> str:
+    try:
+        return agent.domain.responses[SERVICE_TROUBLE][0]["text"]
+    except Exception:
+        return SERVICE_TROUBLE_TEXT
+
+
+def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
+    """Patches Agent and MessageProcessor once per process (before the agent loads)."""
+    from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if getattr(Agent, _PATCHED, False):
+        Agent._sedorum_settings = settings  # type: ignore[attr-defined]
+        Agent._sedorum_sender_limiter = sender_limiter  # type: ignore[attr-defined]
+        return
+
+    original_create_store = Agent._create_tracker_store
+
+    def strict_tracker_store(store: Any, domain: Any) -> Any:
+        created = original_create_store(store, domain)
+        if isinstance(created, FailSafeTrackerStore):
+            created._on_tracker_store_error = _raise_unavailable
+        return created
+
+    Agent._create_tracker_store = staticmethod(strict_tracker_store)  # type: ignore[method-assign]
+
+    original_process = MessageProcessor.handle_message
+
+    async def process_and_mark(self: MessageProcessor, message: UserMessage) -> Any:
+        result = await original_process(self, message)
+        state = _turn_state.get()
+        if state is not None:
+            state.processed = True  # the tracker was saved: this is processor.handle_message's last step
+        return result
+
+    MessageProcessor.handle_message = process_and_mark  # type: ignore[method-assign]
+
+    original_handle = Agent.handle_message
+
+    async def guarded_handle_message(self: Agent, message: UserMessage) -> Any:
+        active: Settings = Agent._sedorum_settings  # type: ignore[attr-defined]
+        limiter: TokenBucketLimiter = Agent._sedorum_sender_limiter  # type: ignore[attr-defined]
+        if not valid_sender(message.sender_id):
+            logger.warning(
+                "Dropped a message on channel %s: invalid sender id (%d characters).",
+                message.input_channel,
+                len(str(message.sender_id)),
+            )
+            return None
+        text = message.text if isinstance(message.text, str) else ""
+        cleaned = clean_text(text)
+        if not cleaned:
+            return await _reply(message, EMPTY_MESSAGE_REPLY)
+        if len(cleaned) > active.max_message_chars:
+            logger.info(
+                "Conversation %s: message of %d characters refused (limit %d).",
+                message.sender_id,
+                len(cleaned),
+                active.max_message_chars,
+            )
+            return await _reply(message, TOO_LONG_REPLY.format(limit=f"{active.max_message_chars:,}"))
+        if message.input_channel not in EDGE_LIMITED_CHANNELS and not limiter.allow(message.sender_id)[0]:
+            return await _reply(message, SLOW_DOWN_REPLY)
+        message.text = cleaned
+
+        state = _TurnState()
+        token = _turn_state.set(state)
+        try:
+            return await original_handle(self, message)
+        except Exception as error:
+            if state.processed:
+                logger.warning(
+                    "Conversation %s: turn stored, then %s while releasing resources; answer kept.",
+                    message.sender_id,
+                    type(error).__name__,
+                )
+                from rasa.core.channels.channel import CollectingOutputChannel
+
+                channel = message.output_channel
+                return channel.messages if isinstance(channel, CollectingOutputChannel) else None
+            logger.error(
+                "Conversation %s: turn failed and was not stored (%s: %s).",
+                message.sender_id,
+                type(error).__name__,
+                type(getattr(error, "__cause__", None)).__name__,
+            )
+            report = _request_report.get()
+            if report is not None:
+                report.failed = True
+                report.error = type(error).__name__
+            if message.input_channel not in EDGE_LIMITED_CHANNELS:
+                await _reply(message, _trouble_text(self))
+            raise
+        finally:
+            _turn_state.reset(token)
+
+    Agent.handle_message = guarded_handle_message  # type: ignore[method-assign]
+    Agent._sedorum_settings = settings  # type: ignore[attr-defined]
+    Agent._sedorum_sender_limiter = sender_limiter  # type: ignore[attr-defined]
+    setattr(Agent, _PATCHED, True)

@@ -1,0 +1,80 @@
+"""Telegram end to end: real Update JSON to the running assistant, replies captured on a fake Bot API."""
+
+from __future__ import annotations
+
+import random
+
+import requests
+
+from tests.fakes import webhooks as wh
+from tests.fakes.e2e_support import (
+    CREDENTIALS,
+    EMERGENCY_MESSAGE,
+    KIDNEY_QUESTION,
+    ChannelStack,
+    check_emergency_first,
+    check_kidney_reply,
+    domain_response,
+)
+
+pytest_plugins = ["tests.fakes.channel_stack"]
+
+SECRET = CREDENTIALS["TELEGRAM_SECRET_TOKEN"]
+
+
+def new_chat() -> int:
+    return random.randint(10**8, 10**9)
+
+
+def post(cs: ChannelStack, update: dict, secret: str | None = SECRET) -> requests.Response:
+    return requests.post(cs.hook("telegram"), json=update, headers=wh.telegram_headers(secret), timeout=60)
+
+
+def replies(cs: ChannelStack, chat: int, at_least: int = 1) -> list[dict]:
+    cs.telegram.wait_for(lambda _: len(cs.telegram.sent(chat)) >= at_least)
+    return cs.telegram.sent(chat)
+
+
+def test_greeting_arrives_with_its_buttons_as_an_inline_keyboard(channel_stack: ChannelStack) -> None:
+    chat = new_chat()
+    assert post(channel_stack, wh.telegram_text(chat, "Hello")).status_code == 200
+    greet = domain_response("utter_greet")
+    (message,) = [m for m in replies(channel_stack, chat) if m["text"] == greet["text"].strip()]
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    assert keyboard == [[{"text": b["title"], "callback_data": b["payload"]}] for b in greet["buttons"]]
+
+
+def test_a_button_tap_answers_that_topic(channel_stack: ChannelStack) -> None:
+    chat = new_chat()
+    update = wh.telegram_button(chat, "/ask_side_effects")
+    assert post(channel_stack, update).status_code == 200
+    texts = [m["text"] for m in replies(channel_stack, chat)]
+    assert domain_response("utter_side_effects")["text"].strip() in texts
+    answered = [c.params for c in channel_stack.telegram.snapshot() if c.path.endswith("/answerCallbackQuery")]
+    assert {"callback_query_id": update["callback_query"]["id"]} in answered
+    assert channel_stack.user_texts(str(chat)) == ["/ask_side_effects"]
+
+
+def test_safety_kidney_question_and_emergency(channel_stack: ChannelStack) -> None:
+    kidney_chat, emergency_chat = new_chat(), new_chat()
+    post(channel_stack, wh.telegram_text(kidney_chat, KIDNEY_QUESTION))
+    check_kidney_reply([m["text"] for m in replies(channel_stack, kidney_chat)])
+    post(channel_stack, wh.telegram_text(emergency_chat, EMERGENCY_MESSAGE))
+    check_emergency_first([m["text"] for m in replies(channel_stack, emergency_chat)])
+
+
+def test_unsigned_and_forged_updates_never_reach_the_assistant(channel_stack: ChannelStack) -> None:
+    chat = new_chat()
+    assert post(channel_stack, wh.telegram_text(chat, "hello"), secret=None).status_code == 401
+    assert post(channel_stack, wh.telegram_text(chat, "hello"), secret="not_the_secret").status_code == 403
+    assert channel_stack.user_texts(str(chat)) == []
+    assert channel_stack.telegram.sent(chat) == []
+
+
+def test_a_staff_reply_goes_back_to_the_telegram_chat(channel_stack: ChannelStack) -> None:
+    chat = new_chat()
+    post(channel_stack, wh.telegram_text(chat, "I want to talk to a person"))
+    before = len(replies(channel_stack, chat))
+    channel_stack.staff_reply(str(chat), "Hi, I'm Sam. How can I help?")
+    sent = replies(channel_stack, chat, before + 1)
+    assert sent[-1]["text"] == "Sam (support team): Hi, I'm Sam. How can I help?"

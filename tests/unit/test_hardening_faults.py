@@ -1,0 +1,200 @@
+"""Faults inside a turn: a broken action server and a broken store never leave the user silent or misled."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, FollowupAction, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from sedorum.server import faults, turns
+from sedorum.server.inputs import EMPTY_MESSAGE_REPLY, SLOW_DOWN_REPLY
+from sedorum.server.ratelimit import TokenBucketLimiter
+from sedorum.server.settings import PROJECT_ROOT, Settings
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets faults/turns patch Rasa for one test; monkeypatch restores the classes afterwards."""
+    import rasa.core.actions.action as rasa_action
+    from rasa.core.processor import MessageProcessor
+
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+    monkeypatch.setattr(RemoteAction, "_sedorum_faults_patched", False, raising=False)
+    monkeypatch.setattr(RemoteAction, "_sedorum_timeout_s", 10.0, raising=False)
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", rasa_action.DEFAULT_REQUEST_TIMEOUT)
+    monkeypatch.setattr(Agent, "handle_message", Agent.handle_message)
+    monkeypatch.setattr(Agent, "_create_tracker_store", Agent._create_tracker_store)
+    monkeypatch.setattr(Agent, "_sedorum_turns_patched", False, raising=False)
+    monkeypatch.setattr(Agent, "_sedorum_settings", None, raising=False)
+    monkeypatch.setattr(Agent, "_sedorum_sender_limiter", None, raising=False)
+    monkeypatch.setattr(MessageProcessor, "handle_message", MessageProcessor.handle_message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tracker_after(text: str, *extra: Any) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(
+        "conv-1",
+        [ActionExecuted("action_listen"), UserUttered(text, {"name": "ask_dosage", "confidence": 1.0}), *extra],
+        slots=DOMAIN.slots,
+    )
+
+
+async def run_action(url: str, tracker: DialogueStateTracker) -> list[Any]:
+    action = RemoteAction("action_answer_dosage", EndpointConfig(url=url))
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    return await action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
+
+
+def assert_service_trouble(events: list[Any]) -> None:
+    assert isinstance(events[0], BotUttered)
+    assert "doctor or pharmacist" in events[0].text
+    assert "911" in events[0].text
+    assert events[0].metadata["utter_action"] == "utter_service_trouble"
+    assert events[-1] == FollowupAction("action_listen")
+
+
+def test_action_server_down_gives_the_service_trouble_reply(patched: None) -> None:
+    faults.install(Settings(action_timeout_s=2))
+    events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("how much?")))
+    assert_service_trouble(events)
+
+
+def test_a_slow_action_server_times_out_long_before_the_60_s_lock(patched: None) -> None:
+    async def scenario() -> tuple[list[Any], float]:
+        async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await asyncio.sleep(30)
+
+        server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        started = time.monotonic()
+        try:
+            events = await run_action(f"http://127.0.0.1:{port}/webhook", tracker_after("how much?"))
+        finally:
+            server.close()
+        return events, time.monotonic() - started
+
+    faults.install(Settings(action_timeout_s=0.5))
+    events, elapsed = asyncio.run(scenario())
+    assert_service_trouble(events)
+    assert elapsed < 5
+
+
+def test_the_trouble_message_is_said_once_per_turn(patched: None) -> None:
+    faults.install(Settings(action_timeout_s=2))
+    told = BotUttered("Sorry...", metadata={"utter_action": "utter_service_trouble"})
+    events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("more?", told)))
+    assert events == [FollowupAction("action_listen")]
+
+
+def test_action_rejections_still_reach_the_policies(patched: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def reject(*_: Any) -> list[Any]:
+        raise ActionExecutionRejection("action_answer_dosage")
+
+    monkeypatch.setattr(RemoteAction, "run", reject)
+    faults.install(Settings())
+    with pytest.raises(ActionExecutionRejection):
+        asyncio.run(run_action("http://127.0.0.1:1/webhook", tracker_after("x")))
+
+
+class BrokenStore(InMemoryTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        raise ConnectionError("database restarting")
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        raise ConnectionError("database restarting")
+
+
+def test_store_errors_raise_instead_of_silently_falling_back(patched: None) -> None:
+    turns.install(Settings(), TokenBucketLimiter(0, 1))
+    store = Agent._create_tracker_store(BrokenStore(DOMAIN), DOMAIN)
+    with pytest.raises(turns.StoreUnavailable):
+        asyncio.run(store.save(DialogueStateTracker("x", [])))
+    with pytest.raises(turns.StoreUnavailable):
+        asyncio.run(store.retrieve("x"))
+
+
+def send(agent: Agent, text: Any, sender: str = "conv-1", channel: str = "rest") -> Any:
+    message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=channel)
+    return asyncio.run(agent.handle_message(message))
+
+
+def test_the_guard_answers_empty_and_long_messages_without_the_model(patched: None) -> None:
+    turns.install(Settings(max_message_chars=50), TokenBucketLimiter(0, 1))
+    agent = Agent()
+    assert send(agent, "  \x00\n ") == [{"recipient_id": "conv-1", "text": EMPTY_MESSAGE_REPLY}]
+    assert send(agent, None)[0]["text"] == EMPTY_MESSAGE_REPLY
+    too_long = send(agent, "x" * 51)[0]["text"]
+    assert "shorter" in too_long and "50" in too_long and "911" in too_long
+    assert send(agent, "hi", sender="bad sender\x00") is None
+
+
+def test_channels_without_an_edge_check_are_rate_limited_per_sender(patched: None) -> None:
+    turns.install(Settings(), TokenBucketLimiter(rate_per_s=0.001, burst=1))
+    agent = Agent()
+    assert send(agent, "hello", channel="socketio") is None  # passed the guard (agent not ready)
+    assert send(agent, "hello", channel="socketio") == [{"recipient_id": "conv-1", "text": SLOW_DOWN_REPLY}]
+
+
+class FakeProcessor:
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+
+    async def handle_message(self, message: UserMessage) -> Any:
+        if self.fail:
+            raise turns.StoreUnavailable("db down")
+        await message.output_channel.send_text_message(message.sender_id, "answer")
+        turns._turn_state.get().processed = True  # what the MessageProcessor wrapper records
+        return message.output_channel.messages
+
+
+class LockReleaseFails(InMemoryLockStore):
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, *args: Any, **kwargs: Any) -> AsyncIterator[None]:
+        yield None
+        raise ConnectionError("redis restarting")
+
+
+def test_a_failed_turn_is_reported_and_a_stored_turn_is_kept(patched: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    turns.install(Settings(), TokenBucketLimiter(0, 1))
+    monkeypatch.setattr(Agent, "is_ready", lambda self: True)
+    agent = Agent()
+
+    async def with_report(text: str) -> tuple[turns.TurnReport, Any]:
+        report = turns.begin_request_report()
+        try:
+            result = await agent.handle_message(UserMessage(text, CollectingOutputChannel(), "c", input_channel="rest"))
+        except turns.StoreUnavailable:
+            result = "raised"
+        return report, result
+
+    agent.processor = FakeProcessor(fail=True)
+    report, result = asyncio.run(with_report("hi"))
+    assert report.failed and result == "raised"
+
+    agent.processor = FakeProcessor(fail=False)
+    agent.lock_store = LockReleaseFails()
+    report, result = asyncio.run(with_report("hi"))
+    assert not report.failed
+    assert result == [{"recipient_id": "c", "text": "answer"}]
