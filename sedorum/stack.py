@@ -63,7 +63,20 @@ def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
 
 
 def train_if_needed(model_dir: Path, force: bool = False) -> Path:
-    """Trains into model_dir/sedorum.tar.gz unless the stored fingerprint still matches."""
+    """Trains into model_dir/sedorum.tar.gz unless the stored fingerprint still matches.
+
+    A file lock makes concurrent callers (tests, benchmarks, `make run`) wait for one
+    training instead of racing to write the same model.
+    """
+    import fcntl
+
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with open(model_dir / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train_locked(model_dir, force)
+
+
+def _train_locked(model_dir: Path, force: bool) -> Path:
     model = model_dir / f"{MODEL_NAME}.tar.gz"
     stamp = model_dir / f"{MODEL_NAME}.fingerprint"
     wanted = training_fingerprint()
@@ -72,7 +85,6 @@ def train_if_needed(model_dir: Path, force: bool = False) -> Path:
         return model
     say("Training the model (about two minutes on two cores)...")
     started = time.monotonic()
-    model_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [PYTHON, "-m", "rasa", "train", "--fixed-model-name", MODEL_NAME, "--out", str(model_dir), "--force"],
         cwd=PROJECT_ROOT,

@@ -33,6 +33,9 @@ logger = logging.getLogger("sedorum.channels")
 
 HTTP_TIMEOUT_S = 10.0
 RATE_LIMIT_RETRIES = 2
+# No platform sends anything near this (a Slack button click with its message is a few KB);
+# a larger body is refused before it is hashed or parsed, so it cannot cost CPU.
+MAX_WEBHOOK_BYTES = 256 * 1024
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -74,6 +77,17 @@ def refuse(channel: str, request: Request, refusal: Refusal) -> HTTPResponse:
         refusal.status,
     )
     return response.json({"error": "unauthorized" if refusal.status == 401 else "forbidden"}, status=refusal.status)
+
+
+def oversized(channel: str, request: Request) -> HTTPResponse | None:
+    """A 413 for a body no platform would send, checked before any signature work."""
+    size = len(request.body or b"")
+    if size <= MAX_WEBHOOK_BYTES:
+        return None
+    logger.warning(
+        "Refused a %s webhook request from %s: body of %d bytes (HTTP 413)", channel, _client_ip(request), size
+    )
+    return response.json({"error": "payload too large"}, status=413)
 
 
 def _client_ip(request: Request) -> str:

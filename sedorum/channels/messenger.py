@@ -31,6 +31,7 @@ from sedorum.channels.common import (
     deliver,
     latest_bot_buttons,
     logger,
+    oversized,
     refuse,
     require,
     setting,
@@ -116,7 +117,7 @@ class MessengerChannel(InputChannel):
         return MessengerOutput(self.page_access_token, self.api_url)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_messenger", __name__)
+        hook = Blueprint("sedorum_messenger")
         hook.listener("after_server_stop")(close_sessions)
 
         @hook.route("/", methods=["GET"])
@@ -133,6 +134,9 @@ class MessengerChannel(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            too_large = oversized(NAME, request)
+            if too_large:
+                return too_large
             refusal = check_messenger(self.app_secret, request.body or b"", request.headers.get("X-Hub-Signature-256"))
             if refusal:
                 return refuse(NAME, request, refusal)
@@ -140,8 +144,10 @@ class MessengerChannel(InputChannel):
                 payload = request.json
             except Exception:  # noqa: BLE001
                 payload = None
-            if not isinstance(payload, dict) or payload.get("object") != "page":
+            if not isinstance(payload, dict):
                 return response.json({"error": "bad request"}, status=400)
+            if payload.get("object") != "page":
+                return response.text("EVENT_RECEIVED")  # another product's events: acknowledged, not ours
             for entry in payload.get("entry") or []:
                 for event in entry.get("messaging") or []:  # a batch may hold several events
                     message = await self._user_message(request, event)
@@ -171,7 +177,7 @@ class MessengerChannel(InputChannel):
             return None  # delivery and read receipts, reactions, attachments
         if not text:
             return None
-        return UserMessage(text, self.get_output_channel(), sender, input_channel=NAME, metadata={"messenger": True})
+        return UserMessage(text, self.get_output_channel(), sender, input_channel=NAME)
 
     async def _typed_or_numbered(self, request: Request, sender: str, text: str) -> str:
         """A typed number picks an option only when the options were shown numbered (over 13)."""

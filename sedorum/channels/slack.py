@@ -8,7 +8,9 @@ Webhook: POST /webhooks/slack/webhook, for both Event Subscriptions (message.im,
 and Interactivity (button clicks).
 
 Slack wants an answer within 3 seconds and retries otherwise, so events are acknowledged at
-once and handled in the background; retries (X-Slack-Retry-Num) are acknowledged and dropped.
+once and handled in the background. A retry after a timeout (X-Slack-Retry-Reason
+http_timeout) is acknowledged and dropped; any other retry is handled unless the same message
+was seen already (a server that was down never saw the first delivery).
 Direct messages and mentions are answered; other channel traffic and every bot message
 (ours included) are ignored. In a channel the answer goes to a thread under the mention.
 The conversation id is the Slack user id, so a staff reply reaches the person by DM.
@@ -36,6 +38,7 @@ from sedorum.channels.common import (
     close_sessions,
     deliver,
     logger,
+    oversized,
     refuse,
     require,
     setting,
@@ -125,7 +128,7 @@ class SlackChannel(InputChannel):
         return SlackOutput(self.bot_token, self.api_url, channel, thread_ts)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_slack", __name__)
+        hook = Blueprint("sedorum_slack")
         hook.listener("after_server_stop")(close_sessions)
 
         @hook.route("/", methods=["GET"])
@@ -134,6 +137,9 @@ class SlackChannel(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            too_large = oversized(NAME, request)
+            if too_large:
+                return too_large
             body = request.body or b""
             refusal = check_slack(
                 self.signing_secret,
@@ -143,8 +149,11 @@ class SlackChannel(InputChannel):
             )
             if refusal:
                 return refuse(NAME, request, refusal)
-            if request.headers.get("X-Slack-Retry-Num"):
-                logger.info("Dropped Slack retry #%s (already handled).", request.headers.get("X-Slack-Retry-Num"))
+            retry = request.headers.get("X-Slack-Retry-Num")
+            if retry and request.headers.get("X-Slack-Retry-Reason") == "http_timeout":
+                # We had the first delivery (we were slow to say so). Other retries, e.g. after
+                # a refused connection during a restart, go on: the event-id check drops repeats.
+                logger.info("Dropped Slack retry #%s (http_timeout).", retry)
                 return response.text("", headers={"X-Slack-No-Retry": "1"})
             content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
             if content_type == "application/x-www-form-urlencoded":

@@ -37,6 +37,7 @@ from sedorum.channels.common import (
     env_url,
     latest_bot_buttons,
     logger,
+    oversized,
     refuse,
     require,
     setting,
@@ -128,7 +129,7 @@ class TelegramChannel(InputChannel):
         return TelegramOutput(self.bot_token, self.api_url)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_telegram", __name__)
+        hook = Blueprint("sedorum_telegram")
         hook.listener("after_server_stop")(close_sessions)
 
         @hook.route("/", methods=["GET"])
@@ -137,6 +138,9 @@ class TelegramChannel(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            too_large = oversized(NAME, request)
+            if too_large:
+                return too_large
             refusal = check_telegram(self.secret_token, request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
             if refusal:
                 return refuse(NAME, request, refusal)
@@ -219,6 +223,11 @@ async def register_webhook(
 
 def main(argv: Sequence[str]) -> int:
     """python -m sedorum.channels.telegram https://host/webhooks/telegram/webhook"""
+    from sedorum.server.settings import PROJECT_ROOT
+    from sedorum.stack import ensure_env_file
+
+    if (PROJECT_ROOT / ".env").exists():
+        ensure_env_file(PROJECT_ROOT / ".env")  # the same variables `make run` uses
     if len(argv) != 2 or not argv[1].startswith("https://"):
         print(main.__doc__, file=sys.stderr)
         return 2

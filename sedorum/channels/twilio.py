@@ -41,6 +41,7 @@ from sedorum.channels.common import (
     deliver,
     latest_bot_buttons,
     logger,
+    oversized,
     refuse,
     require,
     setting,
@@ -173,7 +174,7 @@ class TwilioChannel(InputChannel):
         return f"{self.public_base_url}{request.path}{query}"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_twilio", __name__)
+        hook = Blueprint("sedorum_twilio")
         hook.listener("after_server_stop")(close_sessions)
 
         @hook.route("/", methods=["GET"])
@@ -182,6 +183,9 @@ class TwilioChannel(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            too_large = oversized(NAME, request)
+            if too_large:
+                return too_large
             # Parsed by hand: Twilio signs blank parameters too, which Sanic's form drops.
             params = parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
             refusal = check_twilio(

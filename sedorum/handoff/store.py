@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 REASONS = ("asked_for_person", "not_understood", "order_problem", "emergency")
 WAITING, CLAIMED, RETURNED, CLOSED = "waiting", "claimed", "returned", "closed"
@@ -453,8 +454,24 @@ def _create_engine(url: str) -> Engine:
 
     else:
         engine = sa.create_engine(url, pool_pre_ping=True, future=True)
-    metadata.create_all(engine)
+    _create_tables(engine)
     return engine
+
+
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """CREATE TABLE IF MISSING, tolerating another process creating them at the same moment.
+
+    The action server and the Rasa server start together and both open the store; the
+    loser of that race sees "already exists" and simply checks again.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def open_store(url: str | None = None) -> HandoffStore:

@@ -527,7 +527,8 @@ _SIGNS: list[tuple[str, str, bool]] = [
     ),
     (
         "clot",
-        r"\b(?:leg|calf|thigh)\b[^.!?]{0,40}?\b(?:swollen|swelling|red|hot|warm)\b[^.!?]{0,30}?\bone side\b"
+        r"\b(?:leg|calf|thigh)\b[^.!?]{0,40}?\b(?:swollen|swelling|red|hot|warm)\b"
+        r"[^.!?]{0,30}?\b(?:one|left|right) side\b"
         r"|\b(?:swollen|red|hot|warm|puffy)\s+(?:\w+\s+)?(?:left|right)\s+(?:leg|calf|thigh)\b",
         False,
     ),

@@ -157,12 +157,12 @@ class Screening:
         people = [a if a.startswith("their ") else f"{owner} {a}" for a in asks]
         if about_child:
             return f"Please check with {_join(people)} before giving Sedorum or any supplement."
-        return f"Please check with {_join(people)} before you start Sedorum or any other supplement."
+        return f"Please check with {_join(people)} before you start Sedorum or any supplement."
 
     def render(self) -> str:
         """A short chat message listing the findings; it always ends with whom to ask."""
         if not self.findings:
-            return "I can't say if a supplement is right for you. " + NO_FINDINGS_ENDING
+            return "I can't say if a supplement is right for you.\n\n" + NO_FINDINGS_ENDING
         lines = ["From what you told me, please note:"]
         for f in self.findings:
             lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {f.advice}")
@@ -221,8 +221,8 @@ def dose_limit_text(profile: Profile) -> str:
     kind = dose_allowed(profile)
     if kind == DOSE_WITHHOLD_KIDNEY:
         return (
-            "I can't give any amounts of magnesium to people with kidney disease. "
-            "Please check with your kidney doctor before you take any magnesium or Sedorum."
+            "I can't give amounts of magnesium for people with kidney disease. "
+            "Please ask your kidney doctor first. Do not take any magnesium or Sedorum before that."
         )
     if kind == DOSE_CHILD:
         age = profile.age or 0.0

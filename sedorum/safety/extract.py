@@ -250,6 +250,16 @@ _NOT_FUZZY = {
 }  # fmt: skip
 
 
+_PLURAL_FAMILY = {"kids", "children", "parents"}
+# First-person verb forms: after "<relative> ... and", these mean the user is speaking about themself.
+_OWN_VERBS = {"take", "have", "use", "am", "'m", "need", "get", "do", "suffer", "feel", "was"}
+
+
+def _family_still_subject(target: Any, modifier: Any, span_between: Any) -> bool:
+    """A singular relative stays the subject until a verb in the first-person form appears."""
+    return not any(tok.lower_ in _OWN_VERBS for tok in span_between)
+
+
 def _context_rules() -> list[Any]:
     from medspacy.context import ConTextRule
 
@@ -269,6 +279,8 @@ def _context_rules() -> list[Any]:
     for lit in ("anymore", "any more", "no more"):
         add(lit, "NEGATED_EXISTENCE", "BACKWARD", max_scope=8)
     # -- things that look like negation but are not
+    # a bare "No," / "Nope." answering a question does not negate what follows it
+    add("no,", "PSEUDO", "PSEUDO", [{"LOWER": {"IN": ["no", "nope", "nah"]}}, {"IS_PUNCT": True}])
     for lit in (
         "not only",
         "not just",
@@ -398,9 +410,17 @@ def _context_rules() -> list[Any]:
     ):
         add(lit, "HISTORICAL", "BIDIRECTIONAL", max_scope=6)
 
-    # -- family and other people (forward; stops at the user's own "I"/"my")
+    # -- family and other people (forward; stops at the user's own "I"/"my", and at a verb in the
+    #    user's own form: "pregnant with my first baby and take iron tablets")
     for lit in _FAMILY_WORDS:
-        add(lit, "FAMILY", "FORWARD", max_scope=10, terminated_by={"FIRST_PERSON"})
+        add(
+            lit,
+            "FAMILY",
+            "FORWARD",
+            max_scope=10,
+            terminated_by={"FIRST_PERSON"},
+            on_modifies=None if lit in _PLURAL_FAMILY else _family_still_subject,
+        )
     add(
         "first person",
         "FIRST_PERSON",
@@ -446,6 +466,7 @@ def _context_rules() -> list[Any]:
 _lock = threading.Lock()
 _nlp: Any = None
 _concepts: dict[str, Any] = {}
+_FUZZY: list[Any] = [None]  # the typo normaliser's vocabulary, set when the pipeline is built
 
 
 def _build_fuzzy_vocab() -> Any:
@@ -477,8 +498,6 @@ def get_nlp() -> Any:
             from spacy.tokens import Doc
         finally:
             warnings.filters[:] = saved_filters
-        # medspaCy runs an empty token Matcher next to its phrase matcher: spaCy warns W036 about it.
-        warnings.filterwarnings("ignore", message=r".*\[W036\]", category=UserWarning)
 
         lexicon = load_lexicon()
         vocab = _build_fuzzy_vocab()
@@ -526,6 +545,9 @@ def get_nlp() -> Any:
             _concepts[concept.id] = concept
             for term in concept.terms:
                 target_rules.append(TargetRule(term, concept.id))
+        # medspaCy also runs a token Matcher; give it a pattern that never matches, or spaCy warns (W036)
+        # on every message.
+        target_rules.append(TargetRule("never", "NEVER_MATCHES", pattern=[{"TEXT": "\u0000never\u0000"}]))
         matcher.add(target_rules)
         nlp.add_pipe("sedorum_age")
         context = nlp.add_pipe("medspacy_context", config={"rules": None})
@@ -533,8 +555,6 @@ def get_nlp() -> Any:
         _nlp = nlp
         return _nlp
 
-
-_FUZZY: list[Any] = [None]
 
 # ----------------------------------------------------------------------------- extraction
 
@@ -564,6 +584,11 @@ _KIDNEYS_FINE_RE = re.compile(
 )
 _HEART_FINE_RE = re.compile(
     r"\bmy\s+heart\s+(?:is|works)\s+(?:completely\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|good|healthy|normal)\b",
+    re.I,
+)
+_NO_ORGAN_PROBLEMS_RE = re.compile(
+    r"\b(?:no|not|never|without|(?:don'?t|do\s+not)\s+have)\s+(?:any\s+)?(?P<a>kidney|heart)\s+(?:or|and|nor|/)\s+"
+    r"(?P<b>kidney|heart)\s+(?:problems?|issues?|disease|conditions?|trouble)\b",
     re.I,
 )
 _NO_HEALTH_PROBLEMS_RE = re.compile(
@@ -664,6 +689,9 @@ def extract(text: str) -> Extraction:
         negatives["condition"].add("kidney_disease")
     if _HEART_FINE_RE.search(text):
         negatives["condition"] |= HEART_CONDITIONS
+    for m in _NO_ORGAN_PROBLEMS_RE.finditer(text):
+        for organ in (m.group("a").lower(), m.group("b").lower()):
+            negatives["condition"] |= {"kidney_disease"} if organ == "kidney" else HEART_CONDITIONS
     if _NO_HEALTH_PROBLEMS_RE.search(text):
         negatives["condition"] |= HEART_CONDITIONS | {"kidney_disease", "myasthenia_gravis"}
 

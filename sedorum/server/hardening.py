@@ -28,7 +28,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from sedorum.server import faults, turns
+from sedorum.server import faults, socketio_guard, turns
 from sedorum.server.inputs import InvalidInput, parse_rest_body
 from sedorum.server.ratelimit import TokenBucketLimiter, retry_after_header
 from sedorum.server.redaction import install_log_redaction
@@ -108,6 +108,8 @@ def install(app: Sanic, settings: Settings) -> None:
     app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.max_api_body_bytes, SOCKETIO_MAX_BODY_BYTES)
     app.config.WEBSOCKET_MAX_SIZE = SOCKETIO_MAX_BODY_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    if settings.proxies_count > 0:  # behind a reverse proxy: the client is in X-Forwarded-For
+        app.config.PROXIES_COUNT = settings.proxies_count
 
     ip_limiter = TokenBucketLimiter(settings.rate_ip_per_s, settings.rate_ip_burst)
     sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
@@ -116,6 +118,7 @@ def install(app: Sanic, settings: Settings) -> None:
 
     faults.install(settings)
     turns.install(settings, sender_limiter)
+    socketio_guard.install()
     _install_jwt(app, settings)
 
     @app.middleware("request")

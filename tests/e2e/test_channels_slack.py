@@ -102,7 +102,8 @@ def test_unsigned_forged_replayed_and_retried_events_never_reach_the_assistant(c
     assert event(channel_stack, wh.slack_dm(user, "hello", channel=dm), secret="not-the-secret").status_code == 403
     stale = int(time.time()) - 600
     assert event(channel_stack, wh.slack_dm(user, "hello", channel=dm), timestamp=stale).status_code == 403
-    retry = event(channel_stack, wh.slack_dm(user, "hello", channel=dm), extra={"X-Slack-Retry-Num": "1"})
+    timed_out = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    retry = event(channel_stack, wh.slack_dm(user, "hello", channel=dm), extra=timed_out)
     assert retry.status_code == 200 and retry.headers.get("X-Slack-No-Retry") == "1"
     event(channel_stack, wh.slack_bot_echo("an echo of our own message", channel=dm))
     time.sleep(2)  # handled in the background: give a wrongly accepted event time to show

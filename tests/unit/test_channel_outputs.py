@@ -181,3 +181,17 @@ def test_a_staff_message_is_signed_on_every_channel(
     assert twilio.sent("+447700900333")[-1]["Body"] == expected
     assert messenger.sent("2411333")[-1]["text"] == expected
     assert slack.sent("U0PAT33")[-1]["text"] == expected
+
+
+def test_telegram_webhook_registration_sends_the_secret_and_update_types(telegram: FakeTelegram) -> None:
+    from sedorum.channels.telegram import register_webhook
+
+    telegram.clear()
+    url = "https://bot.example.com/webhooks/telegram/webhook"
+    ok, _ = asyncio.run(register_webhook("7000000001:AAH-token", "s3cret_x", url, telegram.url))
+    assert ok
+    (call,) = telegram.snapshot()
+    assert call.path.endswith("/setWebhook")
+    assert call.params == {"url": url, "secret_token": "s3cret_x", "allowed_updates": ["message", "callback_query"]}
+    ok, error = asyncio.run(register_webhook("7000000001:WRONG", "s3cret_x", url, telegram.url))
+    assert not ok and error == "Unauthorized"

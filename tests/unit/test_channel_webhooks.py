@@ -356,6 +356,16 @@ def test_slack_bot_messages_and_retries_are_ignored(h: Harness) -> None:
     assert h.agent.received == [] and h.slack.snapshot() == []
 
 
+def test_slack_retry_of_a_delivery_we_never_saw_is_handled_once(h: Harness) -> None:
+    """Down during a restart, we never saw the first delivery: the retry is the message."""
+    body = json.dumps(wh.slack_dm("U0PAT6", "are you there?")).encode()
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "connection_failed"}
+    post_slack(h, body, extra=retry)
+    post_slack(h, body, extra={**retry, "X-Slack-Retry-Num": "2"})
+    h.slack.wait_for(lambda calls: len(calls) >= 1)
+    assert h.agent.texts("U0PAT6") == ["are you there?"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status"),
     [({"secret": None}, 401), ({"secret": "wrong-secret"}, 403), ({"timestamp": 1_500_000_000}, 403)],
@@ -365,3 +375,15 @@ def test_slack_unsigned_forged_or_replayed_requests_are_refused(h: Harness, kwar
     reply = post_slack(h, json.dumps(wh.slack_dm("U0PAT5", "hi")).encode(), **kwargs)
     time.sleep(0.3)
     assert reply.status_code == status and h.agent.received == [] and h.slack.snapshot() == []
+
+
+@pytest.mark.parametrize("channel", ["telegram", "twilio", "facebook", "slack"])
+def test_oversized_bodies_are_refused_before_any_work(h: Harness, channel: str) -> None:
+    body = json.dumps(wh.telegram_text(508, "x" * 300_000)).encode()
+    headers = {
+        **wh.telegram_headers(TG_SECRET),
+        **wh.messenger_headers(FB_SECRET, body),
+        **wh.slack_headers(SL_SECRET, body),
+    }
+    reply = requests.post(h.hook(channel), data=body, headers=headers, timeout=10)
+    assert reply.status_code == 413 and h.agent.received == []

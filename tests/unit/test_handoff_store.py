@@ -79,7 +79,7 @@ def test_concurrent_claims_from_two_processes_have_one_winner(db_url: str, sende
     second_process = HandoffStore(store_module._create_engine(db_url))
     stores = [open_store(db_url), second_process]
     results: list[bool] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=20)
 
     def claim(index: int) -> None:
         barrier.wait()
@@ -95,7 +95,7 @@ def test_concurrent_claims_from_two_processes_have_one_winner(db_url: str, sende
 
 
 def test_concurrent_requests_open_one_handoff(db_url: str, sender: str) -> None:
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(6, timeout=20)
     ids: list[int] = []
 
     def request() -> None:

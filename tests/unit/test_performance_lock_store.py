@@ -66,9 +66,8 @@ def test_conversations_do_not_wait_for_each_other() -> None:
 
     async def run() -> list[str]:
         seen: list[str] = []
-        async with store.lock("a"):
-            async with store.lock("b"):  # would deadlock if "b" waited for "a"
-                seen.append("b")
+        async with store.lock("a"), store.lock("b"):  # would deadlock if "b" waited for "a"
+            seen.append("b")
         return seen
 
     assert asyncio.run(asyncio.wait_for(run(), timeout=2)) == ["b"]
