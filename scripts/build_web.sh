@@ -14,6 +14,16 @@ command -v npm >/dev/null || { echo "npm (Node.js) is needed to bundle the chat 
 echo "==> Bundling the chat widget from the npm registry"
 (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 mkdir -p "$VENDOR"
-cp web/node_modules/rasa-webchat/lib/index.js "$VENDOR/webchat.js"
+# The bundle's CSS @imports the Inter font from Google Fonts: the pages must make no request
+# to another host, so the import is cut out here (site.css sets a system font stack instead).
+# The build fails if any reference is left, e.g. after an upgrade changed the bundle.
+sed 's#@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700\&display=swap);##g' \
+  web/node_modules/rasa-webchat/lib/index.js > "$VENDOR/webchat.js.tmp"
+if grep -q 'fonts.googleapis' "$VENDOR/webchat.js.tmp"; then
+  echo "The widget bundle still references Google Fonts: update scripts/build_web.sh" >&2
+  rm -f "$VENDOR/webchat.js.tmp"
+  exit 1
+fi
+mv "$VENDOR/webchat.js.tmp" "$VENDOR/webchat.js"
 echo "$want" > "$STAMP"
 echo "==> Widget bundle ready"

@@ -10,6 +10,17 @@ PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.sedorum-install-stamp"
 want=$(cat requirements/lock.txt requirements/rasa.txt requirements/dev.txt scripts/install.sh | sha256sum | cut -d' ' -f1)
 
+# The browser tests drive Debian's Chromium (never `playwright install`). Installed only when
+# missing and only as root; a no-op check otherwise, so re-runs stay fast.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> Installing Debian's Chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Note: /usr/bin/chromium is missing; the browser tests will be skipped (apt-get install chromium as root)." >&2
+  fi
+fi
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/rasa" ]; then
   exit 0
 fi

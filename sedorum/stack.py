@@ -204,6 +204,9 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     train_if_needed(settings.model_dir)
+    from sedorum.handoff.accounts import ensure_demo_account  # first run: a console login, printed once
+
+    ensure_demo_account(PROJECT_ROOT / ".env")
     with running_stack() as stack:
         say("The assistant is ready.")
         say(f"  Demo shop with the chat widget: {settings.base_url}/shop/")

@@ -30,6 +30,9 @@ HEART_QUESTION_CONDITIONS: frozenset[str] = frozenset({"heart_block", "slow_hear
 
 # Ages below this are children: the pregnancy question does not apply to them.
 CHILD_AGE_LIMIT = 9
+# From this age the pregnancy question is not asked: many of our visitors are older adults,
+# and asking a 72-year-old whether they are pregnant costs trust for no safety gain.
+PREGNANCY_QUESTION_MAX_AGE = 60
 
 
 def _as_set(value: Any) -> set[str]:
@@ -116,8 +119,8 @@ class Profile:
         return out
 
     def _pregnancy_known(self) -> bool:
-        if self.age is not None and self.age < CHILD_AGE_LIMIT:
-            return True  # a young child: the question does not apply
+        if self.age is not None and (self.age < CHILD_AGE_LIMIT or self.age >= PREGNANCY_QUESTION_MAX_AGE):
+            return True  # a young child or an older adult: the question does not apply
         if self.pregnant or self.breastfeeding or self.pregnant_or_breastfeeding:
             return True
         return self.pregnant is False and self.breastfeeding is False

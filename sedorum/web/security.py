@@ -76,10 +76,15 @@ def request_origin(request: Request) -> str | None:
 
 
 def same_origin(request: Request, allowed_origins: tuple[str, ...]) -> bool:
-    """True for a request whose Origin (or Referer) is one of the deployment's origins.
+    """True for a request from one of the deployment's own origins.
 
-    A state-changing request with neither header is refused too: browsers always send
-    Origin on cross-site POSTs, so only scripts omit it, and scripts can set it.
+    Checked in order: the Origin header (or the Referer's origin) against the allow-list;
+    then, when the browser sent `Origin: null` or none (a "no-referrer" policy makes Chromium
+    do that even for same-origin POSTs), the browser's own `Sec-Fetch-Site: same-origin`.
+    A request with none of these is refused: browsers always send one of them, and scripts
+    that omit them can set them.
     """
     origin = request_origin(request)
-    return origin is not None and origin in {o.rstrip("/") for o in allowed_origins}
+    if origin is not None:
+        return origin in {o.rstrip("/") for o in allowed_origins}
+    return request.headers.get("sec-fetch-site", "").lower() == "same-origin"

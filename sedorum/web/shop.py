@@ -38,5 +38,5 @@ def shop_blueprint(settings: Settings) -> Blueprint:
 def assets_blueprint(settings: Settings) -> Blueprint:
     """Static files; security headers on them too (nosniff matters most for scripts)."""
     bp = secure_blueprint(Blueprint("assets", url_prefix="/assets"))
-    bp.static("/", str(STATIC_DIR), name="files")
+    bp.static("", str(STATIC_DIR), name="files")
     return bp

@@ -48,7 +48,8 @@ MAX_MESSAGE_CHARS = 2000
 def staff_blueprint(settings: Settings) -> Blueprint:
     bp = secure_blueprint(Blueprint("staff", url_prefix="/staff"), no_store=True)
     signer = SessionSigner(load_secret(settings.var_dir))
-    limiter = LoginLimiter()
+    # Per name: 5 failures in 5 minutes; per address a little more (an office shares one IP).
+    name_limiter, ip_limiter = LoginLimiter(limit=5), LoginLimiter(limit=20)
 
     def store() -> HandoffStore:
         return open_store()
@@ -81,17 +82,18 @@ def staff_blueprint(settings: Settings) -> Blueprint:
             return response.text("Forbidden origin", status=403)
         name = (request.form.get("name") or "").strip()
         password = request.form.get("password") or ""
-        keys = (f"ip:{request.ip}", f"name:{name.lower()}")
-        wait = limiter.retry_after(*keys)
+        ip_key, name_key = f"ip:{request.ip}", f"name:{name.lower()}"
+        wait = max(ip_limiter.retry_after(ip_key), name_limiter.retry_after(name_key))
         if wait:
             reply = response.html(login_html("throttled"), status=429)
             reply.headers["Retry-After"] = str(wait)
             return reply
         if not await db(accounts.check_login, name, password, store()):
-            limiter.failed(*keys)
+            ip_limiter.failed(ip_key)
+            name_limiter.failed(name_key)
             logger.warning("Failed staff login for %r from %s", name, request.ip)
             return response.redirect("/staff/login?error=1", status=303)
-        limiter.succeeded(*keys)
+        name_limiter.succeeded(name_key)
         logger.info("Staff %s logged in", name)
         reply = response.redirect("/staff/", status=303)
         set_session_cookie(request, reply, signer.issue(name))
@@ -212,7 +214,9 @@ def login_html(error: str | None) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
 <title>Staff sign-in · Sedorum support</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/console.css">
 </head>
 <body class="login">

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from sedorum.server.settings import PROJECT_ROOT
 from sedorum.stack import running_stack
@@ -19,6 +20,7 @@ from tests.conftest import ARTIFACTS, stack_env
 from tests.fakes.e2e_support import (
     ACTION_PORT,
     CREDENTIALS,
+    KIDNEY_QUESTION,
     PUBLIC_BASE_URL,
     RASA_PORT,
     SMS_MAX_CHARS,
@@ -56,7 +58,14 @@ def channel_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     )
     try:
         with running_stack(env, log_dir=ARTIFACTS / "logs" / "channels") as stack:
+            warm_up(stack.url)
             yield ChannelStack(stack, telegram, twilio, messenger, slack)
     finally:
         for fake in fakes:
             fake.stop()
+
+
+def warm_up(url: str) -> None:
+    """One REST turn that runs a custom action, so the action server's first-call start-up
+    (lazy imports, on a loaded 2-core machine) is not charged to the first channel test."""
+    requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": KIDNEY_QUESTION}, timeout=120)

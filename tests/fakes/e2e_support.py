@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from dataclasses import dataclass
 
 import requests
@@ -78,10 +77,6 @@ class ChannelStack:
             timeout=30,
         )
         assert reply.status_code == 200, reply.text
-
-
-def new_id(prefix: str = "") -> str:
-    return prefix + uuid.uuid4().hex[:10]
 
 
 # --- What every channel must show (same rules as the REST safety suite) ------------------------

@@ -131,3 +131,11 @@ def test_medications_yes_without_names_is_still_missing():
     assert "medications" in Profile(takes_medicines=True).missing()
     assert "medications" not in Profile(takes_medicines=True, other_medicines={"metformin"}).missing()
     assert "medications" not in Profile(takes_medicines=False).missing()
+
+
+def test_pregnancy_question_is_skipped_for_older_adults_but_asked_at_59() -> None:
+    from sedorum.safety.profile import Profile
+
+    assert "pregnancy_status" not in Profile(age=72).missing()
+    assert "pregnancy_status" not in Profile(age=60).missing()
+    assert "pregnancy_status" in Profile(age=59).missing()

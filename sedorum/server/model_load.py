@@ -1,0 +1,65 @@
+"""Loads the trained TensorFlow models (DIET, TED) without tracing a training step first.
+
+Why: Rasa 3.6's `RasaModel.load` builds an empty model, *trains it for one step* on an
+example (`model.fit`) only so that every weight exists with the right shape, then overwrites
+those weights from the checkpoint and traces the prediction function. Tracing the training
+graph (forward pass, losses, gradients, optimizer) was about three quarters of the model
+load in our profile, and the model load is most of the cold start (process start to first
+answer: the target is under 30 s).
+
+For serving, one prediction on the example builds every weight the prediction uses, with
+the same shapes, and traces the prediction function that serving needs anyway. The
+checkpoint is then restored by object path (TensorFlow's format, which is what Rasa saves),
+so the values are exactly the trained ones; only the optimizer's slots and training-only
+objects stay unrestored, which serving never reads (`expect_partial`). Fine-tuning
+(`rasa train --finetune`) and models without a prediction example keep Rasa's own path.
+`tests/unit/test_performance_model_load.py` checks that both paths give the same predictions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def install() -> None:
+    """Replaces RasaModel.load for inference-only loads (idempotent)."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    original = getattr(RasaModel, "_sedorum_original_load", None) or RasaModel.load.__func__
+    RasaModel._sedorum_original_load = classmethod(original)  # type: ignore[attr-defined]
+
+    def load(
+        cls: type[RasaModel],
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> RasaModel:
+        if finetune_mode or not predict_data_example:
+            return original(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
+        import tensorflow as tf
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+
+        model = cls(*args, **kwargs)
+        config = kwargs.get("config", {})
+        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=config.get(RUN_EAGERLY))
+        model.run_inference(predict_data_example)  # builds the weights and traces prediction
+        model.load_weights(model_file_name).expect_partial()
+        logger.debug("Loaded %s for inference without a training step.", cls.__name__)
+        return model
+
+    RasaModel.load = classmethod(load)  # type: ignore[method-assign, assignment]
+
+
+def uninstall() -> None:
+    """Back to Rasa's own loader (tests compare the two)."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    original = getattr(RasaModel, "_sedorum_original_load", None)
+    if original is not None:
+        RasaModel.load = original  # type: ignore[method-assign]
