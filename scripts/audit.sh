@@ -58,7 +58,7 @@ except ValueError:
     data = None
 if not data or "dependencies" not in data:
     print("audit: FAILED - the vulnerability service could not be reached; nothing was audited.", file=sys.stderr)
-    print(errors.strip()[-2000:], file=sys.stderr)
+    print("\n".join(errors.strip().splitlines()[-2:]), file=sys.stderr)
     sys.exit(3)
 deps = data["dependencies"]
 skipped = [d for d in deps if "skip_reason" in d]
@@ -82,7 +82,7 @@ if vulnerable:
     print("audit: FAILED - fix these, or review and list them in security/advisories.md.", file=sys.stderr)
     sys.exit(1)
 if status not in (0, 1):
-    print(errors.strip()[-2000:], file=sys.stderr)
+    print("\n".join(errors.strip().splitlines()[-5:]), file=sys.stderr)
     sys.exit(2)
 print("audit: OK - no advisories beyond those accepted in security/advisories.md.")
 PY

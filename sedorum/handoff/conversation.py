@@ -33,7 +33,9 @@ CLAIMED = "claimed"
 FALLBACK_TEXTS = {
     "utter_handoff_claimed": "{staff} from our support team has joined the chat and will answer you here.",
     "utter_handoff_returned": "You are back with the assistant. Ask me anything about RLS, magnesium or Sedorum.",
-    "utter_handoff_closed": "Our support team has closed this conversation. The assistant is here if you need more help.",
+    "utter_handoff_closed": (
+        "Our support team has closed this conversation. The assistant is here if you need more help."
+    ),
 }
 TRANSCRIPT_LIMIT = 400
 
@@ -57,8 +59,10 @@ class ConversationBridge:
         await self._append(sender_id, events)
 
     async def staff_message(self, sender_id: str, staff: str, text: str) -> None:
+        """Sends `text` as "<name> (support team): text", so the visitor knows a person wrote it."""
+
         async def events(_: DialogueStateTracker) -> list[Event]:
-            return [BotUttered(text, metadata={"staff": staff})]
+            return [BotUttered(staff_display_text(staff, text), metadata={"staff": staff, "staff_text": text})]
 
         await self._append(sender_id, events)
 
@@ -127,6 +131,11 @@ class ConversationBridge:
             logger.exception("Could not deliver a handoff message to %s", sender_id)
 
 
+def staff_display_text(staff: str, text: str) -> str:
+    """What the visitor sees for a staff message (the tracker keeps the same text)."""
+    return f"{staff} (support team): {text}"
+
+
 def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, UTC).isoformat() if timestamp else None
 
@@ -140,14 +149,15 @@ def transcript_entries(events: Iterable[Event]) -> list[dict[str, Any]]:
                 {"who": "visitor", "text": event.text or "", "at": _iso(event.timestamp), "intent": event.intent_name}
             )
         elif isinstance(event, BotUttered):
-            staff = (event.metadata or {}).get("staff")
+            metadata = event.metadata or {}
+            staff = metadata.get("staff")
             data = event.data or {}
             buttons = [b.get("title", "") for b in (data.get("buttons") or data.get("quick_replies") or [])]
             entries.append(
                 {
-                    "who": "staff" if staff and not (event.metadata or {}).get("utter_action") else "assistant",
+                    "who": "staff" if staff and not metadata.get("utter_action") else "assistant",
                     "staff": staff,
-                    "text": event.text or "",
+                    "text": metadata.get("staff_text") or event.text or "",
                     "buttons": buttons,
                     "at": _iso(event.timestamp),
                 }

@@ -319,7 +319,9 @@ class HandoffStore:
     def add_message(self, handoff_id: int, author: str, text: str) -> AuditEntry:
         """Records a staff message in the audit trail (kept with the conversation)."""
         with self.engine.begin() as conn:
-            sender = conn.execute(sa.select(handoffs.c.sender_id).where(handoffs.c.id == handoff_id)).scalar_one_or_none()
+            sender = conn.execute(
+                sa.select(handoffs.c.sender_id).where(handoffs.c.id == handoff_id)
+            ).scalar_one_or_none()
             if sender is None:
                 raise LookupError(f"no handoff {handoff_id}")
             entry_id = self._audit(conn, handoff_id, sender, author, "message", text)
@@ -335,7 +337,9 @@ class HandoffStore:
 
     def sender_history(self, sender_id: str) -> list[Handoff]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(handoffs).where(handoffs.c.sender_id == sender_id).order_by(handoffs.c.id)).all()
+            rows = conn.execute(
+                sa.select(handoffs).where(handoffs.c.sender_id == sender_id).order_by(handoffs.c.id)
+            ).all()
         return [_handoff(row) for row in rows]
 
     # -- privacy (S12) ---------------------------------------------------------------------
@@ -370,7 +374,9 @@ class HandoffStore:
     # -- internals -------------------------------------------------------------------------
 
     @staticmethod
-    def _audit(conn: sa.engine.Connection, handoff_id: int, sender_id: str, actor: str, action: str, text: str | None) -> int:
+    def _audit(
+        conn: sa.engine.Connection, handoff_id: int, sender_id: str, actor: str, action: str, text: str | None
+    ) -> int:
         result = conn.execute(
             audit.insert().values(
                 handoff_id=handoff_id, sender_id=sender_id, at=_now(), actor=actor, action=action, text=text

@@ -260,6 +260,19 @@ def _install_jwt(app: Sanic, settings: Settings) -> None:
         user_id="username",
     )
 
+    import jwt
+    from sanic import response
+    from sanic_jwt.exceptions import SanicJWTException
+
+    # sanic-jwt lets some bad tokens escape as 500 (an `alg: none` token raises
+    # InvalidAlgorithmError) or answers 400 for an odd header: every bad credential is a 401.
+    async def not_authenticated(request: Request, exception: BaseException) -> HTTPResponse:
+        logger.warning("Refused a bad credential on %s (%s).", request.path, type(exception).__name__)
+        return response.json({"error": "not_authenticated", "status": 401}, status=401)
+
+    for exception_type in (jwt.exceptions.PyJWTError, SanicJWTException):
+        app.error_handler.add(exception_type, not_authenticated)
+
 
 def _install_retention(app: Sanic, settings: Settings) -> None:
     """Runs the retention job in the Rasa process every SEDORUM_RETENTION_INTERVAL_H hours."""

@@ -7,11 +7,12 @@ graph (forward pass, losses, gradients, optimizer) was about three quarters of t
 load in our profile, and the model load is most of the cold start (process start to first
 answer: the target is under 30 s).
 
-For serving, one prediction on the example builds every weight the prediction uses, with
-the same shapes, and traces the prediction function that serving needs anyway. The
-checkpoint is then restored by object path (TensorFlow's format, which is what Rasa saves),
-so the values are exactly the trained ones; only the optimizer's slots and training-only
-objects stay unrestored, which serving never reads (`expect_partial`). Fine-tuning
+For serving, one eager (untraced) prediction on the example builds every weight the
+prediction uses, with the same shapes. The checkpoint is then restored by object path
+(TensorFlow's format, which is what Rasa saves), so the values are exactly the trained
+ones; only the optimizer's slots and training-only objects stay unrestored, which serving
+never reads (`expect_partial`). The label embeddings are then recomputed from the restored
+weights and the prediction function is traced, as in Rasa's own path. Fine-tuning
 (`rasa train --finetune`) and models without a prediction example keep Rasa's own path.
 `tests/unit/test_performance_model_load.py` checks that both paths give the same predictions.
 """
@@ -41,15 +42,44 @@ def install() -> None:
         **kwargs: Any,
     ) -> RasaModel:
         if finetune_mode or not predict_data_example:
-            return original(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
+            return original(
+                cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
+        import rasa.utils.train_utils
         import tensorflow as tf
         from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 
         model = cls(*args, **kwargs)
         config = kwargs.get("config", {})
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=config.get(RUN_EAGERLY))
-        model.run_inference(predict_data_example)  # builds the weights and traces prediction
-        model.load_weights(model_file_name).expect_partial()
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=config.get(RUN_EAGERLY)
+        )
+        # One eager forward pass builds every weight the prediction uses (no graph tracing).
+        generator, _ = rasa.utils.train_utils.create_data_generators(
+            model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False
+        )
+        batch_in = next(iter(generator))[0]
+        model._training = False
+        model.prepare_for_predict()
+        model.predict_step(batch_in)
+        status = model.load_weights(model_file_name)
+        status.expect_partial()
+        try:
+            # Every weight the model has built must come from the checkpoint; else use Rasa's path.
+            status.assert_existing_objects_matched()
+        except AssertionError as unmatched:
+            logger.warning(
+                "Fast load of %s did not match the checkpoint (%s); using Rasa's loader.", cls.__name__, unmatched
+            )
+            return original(
+                cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
+        # Label embeddings computed from the random weights are stale: recompute them, and
+        # trace the prediction function with the trained weights (as Rasa does).
+        model.prepare_for_predict()
+        model.prepared_for_prediction = True
+        model._tf_predict_step = None
+        model.run_inference(predict_data_example)
         logger.debug("Loaded %s for inference without a training step.", cls.__name__)
         return model
 

@@ -13,6 +13,8 @@ is measured by `make bench-load` (docs/performance.md):
                   kept-alive HTTP session serves every action call;
 - event_types:    event classes looked up in a dict, not by walking the class tree for every
                   event read from the store (a quarter of a long turn's time);
+- model_load:     the TensorFlow models are loaded for serving without first tracing a
+                  training step (SEDORUM_FAST_MODEL_LOAD), which was most of the cold start;
 - SQLite:         (SEDORUM_SQLITE_FAST_COMMIT) connections are kept in a pool instead of being
                   opened and closed for every read and write (SQLAlchemy 1.4 uses NullPool for
                   SQLite files), with a WAL journal and synchronous=NORMAL, so a turn does not
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 def install(settings: Settings) -> None:
     """Applies the performance changes before the agent loads; called by rasa_server.create_app."""
-    from sedorum.server import action_client, event_types, lock_store, session_bound
+    from sedorum.server import action_client, event_types, lock_store, model_load, session_bound
 
     event_types.install()
     lock_store.install(poll_interval_s=max(settings.lock_poll_ms, 1.0) / 1000)
@@ -47,14 +49,19 @@ def install(settings: Settings) -> None:
     action_client.install_fast_response_validation()
     if settings.sqlite_fast_commit:
         install_sqlite_fast_commit()
+    if settings.fast_model_load:
+        model_load.install()
+    else:
+        model_load.uninstall()
     logger.info(
         "Performance: lock re-check %.0f ms, new session every %s turns, %s turns of events to actions, "
-        "shared action HTTP session %s, SQLite fast commit %s",
+        "shared action HTTP session %s, SQLite fast commit %s, fast model load %s",
         settings.lock_poll_ms,
         settings.session_max_turns or "(off)",
         settings.action_event_turns or "all",
         "on" if settings.action_http_pool else "off",
         "on" if settings.sqlite_fast_commit else "off",
+        "on" if settings.fast_model_load else "off",
     )
 
 

@@ -270,3 +270,23 @@ def install_log_redaction() -> None:
         logging.setLogRecordFactory(factory)
     _attach_filter(LOGGERS)
     configure_structlog()
+    route_loguru_to_logging()
+
+
+def route_loguru_to_logging() -> None:
+    """medspaCy's PyRuSH logs sentences (user text) through loguru at DEBUG, straight to stderr.
+
+    Loguru's default sink is replaced by one that hands INFO and above to stdlib logging, where
+    the record factory redacts it.
+    """
+    try:
+        from loguru import logger as loguru_logger
+    except ImportError:
+        return
+
+    def sink(message: Any) -> None:
+        record = message.record
+        logging.getLogger(record["name"] or "loguru").log(record["level"].no, record["message"])
+
+    loguru_logger.remove()
+    loguru_logger.add(sink, level="INFO", format="{message}")

@@ -65,6 +65,7 @@ class Settings:
     action_event_turns: int = 5
     action_http_pool: bool = True
     sqlite_fast_commit: bool = True
+    fast_model_load: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,6 +106,7 @@ class Settings:
             action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "5")),
             action_http_pool=_flag("SEDORUM_ACTION_HTTP_POOL", True),
             sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
+            fast_model_load=_flag("SEDORUM_FAST_MODEL_LOAD", True),
         )
 
     @property

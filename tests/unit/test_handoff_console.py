@@ -216,9 +216,7 @@ def test_console_page_redirects_to_login_without_session(console: Console) -> No
 
 def test_login_sets_a_strict_httponly_cookie_and_opens_the_console(console: Console) -> None:
     s = console.session()
-    reply = s.post(
-        console.url + "/staff/login", data={"name": "bob", "password": BOB_PASSWORD}, allow_redirects=False
-    )
+    reply = s.post(console.url + "/staff/login", data={"name": "bob", "password": BOB_PASSWORD}, allow_redirects=False)
     assert reply.status_code == 303
     cookie = reply.headers["Set-Cookie"]
     assert "sedorum_staff=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
@@ -257,6 +255,23 @@ def test_state_changes_from_a_foreign_origin_are_refused(console: Console) -> No
     assert login.status_code == 403
 
 
+def test_same_origin_browser_post_without_origin_header_is_accepted(console: Console) -> None:
+    """A "no-referrer" policy makes Chromium send `Origin: null`; Sec-Fetch-Site still says who."""
+    s = console.session("alice", ALICE_PASSWORD)
+    s.headers["Origin"] = "null"
+    _, handoff_id = console.visitor_asks_for_person()
+    cross = s.post(f"{console.url}/staff/api/handoffs/{handoff_id}/claim", headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403
+    same = s.post(f"{console.url}/staff/api/handoffs/{handoff_id}/claim", headers={"Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 200
+    assert (
+        s.post(
+            f"{console.url}/staff/api/handoffs/{handoff_id}/release", headers={"Sec-Fetch-Site": "same-origin"}, json={}
+        ).status_code
+        == 200
+    )
+
+
 # -- headers and pages -------------------------------------------------------------------------
 
 
@@ -278,6 +293,15 @@ def test_shop_pages_load_nothing_from_other_hosts_and_show_the_disclaimer(consol
     assert 'id="disclaimer"' in page and "Not a doctor" in page and "999" in page and "112" in page
     assert '<meta name="viewport"' in page
     assert "<script>" not in page, "no inline scripts (CSP)"
+
+
+@pytest.mark.parametrize(
+    "path", ["/assets/../pages/console.html", "/assets/%2e%2e/pages/console.html", "/assets/../staff.py"]
+)
+def test_assets_do_not_escape_the_static_directory(console: Console, path: str) -> None:
+    reply = requests.get(console.url + path)
+    assert reply.status_code in (400, 403, 404)
+    assert "Support console" not in reply.text and "import" not in reply.text
 
 
 # -- the handoff itself ------------------------------------------------------------------------
@@ -311,13 +335,19 @@ def test_claim_reply_and_hand_back(console: Console) -> None:
     assert alice.post(f"{console.url}/staff/api/handoffs/{handoff_id}/messages", json={"text": " "}).status_code == 400
     sent = alice.post(f"{console.url}/staff/api/handoffs/{handoff_id}/messages", json={"text": "Hello, I'm Alice."})
     assert sent.status_code == 200
-    assert delivered[-1] == {"recipient_id": sender, "text": "Hello, I'm Alice."}
-    staff_events = [e for e in console.tracker(sender).events if isinstance(e, BotUttered) and e.text == "Hello, I'm Alice."]
-    assert staff_events and staff_events[0].metadata["staff"] == "alice"
+    assert delivered[-1] == {"recipient_id": sender, "text": "alice (support team): Hello, I'm Alice."}
+    staff_events = [
+        e
+        for e in console.tracker(sender).events
+        if isinstance(e, BotUttered) and e.metadata.get("staff") and not e.metadata.get("utter_action")
+    ]
+    assert [(e.text, e.metadata["staff"]) for e in staff_events] == [
+        ("alice (support team): Hello, I'm Alice.", "alice")
+    ]
 
     detail = alice.get(f"{console.url}/staff/api/handoffs/{handoff_id}").json()
     staff_lines = [e for e in detail["transcript"] if e["who"] == "staff"]
-    assert staff_lines == [staff_lines[0]] and staff_lines[0]["staff"] == "alice"
+    assert [(e["staff"], e["text"]) for e in staff_lines] == [("alice", "Hello, I'm Alice.")]
     assert [(a["actor"], a["action"]) for a in detail["audit"]][-2:] == [("alice", "claimed"), ("alice", "message")]
 
     back = alice.post(f"{console.url}/staff/api/handoffs/{handoff_id}/release", json={"close": False})

@@ -44,7 +44,9 @@ def test_a_well_formed_body_keeps_only_the_checked_fields() -> None:
         (b"[" * 100_000, JSON, 400, "invalid_json"),
     ],
 )
-def test_malformed_bodies_get_a_4xx_with_a_reason(raw: bytes, content_type: str | None, status: int, reason: str) -> None:
+def test_malformed_bodies_get_a_4xx_with_a_reason(
+    raw: bytes, content_type: str | None, status: int, reason: str
+) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_rest_body(raw, content_type)
     assert refused.value.status == status

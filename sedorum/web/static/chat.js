@@ -50,7 +50,8 @@
       showMessageDate: false,
       params: { storage: "local" },
       customMessageDelay: function (text) {
-        return Math.min(1500, Math.max(600, (text || "").length * 8));
+        // Short, so a staff reply shows within a second; the dots still flash for each message.
+        return Math.min(700, Math.max(300, (text || "").length * 4));
       },
       onSocketEvent: {
         bot_uttered: function () { setPending(false); },

@@ -56,10 +56,15 @@
       var button = el("button");
       button.type = "button";
       button.dataset.id = String(h.id);
+      button.dataset.sender = h.sender_id;
       button.setAttribute("aria-current", state.selected === h.id ? "true" : "false");
       button.appendChild(el("span", "reason", REASONS[h.reason] || h.reason));
       var who = h.claimed_by ? "claimed by " + h.claimed_by : "waiting since " + time(h.created_at);
-      button.appendChild(el("span", "meta", "#" + h.id + " \u00b7 " + h.channel + " \u00b7 " + who));
+      button.appendChild(el("span", "meta", "#" + h.id + " \u00b7 " + h.channel + " \u00b7 visitor " + h.sender_id.slice(0, 8)));
+      button.appendChild(el("span", "meta", who));
+      if (h.contact) {
+        button.appendChild(el("span", "meta", "Contact left: " + h.contact));
+      }
       if (h.findings && h.findings.length) {
         button.appendChild(el("span", "meta", "Findings: " + h.findings.join(", ")));
       }
