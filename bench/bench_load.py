@@ -44,6 +44,15 @@ STARTER_PORT = 5606
 LEVELS = (1, 16, 64)
 ORDER = (("assistant", 1), ("starter", 1), ("starter", 16), ("assistant", 16), ("assistant", 64), ("starter", 64))
 REQUEST_TIMEOUT_S = 60
+# All benchmark traffic comes from one loopback address, and the long conversation sends 400
+# messages in a row: the edge rate limits (sedorum/server/hardening.py) would answer 429.
+# They are raised here so the benchmark measures the assistant, not the limiter.
+NO_RATE_LIMITS = {
+    "SEDORUM_RATE_IP_PER_S": "100000",
+    "SEDORUM_RATE_IP_BURST": "100000",
+    "SEDORUM_RATE_SENDER_PER_S": "100000",
+    "SEDORUM_RATE_SENDER_BURST": "100000",
+}
 
 # A realistic mix for the assistant: topic questions, dose questions (custom action), the
 # safety screening form (a validation action on every answer) and small talk.
@@ -459,6 +468,7 @@ def main() -> None:
             "SEDORUM_ACTION_PORT": str(ASSISTANT_PORTS[1]),
             "SEDORUM_VAR_DIR": str(workdir / "var"),
             "SEDORUM_LOG_LEVEL": "WARNING",
+            **NO_RATE_LIMITS,
         }
         say("Cold start: starting the assistant (action server + Rasa server, embedded stores)")
         cold_started = time.monotonic()

@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from sanic import Sanic
 
 from sedorum.server.settings import PROJECT_ROOT
 from sedorum.stack import RunningStack, running_stack, train_if_needed
+
+# Sanic 21.12 rewrites some of its own methods at each server start-up ("TouchUp"); a second
+# in-process start-up (several modules start test servers) then fails unless test mode keeps
+# the originals. Set at import, before any test server starts.
+Sanic.test_mode = True
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TEST_TOKEN = "test-token-" + uuid.uuid4().hex

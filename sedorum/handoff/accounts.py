@@ -45,16 +45,20 @@ def _unb64(text: str) -> bytes:
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
-    """`scrypt$n$r$p$salt$hash`: no ':' or ',' so it fits SEDORUM_STAFF_USERS as is."""
+    """`scrypt.n.r.p.salt.hash` (URL-safe base64).
+
+    No ':' or ',' so it fits SEDORUM_STAFF_USERS as is, and no '$', which shells and
+    docker-compose would try to expand.
+    """
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
-    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt.{n}.{r}.{p}.{_b64(salt)}.{_b64(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
     """Constant-time check of `password` against a `hash_password` string; False if malformed."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
+        scheme, n, r, p, salt, digest = stored.split(".")
         if scheme != "scrypt":
             return False
         expected = _unb64(digest)
@@ -71,10 +75,11 @@ _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 def env_accounts(value: str | None = None) -> dict[str, str]:
     """Name -> hash from SEDORUM_STAFF_USERS ("alice:<hash>,bob:<hash>"); bad entries skipped."""
     value = os.environ.get(USERS_ENV, "") if value is None else value
+    value = value.strip().strip("'\"")  # pasted with shell quotes into an env file
     accounts: dict[str, str] = {}
     for entry in value.split(","):
         name, sep, stored = entry.strip().partition(":")
-        if sep and NAME_PATTERN.match(name) and stored.startswith("scrypt$"):
+        if sep and NAME_PATTERN.match(name) and stored.startswith("scrypt."):
             accounts[name] = stored
     return accounts
 

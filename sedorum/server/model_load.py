@@ -24,6 +24,9 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+# Models loaded by the fast path in this process (DIET and TED: 2 per agent); for tests and logs.
+fast_loads: list[str] = []
+
 
 def install() -> None:
     """Replaces RasaModel.load for inference-only loads (idempotent)."""
@@ -80,6 +83,7 @@ def install() -> None:
         model.prepared_for_prediction = True
         model._tf_predict_step = None
         model.run_inference(predict_data_example)
+        fast_loads.append(cls.__name__)
         logger.debug("Loaded %s for inference without a training step.", cls.__name__)
         return model
 

@@ -125,7 +125,7 @@ _NAME = re.compile(
 _AGE = re.compile(r"(?i)\b(\d{1,3})\s*(?:years?\s*old|yrs?\s*old|y/?o)\b|\b(?:i am|i'm|im|aged?)\s+(\d{1,3})\b")
 _URL_SECRET = re.compile(r"(?i)([?&](?:token|access_token|jwt|api_key|key)=)[^&\s'\"]+")
 _BEARER = re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._~+/=\-]{8,}")
-_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(?:\n|\(Background|$))", re.DOTALL)
+_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(?:\n|\\n|\(Background|$))", re.DOTALL)
 # Rasa and rasa-sdk lines whose remainder is user data (slot values, NLG payloads, texts).
 _USER_DATA_PREFIXES = re.compile(
     r"(?s)((?:Validating extracted slots|Received NLG response|Received user message|"
@@ -246,10 +246,10 @@ def configure_structlog() -> None:
 
     structlog.configure(
         processors=[
-            redact_event_dict,
             structlog.stdlib.filter_by_level,
             structlog.stdlib.add_log_level,
-            structlog.processors.format_exc_info,
+            structlog.processors.format_exc_info,  # before redaction: tracebacks carry SQL parameters
+            redact_event_dict,
             structlog.processors.KeyValueRenderer(key_order=["event"], drop_missing=True),
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -50,7 +50,7 @@ class Settings:
     max_api_body_bytes: int = 1024 * 1024
     max_message_chars: int = 2000
     rate_ip_per_s: float = 30.0
-    rate_ip_burst: int = 300
+    rate_ip_burst: int = 600
     rate_sender_per_s: float = 1.0
     rate_sender_burst: int = 30
     proxies_count: int = 0
@@ -92,7 +92,7 @@ class Settings:
             max_api_body_bytes=int(_env("SEDORUM_MAX_API_BODY_BYTES", str(1024 * 1024))),
             max_message_chars=int(_env("SEDORUM_MAX_MESSAGE_CHARS", "2000")),
             rate_ip_per_s=float(_env("SEDORUM_RATE_IP_PER_S", "30")),
-            rate_ip_burst=int(_env("SEDORUM_RATE_IP_BURST", "300")),
+            rate_ip_burst=int(_env("SEDORUM_RATE_IP_BURST", "600")),
             rate_sender_per_s=float(_env("SEDORUM_RATE_SENDER_PER_S", "1")),
             rate_sender_burst=int(_env("SEDORUM_RATE_SENDER_BURST", "30")),
             proxies_count=int(_env("SEDORUM_PROXIES_COUNT", "0")),

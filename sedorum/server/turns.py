@@ -90,9 +90,7 @@ async def _reply(message: UserMessage, text: str) -> list[dict[str, Any]] | None
     try:
         await channel.send_text_message(message.sender_id, text)
     except Exception as error:  # a channel that cannot answer must not turn into a crash
-        logger.warning(
-            "Could not send a guard reply to conversation %s: %s", message.sender_id, type(error).__name__
-        )
+        logger.warning("Could not send a guard reply to conversation %s: %s", message.sender_id, type(error).__name__)
     return channel.messages if isinstance(channel, CollectingOutputChannel) else None
 
 

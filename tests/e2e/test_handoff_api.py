@@ -186,6 +186,31 @@ def test_handoff_silence_emergency_and_hand_back(stack: RunningStack) -> None:
     assert [e.action for e in trail][-1] == "returned" and trail[-1].actor == alice.name
 
 
+@pytest.mark.parametrize(
+    ("messages", "reason"),
+    [
+        (["I paid for my order two weeks ago and it never arrived"], "order_problem"),
+        # Two failed understandings in a row; "/nlu_fallback" is what the FallbackClassifier
+        # produces for text it cannot place, given directly so the test does not hinge on
+        # which gibberish the current model happens to misread.
+        (["/nlu_fallback", "/nlu_fallback"], "not_understood"),
+    ],
+)
+def test_other_triggers_hand_the_conversation_to_staff(stack: RunningStack, messages: list[str], reason: str) -> None:
+    chat = Chat(stack.url)
+    replies = []
+    for message in messages:
+        replies.append(chat.say(message))
+        time.sleep(1.1)
+    assert_person_announced(replies[-1])
+    if len(replies) > 1:
+        assert "support team" not in replies[0].lower(), "the first miss only asks to rephrase"
+    staff = StaffClient.new(stack)
+    handoff = staff.waiting_for(chat.sender)
+    assert handoff["reason"] == reason
+    assert staff.release(handoff["id"], close=True).status_code == 200
+
+
 def test_an_emergency_hands_the_conversation_to_staff(stack: RunningStack) -> None:
     chat = Chat(stack.url)
     reply = chat.say("my husband fainted and is not breathing properly")

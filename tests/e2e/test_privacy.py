@@ -40,8 +40,10 @@ def admin_connection() -> psycopg2.extensions.connection:
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     name = "sedorum_privacy_" + uuid.uuid4().hex[:8]
-    with admin_connection() as connection, connection.cursor() as cursor:
+    connection = admin_connection()  # not `with connection`: that opens a transaction block
+    with connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
     try:
         yield name
     finally:

@@ -25,12 +25,14 @@ def test_hash_round_trip_and_salting() -> None:
     first = accounts.hash_password("correct horse battery")
     second = accounts.hash_password("correct horse battery")
     assert first != second, "every hash has its own salt"
-    assert first.startswith("scrypt$") and ":" not in first and "," not in first
+    assert first.startswith("scrypt.") and not set(":,$'\" ") & set(first)
     assert accounts.verify_password("correct horse battery", first)
     assert not accounts.verify_password("correct horse battery!", first)
 
 
-@pytest.mark.parametrize("stored", ["", "plain", "md5$x$y", "scrypt$1$2$3$$", "scrypt$a$b$c$d$e"])
+@pytest.mark.parametrize(
+    "stored", ["", "plain", "md5.x.y", "scrypt.1.2.3..", "scrypt.a.b.c.d.e", "scrypt.16384.8.1.!!.!!"]
+)
 def test_malformed_hashes_never_verify(stored: str) -> None:
     assert accounts.verify_password("anything", stored) is False
 
@@ -39,6 +41,7 @@ def test_env_accounts_parse_and_skip_bad_entries() -> None:
     good = accounts.hash_password("pw-alice-123")
     parsed = accounts.env_accounts(f"alice:{good}, bob:plaintext ,bad name:{good},:{good}")
     assert parsed == {"alice": good}
+    assert accounts.env_accounts(f"'alice:{good}'") == {"alice": good}, "shell quotes are tolerated"
 
 
 def test_login_from_env_and_table(store: HandoffStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +62,7 @@ def test_cli_add_stores_only_a_hash(store: HandoffStore, monkeypatch: pytest.Mon
     assert stored and "a-long-password" not in stored
     assert accounts.check_login("dana", "a-long-password", store)
     out = capsys.readouterr().out
-    assert f"{accounts.USERS_ENV}=dana:scrypt$" in out
+    assert f"{accounts.USERS_ENV}=dana:scrypt." in out
 
 
 def test_cli_print_only_and_short_password(store: HandoffStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,7 +81,7 @@ def test_demo_account_created_once(store: HandoffStore, tmp_path: Path, capsys) 
     password = accounts.ensure_demo_account(env_file, store)
     assert password
     text = env_file.read_text()
-    assert f"{accounts.USERS_ENV}=staff:scrypt$" in text and password in capsys.readouterr().out
+    assert f"{accounts.USERS_ENV}=staff:scrypt." in text and password in capsys.readouterr().out
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert accounts.check_login("staff", password, store)
     assert accounts.ensure_demo_account(env_file, store) is None, "second run: nothing new"

@@ -112,3 +112,18 @@ def test_filter_redacts_records_created_elsewhere() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "patient %s on %s", ("Anna", "dialysis"), None)
     assert RedactingFilter().filter(record) is True
     assert "dialysis" not in record.getMessage()
+
+
+def test_structlog_exceptions_are_redacted_after_formatting(
+    redacting_logs: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    try:
+        raise RuntimeError(
+            "(psycopg2.OperationalError) closed\n[SQL: INSERT INTO events]\n"
+            "[parameters: ('s1', 'I take digoxin, call +44 7700 900123')]\n(Background on this error at: x)"
+        )
+    except RuntimeError:
+        structlog.get_logger("rasa.core.channels.rest").exception("rest.message.received.failure", text="hi")
+    assert "digoxin" not in caplog.text and "900123" not in caplog.text
+    assert "[parameters: [redacted]]" in caplog.text

@@ -64,7 +64,9 @@ def test_fast_load_predicts_exactly_like_rasas_loader(trained_model: Path) -> No
         model_load.uninstall()
         reference = predictions(trained_model)
         model_load.install()
+        model_load.fast_loads.clear()
         fast = predictions(trained_model)
     finally:
         model_load.uninstall()
+    assert len(model_load.fast_loads) >= 2, "DIET and TED took the fast path (no fallback)"
     assert fast == reference
