@@ -87,7 +87,7 @@ def test_the_token_works_in_a_header_so_it_need_not_be_in_the_url(secured: Runni
 def test_jwts_signed_with_another_secret_are_refused(secured: RunningStack) -> None:
     admin = {"user": {"username": "admin", "role": "admin"}}
     good = jwt.encode(admin, JWT_SECRET, algorithm="HS256")
-    forged = jwt.encode(admin, "not-the-secret", algorithm="HS256")
+    forged = jwt.encode(admin, "not-the-secret-" + uuid.uuid4().hex, algorithm="HS256")
     unsigned = jwt.encode(admin, None, algorithm="none")
     assert requests.get(tracker_url(secured), headers={"Authorization": f"Bearer {good}"}, timeout=30).ok
     for token in (forged, unsigned):

@@ -75,3 +75,13 @@ def test_body_limits_depend_on_the_route() -> None:
     assert hardening.body_limit("/webhooks/telegram/webhook", settings) == 100
     assert hardening.body_limit("/socket.io/", settings) == hardening.SOCKETIO_MAX_BODY_BYTES
     assert hardening.body_limit("/conversations/x/messages", settings) == 1000
+
+
+def test_signed_platform_webhooks_skip_the_per_address_limit_but_rest_does_not() -> None:
+    from sedorum.server.hardening import is_signed_platform_webhook
+
+    assert is_signed_platform_webhook("/webhooks/twilio/webhook")
+    assert is_signed_platform_webhook("/webhooks/telegram/webhook")
+    assert not is_signed_platform_webhook("/webhooks/rest/webhook")
+    assert not is_signed_platform_webhook("/socket.io/")
+    assert not is_signed_platform_webhook("/staff/api/handoffs")
