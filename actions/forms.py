@@ -7,12 +7,15 @@ import abc
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.profile import latest_text, profile_events, stored_profile
+from sedorum.safety.engine import evaluate
 from sedorum.safety.extract import extract, interpret_answer
+from sedorum.safety.general import general_advice
 from sedorum.safety.profile import Profile
 
 
@@ -31,13 +34,28 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
         text = latest_text(tracker)
         if text.startswith("/"):
             text = _button_answer(text)
-        profile = stored_profile(tracker)
+        before = stored_profile(tracker)
         asked = tracker.get_slot("requested_slot")
         if text and asked:
-            profile = profile.merge(Profile.from_dict(interpret_answer(text, asked)["profile"]))
+            profile = before.merge(Profile.from_dict(interpret_answer(text, asked)["profile"]))
         elif text:  # the message that started the form: facts only, no question was asked
-            profile = profile.merge(extract(text).profile)
-        return profile_events(profile)
+            extraction = extract(text)
+            profile = before.merge(extraction.profile)
+            general = general_advice(extraction)
+            if general:
+                dispatcher.utter_message(text=general)
+        else:
+            profile = before
+        if asked and profile.to_dict() == before.to_dict():
+            # Not an answer ("stop", a side question): returning nothing lets Rasa reject the
+            # form's turn, so the interruption rules (stop, handoff, topic questions) apply.
+            return []
+        events = profile_events(profile)
+        if evaluate(profile).has_stop:
+            # Something already rules out starting without a clinician (kidney disease,
+            # pregnancy, heart conduction...): more questions would only delay that answer.
+            events.append(SlotSet("requested_slot", None))
+        return events
 
 
 def _button_answer(payload: str) -> str:

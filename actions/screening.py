@@ -9,8 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import profile_events, profile_with_latest_message, stored_profile
+from actions.profile import latest_text, profile_events, profile_with_latest_message, stored_profile
 from sedorum.safety.engine import dose_allowed, evaluate
+from sedorum.safety.extract import extract
+from sedorum.safety.general import general_advice
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
@@ -37,9 +39,12 @@ class ActionRememberProfile(Action):
         return "action_remember_profile"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        profile = profile_with_latest_message(tracker)
-        screening = evaluate(profile)
-        dispatcher.utter_message(text=screening.render(), buttons=SCREENING_BUTTONS)
+        extraction = extract(latest_text(tracker))
+        profile = stored_profile(tracker).merge(extraction.profile)
+        general = general_advice(extraction)
+        if general:  # a relative's or a hypothetical condition: general information only (S11)
+            dispatcher.utter_message(text=general)
+        dispatcher.utter_message(text=evaluate(profile).render(), buttons=SCREENING_BUTTONS)
         return profile_events(profile)
 
 

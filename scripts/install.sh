@@ -21,6 +21,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The replica deployment and its test (tests/e2e/test_replicas.py) run Debian's nginx as the
+# reverse proxy. Same rule: installed only when missing and only as root.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> Installing Debian's nginx (nginx-light) for the replica deployment"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  else
+    echo "Note: nginx is missing; the replica test needs it (apt-get install nginx-light as root)." >&2
+  fi
+fi
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/rasa" ]; then
   exit 0
 fi

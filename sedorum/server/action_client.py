@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 import aiohttp
@@ -96,7 +97,8 @@ class _Borrowed:
         return None
 
 
-_shared: dict[int, aiohttp.ClientSession] = {}
+# One session per event loop, keyed by the loop itself (a new loop may reuse an old one's id()).
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = weakref.WeakKeyDictionary()
 
 
 def shared_session() -> aiohttp.ClientSession:
@@ -104,20 +106,20 @@ def shared_session() -> aiohttp.ClientSession:
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
 
     loop = asyncio.get_running_loop()
-    session = _shared.get(id(loop))
+    session = _shared.get(loop)
     if session is None or session.closed:
         connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_TIMEOUT_S, limit=200)
         session = aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT)
         )
-        _shared[id(loop)] = session
+        _shared[loop] = session
     return session
 
 
 async def close_shared_sessions() -> None:
     """Closes the sessions of the running loop (server shutdown)."""
     loop = asyncio.get_running_loop()
-    session = _shared.pop(id(loop), None)
+    session = _shared.pop(loop, None)
     if session is not None and not session.closed:
         await session.close()
 

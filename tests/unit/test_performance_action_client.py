@@ -123,3 +123,21 @@ def test_shared_session_reuses_one_connection_and_rasas_default_does_not() -> No
         action_client.uninstall_shared_session()
     assert len(set(shared)) == 1, shared
     assert len(set(fresh)) == 5, fresh
+
+
+def test_response_validation_accepts_valid_and_rejects_invalid_responses() -> None:
+    from jsonschema import ValidationError
+
+    original = RemoteAction._validate_action_result
+    try:
+        action_client.install_fast_response_validation()
+        action = RemoteAction("action_answer_dosage", EndpointConfig("http://127.0.0.1:1/webhook"))
+        assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []})
+        try:
+            action._validate_action_result({"events": [{"no_event_key": 1}], "responses": []})
+        except ValidationError as error:
+            assert "Failed to validate Action server response" in error.message
+        else:
+            raise AssertionError("an event without 'event' must be rejected")
+    finally:
+        RemoteAction._validate_action_result = original

@@ -1,0 +1,25 @@
+"""General advice for hypothetical or someone else's conditions (never the user's profile)."""
+
+from __future__ import annotations
+
+from sedorum.safety.extract import extract
+from sedorum.safety.general import general_advice
+
+
+def test_hypothetical_kidney_disease_gets_general_kidney_advice_and_no_profile_fact() -> None:
+    extraction = extract("if I had kidney disease would magnesium be a problem?")
+    assert "kidney_disease" not in extraction.profile.conditions
+    advice = general_advice(extraction)
+    assert advice is not None
+    assert advice.startswith("In general (not about you)")
+    assert "kidney doctor" in advice
+
+
+def test_mothers_dialysis_is_general_information() -> None:
+    advice = general_advice(extract("my mother is on dialysis, can she take sedorum?"))
+    assert advice is not None and "kidney" in advice.lower()
+
+
+def test_own_facts_give_no_general_advice() -> None:
+    assert general_advice(extract("I have kidney disease")) is None
+    assert general_advice(extract("what foods have magnesium")) is None
