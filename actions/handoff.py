@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import latest_text, stored_profile
+from actions.profile import latest_text, profile_events, profile_with_latest_message, stored_profile
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.engine import evaluate
@@ -102,6 +102,13 @@ class ActionDefaultFallbackWithHandoff(Action):
         return "action_default_fallback_with_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # Health facts in a message we did not understand still count: "I have CKD" inside a
+        # long story must not be lost, and gets the same referral as anywhere else.
+        before = stored_profile(tracker)
+        profile = profile_with_latest_message(tracker)
+        if profile.to_dict() != before.to_dict() and evaluate(profile).findings:
+            dispatcher.utter_message(text=evaluate(profile).render())
+            return profile_events(profile)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             return open_handoff(dispatcher, tracker, "not_understood")
         dispatcher.utter_message(response="utter_default")
