@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 # How often TED was skipped or run (for tests and the benchmark's record).
 counts = {"skipped": 0, "computed": 0}
+# Read on every prediction: Rasa binds the policy method into its graph when the model loads,
+# so the patch is installed before loading and switched by this flag afterwards.
+state = {"enabled": True}
 
 
 class DeferredPrediction:
@@ -76,8 +79,12 @@ def deferred_can_win(decided: Sequence[Any], priority: int, tracker: Any, domain
     return best[0] < 1.0 or priority > best[1]
 
 
-def install() -> None:
-    """Defers TEDPolicy predictions and resolves them in the ensemble when needed (idempotent)."""
+def install(enabled: bool = True) -> None:
+    """Defers TEDPolicy predictions and resolves them in the ensemble when needed (idempotent).
+
+    Must run before the model loads; `enabled=False` keeps the patch but runs TED every time.
+    """
+    state["enabled"] = enabled
     from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
     from rasa.core.policies.policy import PolicyPrediction
     from rasa.core.policies.ted_policy import TEDPolicy
@@ -94,7 +101,7 @@ def install() -> None:
 
     def predict_action_probabilities(self: TEDPolicy, tracker: Any, domain: Any, *args: Any, **kwargs: Any) -> Any:
         end_to_end = self.only_e2e or TEXT in (getattr(self, "fake_features", None) or {})
-        if self.model is None or end_to_end:
+        if not state["enabled"] or self.model is None or end_to_end:
             return original_predict(self, tracker, domain, *args, **kwargs)
         return DeferredPrediction(lambda: original_predict(self, tracker, domain, *args, **kwargs), self.priority)
 

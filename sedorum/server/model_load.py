@@ -32,7 +32,10 @@ def install() -> None:
     """Replaces RasaModel.load for inference-only loads (idempotent)."""
     from rasa.utils.tensorflow.models import RasaModel
 
-    original = getattr(RasaModel, "_sedorum_original_load", None) or RasaModel.load.__func__
+    # Kept as the raw function: a classmethod read back through the class would be bound to
+    # RasaModel itself, and DIET/TED (subclasses) would then load as the base class.
+    saved = RasaModel.__dict__.get("_sedorum_original_load")
+    original = saved.__func__ if saved is not None else RasaModel.__dict__["load"].__func__
     RasaModel._sedorum_original_load = classmethod(original)  # type: ignore[attr-defined]
 
     def load(
@@ -94,6 +97,6 @@ def uninstall() -> None:
     """Back to Rasa's own loader (tests compare the two)."""
     from rasa.utils.tensorflow.models import RasaModel
 
-    original = getattr(RasaModel, "_sedorum_original_load", None)
-    if original is not None:
-        RasaModel.load = original  # type: ignore[method-assign]
+    saved = RasaModel.__dict__.get("_sedorum_original_load")
+    if saved is not None:
+        RasaModel.load = classmethod(saved.__func__)  # type: ignore[method-assign, assignment]

@@ -13,6 +13,9 @@ is measured by `make bench-load` (docs/performance.md):
                   kept-alive HTTP session serves every action call;
 - event_types:    event classes looked up in a dict, not by walking the class tree for every
                   event read from the store (a quarter of a long turn's time);
+- lazy_ted:       the TED policy runs only when its prediction could change the chosen
+                  action (a rule or the SafetyPolicy usually decides with certainty), with
+                  the ensemble's own rules deciding that (SEDORUM_LAZY_TED);
 - model_load:     the TensorFlow models are loaded for serving without first tracing a
                   training step (SEDORUM_FAST_MODEL_LOAD), which was most of the cold start;
 - SQLite:         (SEDORUM_SQLITE_FAST_COMMIT) connections are kept in a pool instead of being
@@ -36,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 def install(settings: Settings) -> None:
     """Applies the performance changes before the agent loads; called by rasa_server.create_app."""
-    from sedorum.server import action_client, event_types, lock_store, model_load, session_bound
+    from sedorum.server import action_client, event_types, lazy_ted, lock_store, model_load, session_bound
 
     event_types.install()
     lock_store.install(poll_interval_s=max(settings.lock_poll_ms, 1.0) / 1000)
@@ -49,19 +52,21 @@ def install(settings: Settings) -> None:
     action_client.install_fast_response_validation()
     if settings.sqlite_fast_commit:
         install_sqlite_fast_commit()
+    lazy_ted.install(enabled=settings.lazy_ted)
     if settings.fast_model_load:
         model_load.install()
     else:
         model_load.uninstall()
     logger.info(
         "Performance: lock re-check %.0f ms, new session every %s turns, %s turns of events to actions, "
-        "shared action HTTP session %s, SQLite fast commit %s, fast model load %s",
+        "shared action HTTP session %s, SQLite fast commit %s, fast model load %s, lazy TED %s",
         settings.lock_poll_ms,
         settings.session_max_turns or "(off)",
         settings.action_event_turns or "all",
         "on" if settings.action_http_pool else "off",
         "on" if settings.sqlite_fast_commit else "off",
         "on" if settings.fast_model_load else "off",
+        "on" if settings.lazy_ted else "off",
     )
 
 

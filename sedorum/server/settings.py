@@ -66,6 +66,7 @@ class Settings:
     action_http_pool: bool = True
     sqlite_fast_commit: bool = True
     fast_model_load: bool = True
+    lazy_ted: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -107,6 +108,7 @@ class Settings:
             action_http_pool=_flag("SEDORUM_ACTION_HTTP_POOL", True),
             sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
             fast_model_load=_flag("SEDORUM_FAST_MODEL_LOAD", True),
+            lazy_ted=_flag("SEDORUM_LAZY_TED", True),
         )
 
     @property
