@@ -13,6 +13,7 @@ from actions.profile import latest_text, profile_events, profile_with_latest_mes
 from sedorum.safety.engine import dose_allowed, evaluate
 from sedorum.safety.extract import extract
 from sedorum.safety.general import general_advice
+from sedorum.safety.profile import Profile
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
@@ -39,13 +40,64 @@ class ActionRememberProfile(Action):
         return "action_remember_profile"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        extraction = extract(latest_text(tracker))
+        text = latest_text(tracker)
+        extraction = extract(text)
         profile = stored_profile(tracker).merge(extraction.profile)
         general = general_advice(extraction)
         if general:  # a relative's or a hypothetical condition: general information only (S11)
             dispatcher.utter_message(text=general)
         dispatcher.utter_message(text=evaluate(profile).render(), buttons=SCREENING_BUTTONS)
+        question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])
+        if question:
+            dispatcher.utter_message(response=topic_response(question, profile))
         return profile_events(profile)
+
+
+# Topic intents whose answer can follow the screening note when a message gives personal
+# details *and* asks something ("my kidneys are fine. How much is too much?").
+TOPIC_RESPONSES = {
+    "ask_dosage": "utter_dosage",
+    "ask_side_effects": "utter_side_effects",
+    "ask_food_sources": "utter_food_sources",
+    "ask_supplement_forms": "utter_supplement_forms",
+    "ask_magnesium_rls": "utter_magnesium_rls",
+    "ask_evidence": "utter_evidence",
+    "ask_rls_symptoms": "utter_rls_symptoms",
+    "ask_rls_causes": "utter_rls_causes",
+    "ask_rls_treatment": "utter_rls_treatment",
+    "ask_product_info": "utter_product_info",
+    "ask_pregnancy": "utter_pregnancy",
+}
+SECOND_INTENT_MIN_CONFIDENCE = 0.05
+
+
+def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | None:
+    """The topic question in a message classified as `inform`, if it plainly asks one.
+
+    Only for messages with a question mark, and only the best-ranked topic intent: the
+    classifier picks one intent per message, but people often state a fact and ask in one go.
+    """
+    if "?" not in text:
+        return None
+    for entry in ranking:
+        name = entry.get("name")
+        if name in TOPIC_RESPONSES and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE:
+            return name
+    return None
+
+
+def topic_response(intent: str, profile: Profile) -> str:
+    """The response for a topic intent; dose answers still follow the profile (S2, S7)."""
+    if intent == "ask_dosage":
+        return dose_response(profile)
+    return TOPIC_RESPONSES[intent]
+
+
+def dose_response(profile: Profile) -> str:
+    return {
+        "withhold_kidney": "utter_dosage_withheld_kidney",
+        "child": "utter_dosage_child",
+    }.get(dose_allowed(profile), "utter_dosage")
 
 
 class ActionAnswerDosage(Action):
@@ -56,9 +108,5 @@ class ActionAnswerDosage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         profile = profile_with_latest_message(tracker)
-        response = {
-            "withhold_kidney": "utter_dosage_withheld_kidney",
-            "child": "utter_dosage_child",
-        }.get(dose_allowed(profile), "utter_dosage")
-        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(response=dose_response(profile))
         return profile_events(profile)

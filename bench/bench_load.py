@@ -10,8 +10,8 @@ long-conversation and burst figures are taken from the starter bot for compariso
 Writes bench/results/load.json (contract keys, plus ratios, targets and extras) and prints
 a Markdown table for the README.
 
-    python -m bench.bench_load                 # the full run (about 6 minutes)
-    python -m bench.bench_load --quick         # small counts, to check the harness
+    python -m bench.bench_load                 # the full run (about 10 minutes, plus training)
+    python -m bench.bench_load --quick         # small counts, to check the harness (not figures)
     python -m bench.bench_load --starter-model PATH   # reuse a trained starter model
 """
 
@@ -41,7 +41,6 @@ from sedorum.stack import running_stack, stop_processes, train_if_needed, wait_f
 
 ASSISTANT_PORTS = (5605, 5655)  # Rasa, actions
 STARTER_PORT = 5606
-LEVELS = (1, 16, 64)
 ORDER = (("assistant", 1), ("starter", 1), ("starter", 16), ("assistant", 16), ("assistant", 64), ("starter", 64))
 REQUEST_TIMEOUT_S = 60
 # The reply sedorum/server/faults.py sends when a custom action fails: an error, not an answer.
