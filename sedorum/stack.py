@@ -168,7 +168,7 @@ def running_stack(
         if start_actions:
             say(f"Starting the action server on {settings.action_host}:{settings.action_port}")
             actions = start("sedorum.server.action_server", "actions")
-        say(f"Starting the Rasa server on port {settings.rasa_port} (loading the model takes ~30 s)")
+        say(f"Starting the Rasa server on port {settings.rasa_port} (loading the model takes 10-20 s)")
         rasa = start("sedorum.server.rasa_server", "rasa")
         if start_actions:
             wait_for_http(f"http://{settings.action_host}:{settings.action_port}/health", ready_timeout_s, actions)
