@@ -213,7 +213,9 @@ def main(argv: list[str]) -> int:
         say(f"  Staff console:                  {settings.base_url}/staff/")
         say(f"  REST channel:                   POST {settings.base_url}/webhooks/rest/webhook")
         say("Press Ctrl-C to stop.")
+        # Both set explicitly: a shell that starts us in the background ignores SIGINT.
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
         try:
             while all(proc.poll() is None for proc in stack.processes):
                 time.sleep(0.5)
