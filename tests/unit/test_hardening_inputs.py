@@ -118,3 +118,19 @@ def test_token_bucket_memory_is_bounded_and_zero_rate_disables() -> None:
     assert len(limiter._buckets) == 10
     off = TokenBucketLimiter(rate_per_s=0, burst=1)
     assert all(off.allow("x")[0] for _ in range(100))
+
+
+def test_a_polling_post_with_many_queued_messages_is_accepted() -> None:
+    """A socket.io client on long-polling batches what it sent during a slow turn; engineio's
+    default (16 packets per POST) would drop the visitor's connection instead."""
+    from engineio import packet
+    from engineio.payload import Payload
+
+    from sedorum.server import socketio_guard
+
+    socketio_guard.install()
+    queued = [packet.Packet(packet.MESSAGE, data=f'42["user_uttered",{{"message":"m{i}"}}]') for i in range(40)]
+    encoded = Payload(packets=queued).encode()
+    assert len(Payload(encoded_payload=encoded).packets) == 40
+    with pytest.raises(ValueError):
+        Payload(encoded_payload=Payload(packets=queued * 4).encode())  # still bounded
