@@ -561,7 +561,8 @@ def _with_ratios(
     p95_ratio = run_of("assistant", 1)["p95_ms"] / max(run_of("starter", 1)["p95_ms"], 0.001)
     throughput_ratio = saturation["assistant"] / max(saturation["starter"], 0.001)
     turn_ratio = figures["turn400_ms"] / max(figures["turn10_ms"], 0.001)
-    errors = sum(r["errors"] for r in runs) + sum(
+    # The target is the assistant's: the starter bot's own errors are reported, not counted.
+    errors = sum(r["errors"] for r in runs if r["system"] == "assistant") + sum(
         check["errors"] for name, check in extras["errors_outside_runs"].items() if name.startswith("assistant")
     )
     settings = Settings.from_env()
