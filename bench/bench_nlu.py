@@ -79,33 +79,20 @@ def cross_validate(config: Path, folds: int, out: Path) -> dict[str, Any]:
     }
 
 
-UNSEEN_FILE = PROJECT_ROOT / "tests" / "model" / "data" / "unseen_messages.yml"
-
-
 def unseen_accuracy(config: Path, workdir: Path) -> dict[str, Any]:
     """Trains on all the data and classifies the hand-written messages that no example was made from.
 
     Cross-validation scores how well the examples predict each other; this is the closer
     stand-in for visitors' own wording.
     """
-    import yaml
-    from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
-    unseen = yaml.safe_load(UNSEEN_FILE.read_text(encoding="utf-8"))
+    from sedorum.testing.unseen import classify_unseen
+
     model = train_nlu(
         str(config), str(PROJECT_ROOT / "data"), output=str(workdir / "models"), fixed_model_name=config.stem
     )
-    agent = Agent.load(model)
-
-    async def classify() -> list[tuple[str, str, str]]:
-        rows = []
-        for intent, messages in unseen.items():
-            for text in messages:
-                rows.append((intent, text, (await agent.parse_message(text))["intent"]["name"]))
-        return rows
-
-    rows = asyncio.run(classify())
+    rows = classify_unseen(model)
     misses = [{"text": t, "expected": i, "predicted": p} for i, t, p in rows if i != p]
     return {
         "unseen_messages": len(rows),
@@ -129,10 +116,11 @@ def main() -> None:
                 continue
             print(f"==> [{index}/{len(pipelines)}] {args.folds}-fold cross-validation: {label}", flush=True)
             out = workdir / f"cv-{index}"
+            config = nlu_only_config(path, workdir)  # built once: the spaCy variant builds a pipeline
             results[label] = {
                 "file": str(path.relative_to(PROJECT_ROOT)),
-                **cross_validate(nlu_only_config(path, workdir), args.folds, out),
-                **unseen_accuracy(nlu_only_config(path, workdir), workdir),
+                **cross_validate(config, args.folds, out),
+                **unseen_accuracy(config, workdir),
             }
             r = results[label]
             print(

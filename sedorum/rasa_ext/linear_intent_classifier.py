@@ -133,8 +133,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     # ---- features -------------------------------------------------------------------------
 
-    def _matrix(self, messages: list[Message]) -> sp.csr_matrix:
-        per_message = [_sentence_features(m) for m in messages]
+    def _matrix(self, per_message: list[dict[str, Any]]) -> sp.csr_matrix:
+        """Feature matrix from each message's `_sentence_features`."""
         parts = []
         for block in self.blocks:
             rows = []
@@ -150,17 +150,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             else:
                 weighted = _sublinear(matrix) @ sp.diags(block.idf)
                 parts.append(_l2_rows(weighted.tocsr()))
-        return sp.hstack(parts).tocsr() if parts else sp.csr_matrix((len(messages), 0))
+        return sp.hstack(parts).tocsr() if parts else sp.csr_matrix((len(per_message), 0))
 
-    def _fit_blocks(self, messages: list[Message]) -> None:
-        per_message = [_sentence_features(m) for m in messages]
+    def _fit_blocks(self, per_message: list[dict[str, Any]]) -> None:
         seen: dict[str, Block] = {}
         for found in per_message:
             for origin, value in found.items():
                 if origin not in seen:
                     seen[origin] = Block(origin, dense=not sp.issparse(value), width=int(value.shape[-1]))
         self.blocks = [seen[k] for k in sorted(seen)]
-        n = len(messages)
+        n = len(per_message)
         for block in self.blocks:
             if block.dense:
                 continue
@@ -182,8 +181,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not examples:
             logger.debug("LinearIntentClassifier: no intent examples, nothing to train.")
             return self._resource
-        self._fit_blocks(examples)
-        features = self._matrix(examples)
+        per_message = [_sentence_features(e) for e in examples]
+        self._fit_blocks(per_message)
+        features = self._matrix(per_message)
         if len(self.classes) == 1:
             self.coef = np.zeros((1, features.shape[1]), dtype=np.float32)
             self.intercept = np.zeros(1, dtype=np.float32)
@@ -202,7 +202,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def probabilities(self, messages: list[Message]) -> np.ndarray:
         """Class probabilities (rows: messages, columns: `self.classes`)."""
-        scores = self._matrix(messages) @ self.coef.T + self.intercept
+        scores = self._matrix([_sentence_features(m) for m in messages]) @ self.coef.T + self.intercept
         scores = np.asarray(scores, dtype=np.float64)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
