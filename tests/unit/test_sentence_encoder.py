@@ -99,6 +99,48 @@ def test_featurizer_adds_one_sentence_feature_per_text_message() -> None:
     featurizer.process([live])
     np.testing.assert_allclose(live.get_dense_features(TEXT)[1].features, sentence.features, atol=1e-6)
 
+    layered = SentenceEmbeddingFeaturizer.create(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "layers": [6, 4, 2]},
+        None,
+        None,
+        SimpleNamespace(node_name="emb3"),
+    )
+    message = Message(data={TEXT: "is magnesium safe in pregnancy"})
+    layered.process([message])
+    wide = message.get_dense_features(TEXT)[1].features
+    assert wide.shape == (1, 3 * 384)
+    np.testing.assert_allclose(wide[:, :384], sentence.features, atol=1e-5)
+
+
+def test_other_layers_are_pooled_beside_the_last_one(encoder: SentenceEncoder) -> None:
+    """The first block of a multi-layer embedding is the model's own (checked against
+    sentence-transformers above); every block is unit length, and the middle layers differ
+    from the last, or pooling them would add nothing."""
+    texts = ["how much magnesium is too much", "why is my magnesium low", "hi"]
+    layered = encoder.encode(texts, layers=(6, 4, 2))
+    assert layered.shape == (3, 3 * 384)
+    np.testing.assert_allclose(layered[:, :384], encoder.encode(texts), atol=1e-5)
+    blocks = layered.reshape(3, 3, 384)
+    np.testing.assert_allclose(np.linalg.norm(blocks, axis=2), 1.0, atol=1e-5)
+    assert float(np.abs(blocks[:, 0] - blocks[:, 1]).max()) > 0.05
+    # One message at a time (the cached path) gives the same rows as a batch.
+    np.testing.assert_allclose(encoder.encode([texts[0]], layers=(6, 4, 2)), layered[:1], atol=1e-5)
+    assert encoder.encode([texts[0]]).shape == (1, 384)  # the cache keeps layer sets apart
+
+
+@pytest.mark.parametrize("layers", [(0,), (7,), (6, 9)])
+def test_a_layer_the_model_does_not_have_is_refused(encoder: SentenceEncoder, layers: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        encoder.encode(["hi"], layers=layers)
+
+
+def test_featurizer_refuses_a_malformed_layer_list() -> None:
+    from sedorum.rasa_ext.sentence_featurizer import SentenceEmbeddingFeaturizer
+
+    with pytest.raises(ValueError, match="layers"):
+        SentenceEmbeddingFeaturizer.validate_config({"layers": "6,4"})
+    SentenceEmbeddingFeaturizer.validate_config({"layers": [6, 4, 2]})
+
 
 def test_repeated_messages_come_from_a_bounded_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     import sedorum.nlp.sentence_encoder as module
@@ -112,5 +154,5 @@ def test_repeated_messages_come_from_a_bounded_cache(monkeypatch: pytest.MonkeyP
     np.testing.assert_array_equal(encoder.encode(["yes"]), first)
     for text in ["no", "thanks", "bye", "hello"]:
         encoder.encode([text])
-    assert len(encoder._cache) == 3 and "yes" not in encoder._cache
+    assert len(encoder._cache) == 3 and "yes" not in {text for text, _ in encoder._cache}
     np.testing.assert_allclose(encoder.encode(["yes"]), encoder.encode(["yes", "no"])[:1], atol=1e-6)
