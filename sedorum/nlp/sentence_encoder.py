@@ -118,10 +118,6 @@ class SentenceEncoder:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
 
-    @property
-    def layer_count(self) -> int:
-        return self._layers
-
     def encode(self, texts: list[str], batch_size: int = 32, layers: tuple[int, ...] | None = None) -> np.ndarray:
         """Embeds `texts`; an empty text gets the embedding of "[CLS] [SEP]", like upstream.
 
@@ -169,7 +165,7 @@ class SentenceEncoder:
         for row, piece in enumerate(pieces):
             ids[row, : len(piece)] = piece
             mask[row, : len(piece)] = 1.0
-        hidden = self._forward(ids, mask, max(layers))
+        hidden = self._forward(ids, mask, layers)
         counts = np.maximum(mask.sum(1, keepdims=True), 1e-9)
         parts = []
         for layer in layers:
@@ -177,8 +173,8 @@ class SentenceEncoder:
             parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
         return np.concatenate(parts, axis=1).astype(np.float32)
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray, last: int) -> dict[int, np.ndarray]:
-        """Hidden states of layers 1..`last` (layer -> batch x length x dimension)."""
+    def _forward(self, ids: np.ndarray, mask: np.ndarray, layers: tuple[int, ...]) -> dict[int, np.ndarray]:
+        """Hidden states of `layers` (layer -> batch x length x dimension); stops after the deepest."""
         w = self._w
         batch, length = ids.shape
         x = (
@@ -201,7 +197,7 @@ class SentenceEncoder:
             return np.ascontiguousarray(t.reshape(batch, length, self._heads, head_dim).transpose(0, 2, 1, 3))
 
         states: dict[int, np.ndarray] = {}
-        for layer in range(last):
+        for layer in range(max(layers)):
             p = f"encoder.layer.{layer}"
             q, k, v = (split(t) for t in np.split(dense(x, f"{p}.attention.self.qkv"), 3, axis=-1))
             scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head_dim) + bias
@@ -220,7 +216,8 @@ class SentenceEncoder:
                 w[f"{p}.output.LayerNorm.weight"],
                 w[f"{p}.output.LayerNorm.bias"],
             )
-            states[layer + 1] = x
+            if layer + 1 in layers:
+                states[layer + 1] = x
         return states
 
 
