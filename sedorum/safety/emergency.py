@@ -255,6 +255,8 @@ _SIGNS: list[tuple[str, str, bool]] = [
             r"(?:fighting|struggling|gasping) for (?:air|breath)",
             "choking",
             "suffocating",
+            r"(?:hurts?|hurting|painful|agony|sore) to (?:breathe|breath)",
+            r"(?:hurts?|pain) when (?:i|he|she|they) (?:breathe|breath)(?:s|e)?",
             "turning blue",
             r"(?:lips?|face) (?:is |are )?(?:going |turning )?blue",
         )
@@ -342,7 +344,9 @@ _SIGNS: list[tuple[str, str, bool]] = [
             "not moving",
             "isn't moving",
             "stopped moving",
-            "not answering",
+            # Not the visitor declining to answer the screening: "I'm not answering that".
+            r"(?<!i'm )(?<!i am )(?<!im )not answering(?!\s+(?:that|this|these|those|any|anymore|more|your|you|the|"
+            r"questions?)\b)",
             "isn't answering",
             "no response",
             "lifeless",
@@ -682,6 +686,12 @@ _SUBJECT_VERB_RE = re.compile(
     r"overdosed|can't|can not|couldn't|could not|won't|isn't|is not|wasn't|keep|keeps|kept|went|fell|started|hit|"
     r"been|seems?|looks?|can|could|am|is|are|was|were|'m|'s)\b"
 )
+# A first-person statement with the subject dropped, as people type when short of breath or
+# frightened: "can barely breathe", "cant breathe properly", "feeling faint and dizzy".
+_DROPPED_SUBJECT_RE = re.compile(
+    r"^\W*(?:and\s+|but\s+|now\s+|just\s+)?(?:can't|cant|cannot|can not|can barely|can hardly|barely|hardly|"
+    r"struggling|struggle|having|feel|feeling|getting|got)\b"
+)
 _OWN_BODY_RE = re.compile(
     r"\b(?:my|his|her|their)\s+(?:\w+\s+)?(?:chest|heart|heartbeat|pulse|throat|lips|tongue|breathing|breath|legs?|calf|"
     r"arms?|muscles?|body|face|head|blood pressure|bp)\s+(?:is|are|was|feels?|felt|hurts?|went|has|have|keeps?|just|"
@@ -721,7 +731,9 @@ _WORRY_RE = re.compile(
     r"someone)\s+(?:get|have|experience|develop|suffer|overdose)\b"
 )
 _QUESTION_START_RE = re.compile(
+    # "can barely breathe" is a statement with the subject dropped, not a question.
     r"^\W*(?:what|which|how|why|when|where|who|is|are|can|could|does|do|will|would|should|may|might|am)\b(?!')"
+    r"(?!\s+(?:barely|hardly|not|no longer|only just)\b)"
 )
 _ANAPHORA_RE = re.compile(
     r"\b(?:i|he|she|they)\s+(?:have|has|'ve got|'s got|got|am having|'m having|is having|are having|am experiencing|"
@@ -819,6 +831,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 or help_now
                 or what_now
                 or bool(_SUBJECT_VERB_RE.search(clause) or _OWN_BODY_RE.search(clause))
+                or bool(_DROPPED_SUBJECT_RE.match(clause) and not is_question)
             )
             past = (bool(_HISTORICAL_RE.search(clause)) or lead_past or bool(_HABITUAL_RE.search(sentence))) and not (
                 now or progressive
@@ -870,6 +883,18 @@ def detect_all(text: str) -> list[EmergencyMatch]:
         # "Can magnesium cause chest pain? Because I have it right now."
         return general
     return found
+
+
+def mentions_sign(text: str) -> bool:
+    """True when `text` names an emergency sign at all, even one the detector then ruled out.
+
+    Why: "I'm not having any trouble breathing", "I fainted once years ago" and "my uncle
+    collapsed at a wedding" name signs that the rules above deliberately set aside (negated,
+    past, someone not present). A word-based classifier cannot see those distinctions and
+    scores them as emergencies; this lets the NLU know the detector has already looked.
+    """
+    norm = normalise(text)
+    return any(rx.search(norm) for _, rx, _ in _SIGN_RES)
 
 
 def detect_emergency(text: str) -> EmergencyMatch | None:

@@ -48,3 +48,12 @@ def test_the_pipeline_matches_lookups_whatever_the_case() -> None:
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     regex = next(c for c in config["pipeline"] if c["name"] == "RegexFeaturizer")
     assert regex.get("case_sensitive") is False
+
+
+CUE_LISTS = ("evidence_word", "dose_word", "depletion_word")
+
+
+def test_no_cue_word_points_at_two_topics(lookups: dict[str, list[str]]) -> None:
+    # Each cue list stands for one labelling rule; a shared word would pull both ways.
+    for a, b in itertools.combinations(CUE_LISTS, 2):
+        assert set(lookups[a]) & set(lookups[b]) == set(), (a, b)

@@ -141,3 +141,48 @@ def test_labelled_set_meets_the_targets():
     assert 0.4 <= emergencies / result["n"] <= 0.6  # about half emergencies, half hard negatives
     assert result["emergency_recall"] == 1.0, result["false_negatives"]
     assert result["emergency_precision"] >= 0.95, result["false_positives"]
+
+
+# Found in session 4 by running the detector over the training data: a visitor who refuses the
+# screening was told to call 911, and two plain breathing emergencies were missed.
+@pytest.mark.parametrize(
+    "text",
+    ["not answering that", "I'm not answering any more questions", "im not answering your questions"],
+)
+def test_declining_to_answer_the_screening_is_not_someone_unresponsive(text):
+    assert detect_emergency(text) is None
+
+
+@pytest.mark.parametrize("text", ["my dad is not answering and he is on the floor", "he's not answering me"])
+def test_someone_not_answering_still_counts(text):
+    assert detect_emergency(text).category == "fainting"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can barely breathe and my whole body feels heavy",
+        "can hardly breathe, help",
+        "my leg suddenly went swollen red and hot and it hurts to breathe",
+        "it's painful to breathe",
+    ],
+)
+def test_dropped_subject_and_painful_breathing_are_emergencies(text):
+    assert detect_emergency(text).category == "breathing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can magnesium make it hard to breathe?", "does it hurt to breathe with a blood clot?", "can not sleep at all"],
+)
+def test_questions_starting_with_can_stay_general(text):
+    assert detect_emergency(text) is None
+
+
+def test_mentions_sign_sees_the_signs_the_rules_set_aside():
+    from sedorum.safety.emergency import mentions_sign
+
+    for ruled_out in ["I'm not having any trouble breathing", "I fainted once years ago", "no chest pain"]:
+        assert detect_emergency(ruled_out) is None
+        assert mentions_sign(ruled_out)
+    assert not mentions_sign("my legs keep twitching at night and I can't sleep, I'm pregnant")

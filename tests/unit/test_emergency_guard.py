@@ -1,0 +1,119 @@
+"""The two NLU components around the emergency detector, without a trained model or a server.
+
+The classifier's output is set on real Rasa `Message`s by hand, so each case states exactly
+what the classifier said; the detector is the real one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from sedorum.rasa_ext.emergency_guard import (
+    UNCONFIRMED_KEY,
+    EmergencyGuard,
+    UnconfirmedEmergencyFilter,
+    condition_on_no_emergency,
+    should_demote,
+)
+
+CALM_PREGNANCY = "hi, it's 2am and I can't sleep, my legs keep twitching and I'm 30 weeks pregnant"
+REAL_EMERGENCY = "my husband took a whole bottle of magnesium and now he can't breathe properly"
+
+
+def classified(text: str, ranking: list[tuple[str, float]]) -> Message:
+    """A message as the linear classifier leaves it: top intent and ranking."""
+    rows = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message = Message(data={TEXT: text})
+    message.set(INTENT, rows[0], add_to_output=True)
+    message.set(INTENT_RANKING_KEY, rows, add_to_output=True)
+    return message
+
+
+def run_filter(message: Message, min_confidence: float = 0.7) -> Message:
+    return UnconfirmedEmergencyFilter({"min_confidence": min_confidence}).process([message])[0]
+
+
+def test_conditioning_removes_the_emergency_and_rescales_the_rest() -> None:
+    ranking = [
+        {"name": "report_emergency", "confidence": 0.6},
+        {"name": "ask_pregnancy", "confidence": 0.3},
+        {"name": "inform", "confidence": 0.1},
+    ]
+    out = condition_on_no_emergency(ranking)
+    assert [r["name"] for r in out] == ["ask_pregnancy", "inform"]
+    assert out[0]["confidence"] == pytest.approx(0.75)
+    assert out[1]["confidence"] == pytest.approx(0.25)
+
+
+def test_conditioning_without_an_emergency_entry_changes_nothing() -> None:
+    ranking = [{"name": "greet", "confidence": 0.8}, {"name": "thank", "confidence": 0.2}]
+    assert condition_on_no_emergency(ranking) == ranking
+
+
+@pytest.mark.parametrize(
+    ("top", "detector_fired", "sign_mentioned", "expected"),
+    [
+        ({"name": "report_emergency", "confidence": 0.63}, False, False, True),  # unsure, nothing seen
+        ({"name": "report_emergency", "confidence": 0.63}, True, True, False),  # the detector agrees
+        ({"name": "report_emergency", "confidence": 0.7}, False, False, False),  # sure, no known sign
+        ({"name": "report_emergency", "confidence": 0.95}, False, False, False),
+        ({"name": "report_emergency", "confidence": 0.95}, False, True, True),  # sign ruled out
+        ({"name": "ask_pregnancy", "confidence": 0.4}, False, False, False),
+        (None, False, False, False),
+    ],
+)
+def test_when_the_classifier_is_overruled(
+    top: dict | None, detector_fired: bool, sign_mentioned: bool, expected: bool
+) -> None:
+    assert should_demote(top, detector_fired, sign_mentioned, 0.7) is expected
+
+
+def test_an_unsure_classifier_only_emergency_becomes_the_next_topic() -> None:
+    message = run_filter(
+        classified(CALM_PREGNANCY, [("report_emergency", 0.63), ("ask_pregnancy", 0.2), ("inform", 0.17)])
+    )
+    assert message.get(INTENT)["name"] == "ask_pregnancy"
+    assert message.get(INTENT)["confidence"] == pytest.approx(0.2 / 0.37)
+    assert "report_emergency" not in [r["name"] for r in message.get(INTENT_RANKING_KEY)]
+    assert message.get(UNCONFIRMED_KEY) == pytest.approx(0.63)
+    assert UNCONFIRMED_KEY in message.as_dict(only_output_properties=True)
+
+
+def test_a_confident_classifier_keeps_its_emergency() -> None:
+    text = "something is very wrong with me please help"
+    message = run_filter(classified(text, [("report_emergency", 0.82), ("request_human", 0.1)]))
+    assert message.get(INTENT)["name"] == "report_emergency"
+    assert message.get(UNCONFIRMED_KEY) is None
+
+
+def test_an_emergency_the_detector_sees_is_never_demoted_even_if_the_classifier_is_unsure() -> None:
+    message = run_filter(classified(REAL_EMERGENCY, [("report_emergency", 0.4), ("ask_side_effects", 0.35)]))
+    assert message.get(INTENT)["name"] == "report_emergency"
+
+
+def test_the_guard_still_overrides_a_demoted_or_missed_emergency_the_detector_sees() -> None:
+    message = classified(REAL_EMERGENCY, [("ask_side_effects", 0.7), ("report_emergency", 0.2)])
+    out = EmergencyGuard({}).process([run_filter(message)])[0]
+    assert out.get(INTENT) == {"name": "report_emergency", "confidence": 1.0}
+    assert out.get("emergency_sign")
+
+
+def test_a_sign_the_detector_ruled_out_is_not_an_emergency_however_sure_the_classifier() -> None:
+    text = "I'm not having any trouble breathing"
+    message = run_filter(classified(text, [("report_emergency", 0.95), ("inform", 0.04), ("deny", 0.01)]))
+    assert message.get(INTENT)["name"] == "inform"
+    assert message.get(INTENT)["confidence"] == pytest.approx(0.8)
+
+
+def test_other_intents_pass_untouched() -> None:
+    message = classified("what foods have magnesium", [("ask_food_sources", 0.9), ("ask_magnesium_overview", 0.05)])
+    before = dict(message.get(INTENT))
+    assert run_filter(message).get(INTENT) == before
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "high"])
+def test_a_threshold_outside_zero_to_one_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="min_confidence"):
+        UnconfirmedEmergencyFilter.validate_config({"min_confidence": value})
