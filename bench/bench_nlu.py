@@ -11,7 +11,7 @@ splits (a paired comparison) and a re-run with the same data gives the same figu
 own cross-validation shuffles with NumPy's global generator and no seed.
 
 --intents-only drops the entity model (DIET is entities-only in the shipped pipeline, so the
-intent figures are exactly the full run's) and writes nothing: a two-minute loop for data
+intent figures are exactly the full run's) and writes nothing: a loop of a few minutes for data
 work, where the full run takes twenty.
 """
 
