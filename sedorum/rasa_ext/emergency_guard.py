@@ -66,16 +66,19 @@ def should_demote(
     return sign_mentioned or float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < min_confidence
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EmergencyGuard(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent when the deterministic emergency detector fires."""
+class _AfterTheClassifier(GraphComponent, IntentClassifier):
+    """What both components share: untrained, placed after an intent classifier, config only."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.component_config = config
+        self.component_config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Refuses a bad config when the model is built; nothing to check by default."""
 
     @classmethod
     def create(
@@ -84,8 +87,14 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> EmergencyGuard:
+    ) -> _AfterTheClassifier:
+        cls.validate_config(config)
         return cls(config)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyGuard(_AfterTheClassifier):
+    """Overrides the predicted intent when the deterministic emergency detector fires."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         # Imported here: the detector builds its patterns on first import, which training
@@ -106,19 +115,15 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class UnconfirmedEmergencyFilter(GraphComponent, IntentClassifier):
+class UnconfirmedEmergencyFilter(_AfterTheClassifier):
     """Undoes a classifier-only `report_emergency` that the detector contradicts (module doc)."""
-
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"min_confidence": DEFAULT_MIN_CONFIDENCE}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.component_config = {**self.get_default_config(), **config}
+        super().__init__(config)
         self.min_confidence = float(self.component_config["min_confidence"])
 
     @classmethod
@@ -126,17 +131,6 @@ class UnconfirmedEmergencyFilter(GraphComponent, IntentClassifier):
         value = config.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
         if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
             raise ValueError(f"UnconfirmedEmergencyFilter: min_confidence must be in [0, 1], got {value!r}")
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnconfirmedEmergencyFilter:
-        cls.validate_config(config)
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         from sedorum.safety.emergency import detect_emergency, mentions_sign
