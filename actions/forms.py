@@ -12,10 +12,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.profile import latest_text, profile_events, stored_profile
+from actions.profile import (
+    latest_text,
+    person_events,
+    person_with_latest_message,
+    stored_profile,
+    stored_subject,
+    told_findings,
+)
 from sedorum.safety.engine import evaluate
-from sedorum.safety.extract import extract, interpret_answer
-from sedorum.safety.general import general_advice
+from sedorum.safety.extract import interpret_answer
 from sedorum.safety.profile import Profile
 
 
@@ -23,7 +29,8 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
     """Reads each answer with the clinical NLP (negation, family, hypotheticals: S11).
 
     Answers may come in any order and several at once: whatever the message says fills
-    every slot it answers, and the form then asks only what is still unknown.
+    every slot it answers, and the form then asks only what is still unknown. Answers are
+    read about the person the questions are about ("Is he on dialysis?" - "yes, since May").
     """
 
     @abc.abstractmethod
@@ -36,24 +43,24 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
             text = _button_answer(text)
         before = stored_profile(tracker)
         asked = tracker.get_slot("requested_slot")
+        subject = stored_subject(tracker)
         if text and asked:
-            profile = before.merge(Profile.from_dict(interpret_answer(text, asked)["profile"]))
-        elif text:  # the message that started the form: facts only, no question was asked
-            extraction = extract(text)
-            profile = before.merge(extraction.profile)
-            general = general_advice(extraction)
-            if general:
-                dispatcher.utter_message(text=general)
-        else:
-            profile = before
+            about = "self" if subject.is_self else "other"
+            answer = Profile.from_dict(interpret_answer(text, asked, about)["profile"])
+            person = person_with_latest_message(tracker, text="")
+            person.profile = before.merge(answer)
+        else:  # the message that started the form: its facts were already read and answered
+            person = person_with_latest_message(tracker, text=text)
+        profile = person.profile
         if asked and profile.to_dict() == before.to_dict():
             # Not an answer ("stop", a side question): returning nothing lets Rasa reject the
             # form's turn, so the interruption rules (stop, handoff, topic questions) apply.
             return []
-        events = profile_events(profile)
-        if evaluate(profile).has_stop:
-            # Something already rules out starting without a clinician (kidney disease,
-            # pregnancy, heart conduction...): more questions would only delay that answer.
+        events = person_events(person)
+        told = set(told_findings(tracker))
+        if any(f.severity == "stop" and f.rule_id not in told for f in evaluate(profile).findings):
+            # Something new rules out starting without a clinician (kidney disease, pregnancy,
+            # heart conduction...): more questions would only delay that answer.
             events.append(SlotSet("requested_slot", None))
         return events
 

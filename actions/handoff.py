@@ -15,8 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.profile import latest_text, profile_events, profile_with_latest_message, stored_profile
+from actions.screening import answer_topic
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
+from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
 from sedorum.safety.engine import evaluate
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -27,6 +29,8 @@ ORDER_PROBLEM = re.compile(
     re.IGNORECASE,
 )
 FALLBACK_INTENT = "nlu_fallback"
+# True once an emergency was flagged in this conversation: later replies repeat the S1 line.
+EMERGENCY_SLOT = "emergency_flagged"
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -66,33 +70,62 @@ class ActionHandoff(Action):
 
 
 class ActionFlagEmergency(Action):
-    """After the S1 reply (already sent as a static response): alert staff, end any form."""
+    """After the S1 reply (already sent as a static response): alert staff, end any form.
+
+    It says that staff were alerted only when someone is on duty; out of hours it says when
+    the team is back, so nobody waits for a person who is not there.
+    """
 
     def name(self) -> str:
         return "action_flag_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say_staff_status(dispatcher)
+        events: list[dict[str, Any]] = [SlotSet(EMERGENCY_SLOT, True)]
         if tracker.get_slot("handoff"):
             open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
-            return []
-        return open_handoff(dispatcher, tracker, "emergency", announce=False)
+            return events
+        return [*events, *open_handoff(dispatcher, tracker, "emergency", announce=False)]
+
+
+def say_staff_status(dispatcher: CollectingDispatcher) -> None:
+    status = office_status()
+    if status.open:
+        dispatcher.utter_message(response="utter_emergency_staff_alerted")
+    else:
+        dispatcher.utter_message(response="utter_emergency_staff_offline", next_open=status.next_open_text)
 
 
 class ActionHandoffWaiting(Action):
-    """Messages while waiting for a person: keep contact details, acknowledge the rest."""
+    """Messages while waiting for a person.
+
+    Contact details are kept. After an emergency, every reply starts with the emergency
+    instruction again (S1), and health questions still get the engine's answers: waiting
+    for a person must never mean waiting for safety advice.
+    """
 
     def name(self) -> str:
         return "action_handoff_waiting"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
+        emergency = bool(tracker.get_slot(EMERGENCY_SLOT))
+        if emergency:
+            dispatcher.utter_message(response="utter_emergency")
         contact = EMAIL.search(text) or PHONE.search(text)
         if contact:
             open_store().save_contact(tracker.sender_id, contact.group(0).strip())
             dispatcher.utter_message(response="utter_contact_saved")
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        events: list[dict[str, Any]] = []
+        if intent in PERSONAL_TOPICS or intent in (SAFETY_CHECK, "inform"):
+            events = answer_topic(dispatcher, tracker, intent if intent in PERSONAL_TOPICS else SAFETY_CHECK)
+        if emergency:
+            say_staff_status(dispatcher)
         else:
             dispatcher.utter_message(response="utter_handoff_waiting")
-        return []
+        return events
 
 
 class ActionDefaultFallbackWithHandoff(Action):

@@ -1,16 +1,27 @@
-"""Reading and writing the user's remembered safety profile on the tracker."""
+"""Reading and writing, on the tracker, what we know about the person a question is about.
+
+Three slots hold it: `safety_subject` (the visitor, or "your dad"), `safety_profile` (that
+person's facts) and `safety_profiles_saved` (the facts of anyone asked about before, so a
+carer who asks for their dad and then for themself gets each person's own advice).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from sedorum.safety.extract import extract
+from sedorum.safety.extract import Extraction, extract
 from sedorum.safety.profile import HEART_CONDITIONS, Profile
+from sedorum.safety.subject import Subject, is_self_reveal, requested_subject
 
 PROFILE_SLOT = "safety_profile"
+SUBJECT_SLOT = "safety_subject"
+SAVED_SLOT = "safety_profiles_saved"
+PRONOUN_SLOT = "subject_pronoun"
+TOLD_SLOT = "safety_findings_told"
 
 
 def stored_profile(tracker: Tracker) -> Profile:
@@ -18,27 +29,93 @@ def stored_profile(tracker: Tracker) -> Profile:
     return Profile.from_dict(data) if isinstance(data, dict) else Profile()
 
 
+def stored_subject(tracker: Tracker) -> Subject:
+    return Subject.from_dict(tracker.get_slot(SUBJECT_SLOT))
+
+
+def told_findings(tracker: Tracker) -> list[str]:
+    value = tracker.get_slot(TOLD_SLOT)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-def profile_with_latest_message(tracker: Tracker) -> Profile:
-    """What we know so far plus whatever the latest message adds (S11: all facts used)."""
-    text = latest_text(tracker)
-    profile = stored_profile(tracker)
-    if text and not text.startswith("/"):
-        profile = profile.merge(extract(text).profile)
+@dataclass
+class Person:
+    """The person the latest message is about, with what we now know of them."""
+
+    subject: Subject
+    profile: Profile
+    extraction: Extraction
+    switched: bool = False
+    saved: dict[str, Any] | None = None
+
+
+def _fresh_profile(subject: Subject) -> Profile:
+    profile = Profile()
+    if subject.pronoun == "he":  # not asked whether he is pregnant
+        profile.pregnant = False
+        profile.breastfeeding = False
     return profile
 
 
-def profile_events(profile: Profile) -> list[dict[str, Any]]:
+def person_with_latest_message(tracker: Tracker, text: str | None = None) -> Person:
+    """Who the message is about, and their profile with the message's facts merged in (S11).
+
+    A request about someone else ("is it ok for my dad?") switches to that person, keeping
+    the visitor's own facts aside; "actually it's me" after "asking for a friend" makes the
+    friend's facts the visitor's own.
+    """
+    text = latest_text(tracker) if text is None else text
+    subject = stored_subject(tracker)
+    profile = stored_profile(tracker)
+    saved = dict(tracker.get_slot(SAVED_SLOT) or {})
+    switched = False
+    if text and not text.startswith("/"):
+        wanted = requested_subject(text, subject)
+        if wanted is not None and wanted != subject:
+            switched = True
+            if wanted.is_self and is_self_reveal(text):
+                pass  # the facts given "for a friend" were the visitor's own
+            else:
+                saved[subject.key] = profile.to_dict()
+                profile = (
+                    Profile.from_dict(saved.pop(wanted.key, None)) if wanted.key in saved else _fresh_profile(wanted)
+                )
+            subject = wanted
+    extraction = extract(text if text and not text.startswith("/") else "", "self" if subject.is_self else "other")
+    profile = profile.merge(extraction.profile)
+    return Person(subject=subject, profile=profile, extraction=extraction, switched=switched, saved=saved)
+
+
+def profile_with_latest_message(tracker: Tracker) -> Profile:
+    """What we know so far plus whatever the latest message adds (S11: all facts used)."""
+    return person_with_latest_message(tracker).profile
+
+
+def person_events(person: Person) -> list[dict[str, Any]]:
+    """Slot events for the person and their profile."""
+    events = profile_events(person.profile, reset_unknown=person.switched)
+    if person.switched:
+        events += [
+            SlotSet(SUBJECT_SLOT, person.subject.to_dict()),
+            SlotSet(PRONOUN_SLOT, None if person.subject.is_self else person.subject.pronoun),
+            SlotSet(SAVED_SLOT, person.saved or {}),
+            SlotSet(TOLD_SLOT, []),
+        ]
+    return events
+
+
+def profile_events(profile: Profile, reset_unknown: bool = False) -> list[dict[str, Any]]:
     """Slot events mirroring the profile, so the screening form skips what is known."""
-    return [SlotSet(PROFILE_SLOT, profile.to_dict()), *screening_slot_events(profile)]
+    return [SlotSet(PROFILE_SLOT, profile.to_dict()), *screening_slot_events(profile, reset_unknown)]
 
 
-def screening_slot_events(profile: Profile) -> list[dict[str, Any]]:
+def screening_slot_events(profile: Profile, reset_unknown: bool = False) -> list[dict[str, Any]]:
     values = screening_slot_values(profile)
-    return [SlotSet(name, value) for name, value in values.items() if value is not None]
+    return [SlotSet(name, value) for name, value in values.items() if value is not None or reset_unknown]
 
 
 def screening_slot_values(profile: Profile) -> dict[str, Any]:

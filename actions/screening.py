@@ -1,4 +1,9 @@
-"""Screening results and remembered profile: the engine decides, these actions only speak."""
+"""Health answers that depend on the person: the engine decides, these actions only speak.
+
+Every personal answer (dose, side effects, product, "is it safe for me/him", personal
+details) goes through `sedorum.safety.answers.plan_answer` with the remembered profile and
+the facts in the current message, so what the visitor already said is never ignored.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,114 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import latest_text, profile_events, profile_with_latest_message, stored_profile
-from sedorum.safety.engine import dose_allowed, evaluate
-from sedorum.safety.extract import extract
+from actions.profile import (
+    TOLD_SLOT,
+    Person,
+    latest_text,
+    person_events,
+    person_with_latest_message,
+    stored_profile,
+    stored_subject,
+    told_findings,
+)
+from sedorum.safety.answers import PERSONAL_TOPICS, Plan, offer_text, plan_answer
+from sedorum.safety.engine import evaluate
 from sedorum.safety.general import general_advice
-from sedorum.safety.profile import Profile
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
     {"title": "Talk to a person", "payload": "/request_human"},
 ]
+OFFER_BUTTONS = [
+    {"title": "Yes, ask me", "payload": "/affirm"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+# Set by action_safety_check: "start" (the questions begin now) or "offer" (the visitor may
+# take the remaining questions or skip them). Rules in data/rules/screening.yml read it.
+NEXT_SLOT = "screening_next"
+
+
+def speak(dispatcher: CollectingDispatcher, plan: Plan, buttons_on_findings: bool = False) -> None:
+    """Sends a plan's replies in order."""
+    for index, reply in enumerate(plan.replies):
+        last = index == len(plan.replies) - 1
+        buttons = SCREENING_BUTTONS if buttons_on_findings and last and reply.text else None
+        if reply.response:
+            dispatcher.utter_message(response=reply.response, **reply.kwargs)
+        elif reply.text:
+            dispatcher.utter_message(text=reply.text, buttons=buttons or [])
+
+
+def say_general_advice(dispatcher: CollectingDispatcher, person: Person) -> None:
+    """A relative's or a hypothetical condition: general information only (S11)."""
+    if person.subject.is_self:
+        general = general_advice(person.extraction)
+        if general:
+            dispatcher.utter_message(text=general)
+
+
+def answer_events(person: Person, plan: Plan) -> list[dict[str, Any]]:
+    return [*person_events(person), SlotSet(TOLD_SLOT, plan.told)]
+
+
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> list[dict[str, Any]]:
+    """A personal topic answer for the latest message: findings first, then the topic."""
+    person = person_with_latest_message(tracker)
+    told = [] if person.switched else told_findings(tracker)
+    plan = plan_answer(intent, person.profile, person.subject, latest_text(tracker), told)
+    say_general_advice(dispatcher, person)
+    speak(dispatcher, plan)
+    if not plan.replies:  # "is it safe?" while the questions cannot run (waiting for staff)
+        dispatcher.utter_message(text=evaluate(person.profile).render(person.subject))
+    return answer_events(person, plan)
+
+
+class ActionAnswerTopic(Action):
+    """Dose, side effects, product, pregnancy questions, shaped by what the person told us."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent not in PERSONAL_TOPICS:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        return answer_topic(dispatcher, tracker, intent)
+
+
+class ActionAnswerDosage(ActionAnswerTopic):
+    """Dose questions (S7), shaped by what the user told us earlier (S2: no dose with CKD)."""
+
+    def name(self) -> str:
+        return "action_answer_dosage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return answer_topic(dispatcher, tracker, "ask_dosage")
+
+
+class ActionSafetyCheck(Action):
+    """ "Is it safe for me / for my dad?": what the stated facts already show comes first.
+
+    Then only real unknowns are asked: at once when nothing is known yet, or as a skippable
+    offer when the facts already gave a finding.
+    """
+
+    def name(self) -> str:
+        return "action_safety_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        person = person_with_latest_message(tracker)
+        told = [] if person.switched else told_findings(tracker)
+        plan = plan_answer("check_safety", person.profile, person.subject, latest_text(tracker), told)
+        say_general_advice(dispatcher, person)
+        speak(dispatcher, plan, buttons_on_findings=plan.screening is None)
+        events = answer_events(person, plan)
+        if plan.screening == "offer":
+            dispatcher.utter_message(text=offer_text(plan.missing, person.subject), buttons=OFFER_BUTTONS)
+        elif plan.screening == "start":
+            dispatcher.utter_message(response="utter_screening_intro")
+        return [*events, SlotSet(NEXT_SLOT, plan.screening)]
 
 
 class ActionScreeningResult(Action):
@@ -29,8 +132,12 @@ class ActionScreeningResult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         screening = evaluate(stored_profile(tracker))
-        dispatcher.utter_message(text=screening.render(), buttons=SCREENING_BUTTONS)
-        return [SlotSet("requested_slot", None)]
+        dispatcher.utter_message(text=screening.render(stored_subject(tracker)), buttons=SCREENING_BUTTONS)
+        return [
+            SlotSet("requested_slot", None),
+            SlotSet(NEXT_SLOT, None),
+            SlotSet(TOLD_SLOT, sorted({*told_findings(tracker), *screening.rule_ids})),
+        ]
 
 
 class ActionRememberProfile(Action):
@@ -41,16 +148,17 @@ class ActionRememberProfile(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
-        extraction = extract(text)
-        profile = stored_profile(tracker).merge(extraction.profile)
-        general = general_advice(extraction)
-        if general:  # a relative's or a hypothetical condition: general information only (S11)
-            dispatcher.utter_message(text=general)
-        dispatcher.utter_message(text=evaluate(profile).render(), buttons=SCREENING_BUTTONS)
+        person = person_with_latest_message(tracker)
+        say_general_advice(dispatcher, person)
+        screening = evaluate(person.profile)
+        dispatcher.utter_message(text=screening.render(person.subject), buttons=SCREENING_BUTTONS)
+        told = sorted({*([] if person.switched else told_findings(tracker)), *screening.rule_ids})
         question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])
-        if question:
-            dispatcher.utter_message(response=topic_response(question, profile))
-        return profile_events(profile)
+        if question in PERSONAL_TOPICS:
+            speak(dispatcher, plan_answer(question, person.profile, person.subject, text, told, remind=False))
+        elif question:
+            dispatcher.utter_message(response=TOPIC_RESPONSES[question])
+        return [*person_events(person), SlotSet(TOLD_SLOT, told)]
 
 
 # Topic intents whose answer can follow the screening note when a message gives personal
@@ -82,31 +190,5 @@ def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | 
     for entry in ranking:
         name = entry.get("name")
         if name in TOPIC_RESPONSES and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE:
-            return name
+            return str(name)
     return None
-
-
-def topic_response(intent: str, profile: Profile) -> str:
-    """The response for a topic intent; dose answers still follow the profile (S2, S7)."""
-    if intent == "ask_dosage":
-        return dose_response(profile)
-    return TOPIC_RESPONSES[intent]
-
-
-def dose_response(profile: Profile) -> str:
-    return {
-        "withhold_kidney": "utter_dosage_withheld_kidney",
-        "child": "utter_dosage_child",
-    }.get(dose_allowed(profile), "utter_dosage")
-
-
-class ActionAnswerDosage(Action):
-    """Dose questions (S7), shaped by what the user told us earlier (S2: no dose with CKD)."""
-
-    def name(self) -> str:
-        return "action_answer_dosage"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        profile = profile_with_latest_message(tracker)
-        dispatcher.utter_message(response=dose_response(profile))
-        return profile_events(profile)

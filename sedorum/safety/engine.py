@@ -19,7 +19,9 @@ import yaml
 
 from .conditions import Condition, parse_condition
 from .lexicon import load_lexicon
+from .phrasing import to_third_person
 from .profile import Profile
+from .subject import SELF, Subject
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
 
@@ -125,6 +127,23 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def finding_advice(finding: Finding, subject: Subject = SELF) -> str:
+    """The rule's advice, addressed to the visitor or about the person they asked for.
+
+    Rules whose advice already speaks to a carer ("their doctor") are left as written.
+    """
+    if subject.is_self or finding.ask == "their doctor":
+        return finding.advice
+    return to_third_person(finding.advice, subject)
+
+
+def _no_findings_ending(subject: Subject) -> str:
+    if subject.is_self:
+        return NO_FINDINGS_ENDING
+    verb = "starts" if subject.pronoun in ("he", "she") else "start"
+    return f"Please check with a pharmacist or GP before {subject.pronoun} {verb} any supplement."
+
+
 @dataclass
 class Screening:
     profile: Profile
@@ -147,27 +166,45 @@ class Screening:
             ordered.remove("GP")
         return ordered
 
-    def ending(self) -> str:
-        """The closing sentence: whom to ask."""
+    def ending(self, subject: Subject = SELF) -> str:
+        """The closing sentence: whom to ask (S9: never an all-clear)."""
         asks = self.asks
         if not asks:
-            return NO_FINDINGS_ENDING
-        about_child = "their doctor" in asks
-        owner = "their" if about_child else "your"
-        people = [a if a.startswith("their ") else f"{owner} {a}" for a in asks]
-        if about_child:
-            return f"Please check with {_join(people)} before giving Sedorum or any supplement."
-        return f"Please check with {_join(people)} before you start Sedorum or any supplement."
+            return _no_findings_ending(subject)
+        if subject.is_self:
+            about_child = "their doctor" in asks and (self.profile.age is None or self.profile.age < 9)
+            if about_child:  # a parent asking without saying so: the advice is about a child
+                people = [a if a.startswith("their ") else f"their {a}" for a in asks]
+                return f"Please check with {_join(people)} before giving Sedorum or any supplement."
+            people = [f"your {a.removeprefix('their ')}" for a in asks]
+            return f"Please check with {_join(people)} before you start Sedorum or any supplement."
+        possessive = {"he": "his", "she": "her"}.get(subject.pronoun, "their")
+        people = [f"{possessive} {a.removeprefix('their ')}" for a in asks]
+        verb = "starts" if subject.pronoun in ("he", "she") else "start"
+        return f"Please check with {_join(people)} before {subject.pronoun} {verb} Sedorum or any supplement."
 
-    def render(self) -> str:
+    def render(self, subject: Subject = SELF) -> str:
         """A short chat message listing the findings; it always ends with whom to ask."""
         if not self.findings:
-            return "I can't say if a supplement is right for you.\n\n" + NO_FINDINGS_ENDING
-        lines = ["From what you told me, please note:"]
+            if subject.is_self:
+                return "I can't say if a supplement is right for you.\n\n" + NO_FINDINGS_ENDING
+            return f"I can't say if a supplement is right for {subject.label}.\n\n" + _no_findings_ending(subject)
+        header = "From what you told me, please note:"
+        if not subject.is_self:
+            header = f"From what you told me about {subject.label}, please note:"
+        lines = [header]
         for f in self.findings:
-            lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {f.advice}")
-        lines.append(self.ending())
+            lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {finding_advice(f, subject)}")
+        lines.append(self.ending(subject))
         return "\n\n".join(lines)
+
+    def reminder(self, subject: Subject = SELF) -> str:
+        """One line recalling findings already explained, before another answer."""
+        titles = [f.title[:1].lower() + f.title[1:] for f in self.findings if f.severity != "info"]
+        if not titles:
+            return ""
+        about = "you" if subject.is_self else subject.label
+        return f"Remember what you told me about {about}: {_join(titles)}. {self.ending(subject)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,6 +25,9 @@ from typing import Any
 
 from .lexicon import load_lexicon
 from .profile import HEART_CONDITIONS, SCREENING_QUESTIONS, Profile
+from .subject import RELATIONS
+
+_RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
 
 # ----------------------------------------------------------------------------- numbers
 
@@ -106,6 +109,17 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         "years",
     ),
+    # "he's 82", "she is 79", "my dad is 82", "my son's 8": found here, attributed by ConText
+    # (the relation or pronoun before it marks it as someone else's age).
+    (
+        re.compile(
+            rf"\b(?:he|she|(?:my|our)\s+(?:{_RELATION_RE}))(?:'s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
+            rf"(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?{_NUM}\b{_NOT_AGE_UNIT}"
+            rf"(?!\s*(?:and\s+a\s+half\s+)?(?:weeks?|months?)\s+pregnant)",
+            re.I,
+        ),
+        "years_of_other",
+    ),
     # "aged 64", "age: 65", "age 65", "my age is 65", "I turned 65", "I'll be 70"
     (
         re.compile(
@@ -158,7 +172,11 @@ def find_ages(text: str) -> list[AgeHit]:
             value = n / 12 if unit == "months" else float(n)
             if m.groupdict().get("over"):
                 value += 1
-            add(m.start(), m.end(), value)
+            if unit == "years_of_other":
+                # Only the number is the age: the relation before it is who it belongs to.
+                add(m.start("n"), m.end("n"), value)
+            else:
+                add(m.start(), m.end(), value)
     for m in _DECADE_RE.finditer(text):
         decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
         offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)
@@ -169,7 +187,7 @@ def find_ages(text: str) -> list[AgeHit]:
 
 # ----------------------------------------------------------------------------- results
 
-REASONS = ("negated", "family", "hypothetical", "historical")
+REASONS = ("negated", "family", "self", "hypothetical", "historical")
 
 
 @dataclass(frozen=True)
@@ -592,8 +610,11 @@ _NO_ORGAN_PROBLEMS_RE = re.compile(
     re.I,
 )
 _NO_HEALTH_PROBLEMS_RE = re.compile(
-    r"\b(?:no|(?:i\s+)?(?:don'?t|do\s+not)\s+have\s+any)\s+(?:other\s+)?(?:health|medical)\s+"
-    r"(?:problems?|conditions?|issues?)\b",
+    r"\b(?:no|(?:i\s+|he\s+|she\s+)?(?:don'?t|do\s+not|doesn'?t|does\s+not)\s+have\s+any)\s+(?:other\s+)?"
+    r"(?:(?:health|medical|known)\s+)?(?:problems?|conditions?|issues?|illness(?:es)?|diseases?)\b"
+    r"|\b(?:i'?m|i\s+am|he'?s|he\s+is|she'?s|she\s+is)\s+(?:perfectly\s+|completely\s+|generally\s+|otherwise\s+|"
+    r"very\s+|quite\s+|pretty\s+)?(?:healthy|fit\s+and\s+healthy|fit\s+and\s+well|in\s+good\s+health)\b"
+    r"|\bnothing\s+(?:else\s+)?wrong\s+with\s+(?:me|him|her)\b|\bhealthy\s+otherwise\b",
     re.I,
 )
 
@@ -603,9 +624,51 @@ def _normalise(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
 
 
-def _reason(span: Any) -> str | None:
-    if span._.is_family:
+_RELATION_AFTER_AGE = frozenset(RELATIONS) | {w + "s" for w in RELATIONS}
+_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "their"}) | _RELATION_AFTER_AGE
+_FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "myself", "mine", "i've", "ive", "i'd", "i'll"})
+
+
+def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
+    """Whose fact a mention is, seen from `about` ("self" or "other").
+
+    "family" marks a fact that belongs to someone other than the person we screen, "self"
+    (only when screening someone else) a fact the visitor states about themself.
+    """
+    family = bool(span._.is_family) or (is_age and _relation_right_after(span))
+    if about == "self":
+        return "family" if family else None
+    if family:
+        return None
+    # Screening someone else: an unattributed fact ("on dialysis 3 times a week", answering
+    # "Is he on dialysis?") is about them; one the visitor says of themself ("I have CKD") is not.
+    # The nearest person word before the fact decides: "I have CKD, but he doesn't have kidney
+    # disease" - the second mention is his.
+    for tok in reversed([t for t in span.sent if t.i < span.start]):
+        if tok.lower_ in _FIRST_PERSON:
+            return "self"
+        if tok.lower_ in _THIRD_PERSON:
+            return None
+    return None
+
+
+def _relation_right_after(span: Any) -> bool:
+    """ "my 82-year-old dad": an age written right before the relation it belongs to."""
+    doc = span.doc
+    for tok in doc[span.end : min(span.end + 2, len(doc))]:
+        if tok.lower_ in _RELATION_AFTER_AGE:
+            return True
+        if not tok.is_alpha:
+            return False
+    return False
+
+
+def _reason(span: Any, about: str = "self") -> str | None:
+    owner = _owner(span, about)
+    if owner == "family":
         return "family"
+    if owner == "self":
+        return "self"
     if span._.is_hypothetical:
         return "hypothetical"
     if span._.is_negated:
@@ -615,9 +678,10 @@ def _reason(span: Any) -> str | None:
     return None
 
 
-def _age_reason(span: Any) -> str | None:
-    if span._.is_family:
-        return "family"
+def _age_reason(span: Any, about: str = "self") -> str | None:
+    owner = _owner(span, about, is_age=True)
+    if owner:
+        return owner
     if span._.is_hypothetical:
         return "hypothetical"
     # A negation counts for an age only right before it ("not 65"), not across a list.
@@ -627,8 +691,13 @@ def _age_reason(span: Any) -> str | None:
     return None
 
 
-def extract(text: str) -> Extraction:
-    """The user's own current facts in `text`, and what was ignored (with the reason)."""
+def extract(text: str, about: str = "self") -> Extraction:
+    """The current facts in `text` about one person, and what was ignored (with the reason).
+
+    about="self" (default): the visitor's own facts; a relative's are excluded as "family".
+    about="other": the facts of the person the visitor asks for (named as "my dad", "he",
+    or not named at all in an answer); the visitor's own ("I have ...") are excluded as "self".
+    """
     text = _normalise(text or "")
     profile = Profile()
     result = Extraction(profile=profile)
@@ -646,7 +715,7 @@ def extract(text: str) -> Extraction:
     for ent in doc.ents:
         if ent.label_ == "AGE":
             value = ages.get((ent.start_char, ent.end_char))
-            reason = _age_reason(ent)
+            reason = _age_reason(ent, about)
             mention = Mention(ent.text, "age", "age", ent.start_char, ent.end_char, reason, value)
             if reason:
                 result.excluded.append(mention)
@@ -657,7 +726,7 @@ def extract(text: str) -> Extraction:
         concept = _concepts.get(ent.label_)
         if concept is None:
             continue
-        reason = _reason(ent)
+        reason = _reason(ent, about)
         mention = Mention(ent.text, concept.kind, concept.id, ent.start_char, ent.end_char, reason)
         if concept.kind in ("condition", "medication"):
             if reason is None:
@@ -728,14 +797,17 @@ _UNSURE_RE = re.compile(
     re.I,
 )
 _YES_RE = re.compile(
-    _FILLER + r"(?:yes|yeah|yea|yep|yup|ya|y|i\s+do|i\s+am|i\s+have|sure|correct|right|affirmative|true|"
+    _FILLER
+    + r"(?:yes|yeah|yea|yep|yup|ya|y|i\s+do|i\s+am|i\s+have|(?:he|she)\s+(?:does|is|has)|they\s+(?:do|are|have)|"
+    r"sure|correct|right|affirmative|true|"
     r"that'?s\s+right|indeed|of\s+course|definitely|absolutely|certainly)\b(?![\s,]+(?:no|not|never|idea)\b)(?!\s*n'?t)",
     re.I,
 )
 _NO_RE = re.compile(
     _FILLER + r"(?:no|nope|nah|n|none|nothing|neither|never|negative|not\s+really|not\s+at\s+all|no\s+way|"
     r"not\s+that\s+i\s+know(?:\s+of)?|not\s+as\s+far\s+as\s+i\s+know|i\s+don'?t|i\s+do\s+not|i'?m\s+not|"
-    r"i\s+am\s+not|i\s+haven'?t|i\s+have\s+not|none\s+of\s+(?:those|them|these|the\s+above)|nothing\s+like\s+that)\b",
+    r"i\s+am\s+not|i\s+haven'?t|i\s+have\s+not|(?:he|she)\s+(?:doesn'?t|does\s+not|isn'?t|is\s+not|hasn'?t|has\s+not)|"
+    r"(?:he|she)'?s\s+not|they\s+(?:don'?t|do\s+not|aren'?t|are\s+not|haven'?t)|none\s+of\s+(?:those|them|these|the\s+above)|nothing\s+like\s+that)\b",
     re.I,
 )
 _BARE_NUMBER_RE = re.compile(
@@ -746,12 +818,20 @@ _PREG_DETAIL_RE = re.compile(r"\b\d{1,2}\s*(?:weeks?|wks?|months?)\b|\btrimester
 _QUESTION_RE = re.compile(r"\?\s*$|^\W*(?:what|why|how|when|where|which|who|can|could|should|is|are|does|do)\b", re.I)
 
 
+# An answer this short is all number ("seventy two", "about 70"); in a longer one a number
+# word means something else ("I'm the one on dialysis" is not age 1).
+_SHORT_ANSWER_WORDS = 4
+
+
 def _answer_age(text: str) -> float | None:
+    short = len(re.findall(r"[a-z0-9]+", text.lower())) <= _SHORT_ANSWER_WORDS
     for m in _BARE_NUMBER_RE.finditer(text):
         raw = m.group("n")
         try:
             n = float(raw)
         except ValueError:
+            if not short:
+                continue
             n = words_to_number(raw)
             if n is None:
                 continue
@@ -762,10 +842,11 @@ def _answer_age(text: str) -> float | None:
     return None
 
 
-def interpret_answer(text: str, asked: str) -> dict[str, Any]:
+def interpret_answer(text: str, asked: str, about: str = "self") -> dict[str, Any]:
     """Interpret a reply to one screening question.
 
     asked: one of age, kidney_disease, heart_condition, pregnancy_status, medications.
+    about: "self" or "other" (the question was about the person the visitor cares for).
     "yes"/"no"-style replies and bare numbers map to the asked question; every other fact
     in the reply is extracted too (answers in any order, several in one message).
 
@@ -775,7 +856,7 @@ def interpret_answer(text: str, asked: str) -> dict[str, Any]:
     if asked not in SCREENING_QUESTIONS:
         raise ValueError(f"asked must be one of {SCREENING_QUESTIONS}, not {asked!r}")
     text = _normalise(text or "")
-    ex = extract(text)
+    ex = extract(text, about)
     p = ex.profile
     is_unsure = bool(_UNSURE_RE.search(text))
     is_no = not is_unsure and bool(_NO_RE.search(text))

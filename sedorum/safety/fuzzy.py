@@ -1,13 +1,13 @@
-"""Typo tolerance for single words ("omeprazol" -> "omeprazole", "siezure" -> "seizure").
+"""Typo tolerance for single words ("omeprazol" -> "omeprazole", "dialisis" -> "dialysis").
 
-A small symmetric-delete index (the SymSpell idea) over a fixed vocabulary, with the
-optimal-string-alignment distance (a swap of two neighbouring letters counts as one edit).
-Only longer words are corrected, and short ones never, to avoid turning ordinary words
-into medical terms:
+Matching is done by RapidFuzz (a maintained C++ library) with the optimal-string-alignment
+distance, so a swap of two neighbouring letters counts as one edit, as people type. What
+this module adds is the policy that keeps ordinary words from becoming medical terms:
 
 - vocabulary words must have at least `min_word_len` letters;
-- a word of 5-8 letters may be one edit away; 9 or more letters, two edits;
-- words in `protected` (real English words close to a vocabulary word) are never changed.
+- a word of 5-8 letters may be one edit away; 9 or more letters, two edits; shorter, none;
+- words in `protected` (real English words close to a vocabulary word) are never changed;
+- ties go to the candidate closest in length, then alphabetically, so results are stable.
 """
 
 from __future__ import annotations
@@ -15,42 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 
 def osa_distance(a: str, b: str, limit: int = 3) -> int:
-    """Optimal string alignment distance, stopping early above `limit`."""
-    if a == b:
-        return 0
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] | None = None
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            val = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                val = min(val, prev2[j - 2] + 1)
-            cur[j] = val
-            best = min(best, val)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[len(b)]
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        nxt: set[str] = set()
-        for w in frontier:
-            for i in range(len(w)):
-                nxt.add(w[:i] + w[i + 1 :])
-        out |= nxt
-        frontier = nxt
-    return out
+    """Optimal string alignment distance, capped at `limit + 1`."""
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def allowed_edits(length: int) -> int:
@@ -63,10 +34,7 @@ class FuzzyVocab:
     def __init__(self, words: Iterable[str], min_word_len: int = 6, protected: Iterable[str] = ()):
         self.words = frozenset(w.lower() for w in words if len(w) >= min_word_len and w.isalpha())
         self.protected = frozenset(p.lower() for p in protected)
-        self._index: dict[str, set[str]] = {}
-        for w in self.words:
-            for d in _deletes(w, allowed_edits(len(w))):
-                self._index.setdefault(d, set()).add(w)
+        self._choices = sorted(self.words)
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def _correct(self, token: str) -> str | None:
@@ -77,15 +45,11 @@ class FuzzyVocab:
         max_d = allowed_edits(len(t))
         if max_d == 0:
             return None
-        candidates: set[str] = set()
-        for d in _deletes(t, max_d):
-            candidates |= self._index.get(d, set())
+        hits = process.extract(t, self._choices, scorer=OSA.distance, score_cutoff=max_d, limit=None)
         best: tuple[int, int, str] | None = None
-        for c in candidates:
-            limit = min(max_d, allowed_edits(len(c)))
-            dist = osa_distance(t, c, limit)
-            if dist <= limit:
-                key = (dist, abs(len(c) - len(t)), c)
+        for candidate, dist, _ in hits:
+            if dist <= min(max_d, allowed_edits(len(candidate))):
+                key = (int(dist), abs(len(candidate) - len(t)), candidate)
                 if best is None or key < best:
                     best = key
         return best[2] if best else None

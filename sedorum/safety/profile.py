@@ -123,7 +123,9 @@ class Profile:
             return True  # a young child or an older adult: the question does not apply
         if self.pregnant or self.breastfeeding or self.pregnant_or_breastfeeding:
             return True
-        return self.pregnant is False and self.breastfeeding is False
+        # "Not pregnant" answers the question: asking "are you pregnant?" again after it is
+        # the kind of question that makes people stop reading.
+        return self.pregnant is False or self.pregnant_or_breastfeeding is False
 
     def _medications_known(self) -> bool:
         if self.medications or self.other_medicines:

@@ -77,6 +77,8 @@ HEALTH_TOPIC = re.compile(
 ALLOWED_PLACEHOLDERS = {
     "utter_handoff_in_hours": {"wait_minutes"},
     "utter_handoff_out_of_hours": {"office_hours", "next_open"},
+    "utter_emergency_staff_offline": {"next_open"},
+    "utter_dose_other_medicine": {"medicine"},
 }
 
 YES_NO_QUESTIONS = [
@@ -264,6 +266,14 @@ def test_yes_no_questions_have_yes_no_buttons(name):
         assert buttons == {("Yes", "/affirm"), ("No", "/deny")}, name
 
 
+def test_staff_alert_is_only_claimed_when_staff_are_on_duty():
+    on_duty = RESPONSES["utter_emergency_staff_alerted"][0]["text"]
+    off_duty = RESPONSES["utter_emergency_staff_offline"][0]["text"]
+    assert re.search(r"\balerted\b", on_duty, re.IGNORECASE)
+    assert not re.search(r"\balerted\b", off_duty, re.IGNORECASE)
+    assert "{next_open}" in off_duty and re.search(r"don't wait", off_duty, re.IGNORECASE)
+
+
 def test_emergency_reply_comes_first_and_names_all_numbers():
     for variant in RESPONSES["utter_emergency"]:
         text = variant["text"].strip()
@@ -271,7 +281,8 @@ def test_emergency_reply_comes_first_and_names_all_numbers():
         for number in ("911", "999", "112"):
             assert number in text
         assert re.search(r"emergency department", text, re.IGNORECASE)
-        assert re.search(r"\bstaff\b", text, re.IGNORECASE), "staff alert not mentioned"
+        # Whether staff were alerted depends on the hours: said by the line after it.
+        assert not re.search(r"\balerted\b", text, re.IGNORECASE), "staff alert promised unconditionally"
         # S1: no product talk in the emergency reply, and nothing to click.
         assert not re.search(
             r"sedorum|magnesium|supplement|iron|product|shop|buy|order|dose",

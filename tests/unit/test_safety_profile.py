@@ -122,9 +122,11 @@ def test_pregnancy_question_not_asked_about_a_young_child():
     assert "pregnancy_status" in Profile(age=9).missing()
 
 
-def test_half_answered_pregnancy_is_still_missing():
-    assert "pregnancy_status" in Profile(pregnant=False).missing()
+def test_not_pregnant_answers_the_pregnancy_question():
+    # "I'm 30, no conditions, no medicines, not pregnant" must not be asked "Are you pregnant?"
+    assert "pregnancy_status" not in Profile(pregnant=False).missing()
     assert "pregnancy_status" not in Profile(breastfeeding=True).missing()
+    assert "pregnancy_status" in Profile(breastfeeding=False).missing()
 
 
 def test_medications_yes_without_names_is_still_missing():

@@ -1,0 +1,189 @@
+"""Whom a safety question is about: the visitor, or someone they care for.
+
+Why: carers, parents and partners ask for someone else all the time ("My dad is 82 and
+takes milk of magnesia, is Sedorum ok for him?"). Asking such a visitor "How old are you?"
+or telling them "your kidney doctor" is wrong and loses trust. The dialogue keeps one
+`Subject` per conversation; the extractor reads the facts about that person, and answers are
+phrased in the third person.
+
+A bare statement about a relative ("my mother is on dialysis") does not make her the
+subject: only a request about that person does ("is it ok for her?", "can my son take it?",
+"asking for a friend"). Without such a request the relative's facts stay general
+information (S11), and the visitor's own questions are answered for the visitor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Relation words -> (group, pronoun). The group picks rules and wording (a child gets "their
+# doctor"); the pronoun picks the grammar of the third-person advice.
+RELATIONS: dict[str, tuple[str, str]] = {
+    "dad": ("parent", "he"), "daddy": ("parent", "he"), "father": ("parent", "he"),
+    "papa": ("parent", "he"), "stepfather": ("parent", "he"), "stepdad": ("parent", "he"),
+    "mum": ("parent", "she"), "mom": ("parent", "she"), "mother": ("parent", "she"),
+    "mam": ("parent", "she"), "mama": ("parent", "she"), "mummy": ("parent", "she"),
+    "mommy": ("parent", "she"), "stepmother": ("parent", "she"), "stepmum": ("parent", "she"),
+    "husband": ("partner", "he"), "hubby": ("partner", "he"), "boyfriend": ("partner", "he"),
+    "fiance": ("partner", "he"), "wife": ("partner", "she"), "girlfriend": ("partner", "she"),
+    "fiancee": ("partner", "she"), "partner": ("partner", "they"),
+    "son": ("child", "he"), "stepson": ("child", "he"), "boy": ("child", "he"),
+    "daughter": ("child", "she"), "stepdaughter": ("child", "she"), "girl": ("child", "she"),
+    "child": ("child", "they"), "kid": ("child", "they"), "baby": ("child", "they"),
+    "toddler": ("child", "they"), "teenager": ("child", "they"), "teen": ("child", "they"),
+    "grandad": ("grandparent", "he"), "granddad": ("grandparent", "he"),
+    "grandpa": ("grandparent", "he"), "grandfather": ("grandparent", "he"),
+    "grandma": ("grandparent", "she"), "grandmother": ("grandparent", "she"),
+    "granny": ("grandparent", "she"), "gran": ("grandparent", "she"), "nan": ("grandparent", "she"),
+    "nana": ("grandparent", "she"), "nanna": ("grandparent", "she"),
+    "brother": ("relative", "he"), "uncle": ("relative", "he"), "nephew": ("relative", "he"),
+    "grandson": ("relative", "he"), "sister": ("relative", "she"), "aunt": ("relative", "she"),
+    "auntie": ("relative", "she"), "niece": ("relative", "she"), "granddaughter": ("relative", "she"),
+    "cousin": ("relative", "they"), "friend": ("friend", "they"), "neighbour": ("friend", "they"),
+    "neighbor": ("friend", "they"), "colleague": ("friend", "they"), "patient": ("other", "they"),
+    "client": ("other", "they"), "resident": ("other", "they"),
+}  # fmt: skip
+# Typos seen in real chats, mapped to the relation they mean.
+_RELATION_TYPOS = {"farther": "father", "mther": "mother", "muther": "mother", "dauhgter": "daughter",
+                   "daugher": "daughter", "doughter": "daughter", "husbnad": "husband", "husbend": "husband",
+                   "freind": "friend", "frend": "friend", "grandfarther": "grandfather", "grandmum": "grandma",
+                   "grandmom": "grandma"}  # fmt: skip
+
+_REL_WORDS = sorted({*RELATIONS, *_RELATION_TYPOS}, key=len, reverse=True)
+_REL = r"(?P<rel>" + "|".join(_REL_WORDS) + r")s?"
+# Words that may stand between "my" and the relation: "my 82-year-old dad", "my little boy".
+_MY = (
+    r"\b(?:my|our)\s+(?:(?:\d{1,3}|[a-z]+)[\s-]*(?:years?|yrs?|months?)[\s-]*old\s+|elderly\s+|old\s+|older\s+|"
+    r"younger\s+|little\s+|teenage\s+|pregnant\s+|best\s+|dear\s+|grown[\s-]up\s+|adult\s+|step[\s-]?)?"
+)
+_THEM = r"(?:him|her|them)"
+_HE = r"(?:he|she)"
+_TAKE = r"(?:take|have|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
+_MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
+
+_REQUEST_PATTERNS = [
+    # "is it ok for my mum", "safe for him", "for my son", "any good for my dad?"
+    re.compile(rf"\bfor\s+(?:{_THEM}\b|{_MY}{_REL}\b)", re.I),
+    # "can my dad take it", "should my 8 year old have", "can he take"
+    re.compile(rf"\b{_MODAL}\s+(?:{_HE}|{_MY}{_REL})\s+(?:\w+\s+){{0,2}}?{_TAKE}\b", re.I),
+    # "how much can he take", "how many should my son have"
+    re.compile(rf"\bhow\s+(?:much|many)\b[^?.!]{{0,40}}\b(?:can|should|may|could)\s+(?:{_HE}|{_MY}{_REL})\b", re.I),
+    # "give it to my dad", "giving sedorum to my son", "give him magnesium"
+    re.compile(rf"\b(?:give|giving|gave)\s+(?:{_THEM}\b|(?:[\w-]+\s+){{0,2}}?to\s+(?:{_THEM}\b|{_MY}{_REL}\b))", re.I),
+    # "asking for a friend", "asking for my mother", "on behalf of my dad", "I care for my mum"
+    re.compile(
+        rf"\b(?:asking|ask|enquiring|inquiring|checking|here)\s+(?:for|about|on\s+behalf\s+of)\s+"
+        rf"(?:a|my|our)\s+(?:\w+\s+)?{_REL}\b",
+        re.I,
+    ),
+    re.compile(rf"\b(?:on\s+behalf\s+of|i\s+(?:care|look\s+after|am\s+a\s+carer)\s+for)\s+{_MY}{_REL}\b", re.I),
+    re.compile(rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+{_MY}{_REL}\b", re.I),
+    # "my dad wants to take", "my mum is thinking of taking", "my son needs magnesium"
+    re.compile(
+        rf"{_MY}{_REL}\s+(?:wants|would\s+like|is\s+thinking|is\s+planning|plans|is\s+going|needs|asked)\b", re.I
+    ),
+]
+# A request in the visitor's own name: "can I take it?", "what about me?", "for myself".
+_SELF_REQUEST = re.compile(
+    r"\b(?:can|could|should|may|might|would|do|shall)\s+i\s+(?:\w+\s+){0,2}?(?:take|have|use|start|try|get|add)\b"
+    r"|\bwhat\s+about\s+(?:me|myself)\b|\bfor\s+(?:me|myself)\b|\bhow\s+(?:much|many)\b[^?.!]{0,40}\bshould\s+i\b"
+    r"|\b(?:is\s+it|it'?s|is\s+sedorum|is\s+this)\s+(?:ok|okay|safe|fine|alright)\s+for\s+me\b",
+    re.I,
+)
+# "Asking for a friend" that turns out to be the visitor: the facts were theirs all along.
+_SELF_REVEAL = re.compile(
+    r"\b(?:actually|ok|okay|well|honestly|truth\s+is|to\s+be\s+honest|fine|alright)?[\s,]*"
+    r"(?:it'?s|it\s+is|it\s+was)\s+(?:actually\s+|really\s+)?(?:me|for\s+me|myself|about\s+me)\b"
+    r"|\b(?:i'?m|i\s+am)\s+(?:actually\s+|really\s+)?(?:the\s+friend|the\s+one|asking\s+for\s+myself|that\s+friend)\b"
+    r"|\bthe\s+friend\s+is\s+(?:me|myself)\b|\bthere\s+is\s+no\s+friend\b|\bi\s+(?:was|am)\s+asking\s+for\s+(?:me|myself)\b"
+    r"|\bby\s+(?:a\s+)?friend\s+i\s+mean\s+me\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person the advice is for. `key` is "self" or the relation word ("dad", "friend")."""
+
+    key: str = "self"
+    group: str = "self"
+    pronoun: str = "you"
+
+    @property
+    def is_self(self) -> bool:
+        return self.key == "self"
+
+    @property
+    def label(self) -> str:
+        """How to name them to the visitor: "your dad", "your friend"."""
+        if self.is_self:
+            return "you"
+        return f"your {self.key}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "group": self.group, "pronoun": self.pronoun}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Subject:
+        if not isinstance(data, dict) or not data.get("key") or data.get("key") == "self":
+            return SELF
+        return cls(
+            key=str(data["key"]), group=str(data.get("group") or "other"), pronoun=str(data.get("pronoun") or "they")
+        )
+
+
+SELF = Subject()
+
+
+def relation_subject(word: str) -> Subject:
+    """The Subject for a relation word as written ("Dad", "daughters", "freind")."""
+    w = word.lower().rstrip("s") if word.lower() not in RELATIONS else word.lower()
+    w = _RELATION_TYPOS.get(w, w)
+    if w not in RELATIONS:
+        w = word.lower()
+    group, pronoun = RELATIONS.get(w, ("other", "they"))
+    return Subject(key=w, group=group, pronoun=pronoun)
+
+
+def requested_subject(text: str, current: Subject = SELF) -> Subject | None:
+    """The subject a message asks about, or None when it does not change who it is about.
+
+    - a self-reveal ("actually it's me") -> SELF;
+    - a request about a named relation ("is it ok for my dad?") -> that relation;
+    - a request about "him/her" while the conversation is about someone -> unchanged (None);
+    - a request in the visitor's own name ("can I take it?", "what about me?") -> SELF.
+    """
+    if not text:
+        return None
+    if not current.is_self and _SELF_REVEAL.search(text):
+        return SELF
+    for pattern in _REQUEST_PATTERNS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        rel = m.groupdict().get("rel")
+        if rel:
+            return relation_subject(rel)
+        # "for him", "can she take": a pronoun only makes sense for a person already named.
+        if not current.is_self:
+            return None
+        named = _named_relation(text)
+        if named is not None:
+            return named
+    if not current.is_self and _SELF_REQUEST.search(text):
+        return SELF
+    return None
+
+
+_NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
+
+
+def _named_relation(text: str) -> Subject | None:
+    m = _NAMED.search(text)
+    return relation_subject(m.group("rel")) if m else None
+
+
+def is_self_reveal(text: str) -> bool:
+    return bool(_SELF_REVEAL.search(text or ""))

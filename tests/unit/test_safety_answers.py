@@ -1,0 +1,158 @@
+"""Personal answers consult the profile: the same question, with and without each stated fact,
+gets different and correct advice (sedorum.safety.answers, no server needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sedorum.safety.answers import PERSONAL_TOPICS, Plan, offer_text, other_medicine_in_dose_question, plan_answer
+from sedorum.safety.extract import extract
+from sedorum.safety.profile import Profile
+from sedorum.safety.subject import relation_subject
+
+
+def said(plan: Plan) -> str:
+    """Everything a plan would send, literal texts and response names, joined."""
+    return "\n".join(reply.text or f"<{reply.response}>" for reply in plan.replies)
+
+
+def profile_of(text: str) -> Profile:
+    return extract(text).profile
+
+
+# Each stated fact, what a dose answer must then contain, and what it must not.
+DOSE_CASES = [
+    ("I have kidney disease", r"kidney doctor", r"\b350\b"),
+    ("I'm on dialysis", r"kidney doctor", r"\b\d+ ?mg\b"),
+    ("I'm 30 weeks pregnant", r"midwife", r"\b350\b"),
+    ("I have heart block", r"GP|heart doctor", r"\b350\b"),
+    ("I have myasthenia gravis", r"neurologist", r"\b350\b"),
+    ("I'm 81 and take milk of magnesia", r"build up|pharmacist", r"you should take"),
+    ("I'm 78 and take Gaviscon every night", r"antacid|build up", r"you should take"),
+]
+
+
+@pytest.mark.parametrize(("fact", "must", "must_not"), DOSE_CASES)
+def test_dose_answer_uses_each_stated_fact(fact: str, must: str, must_not: str) -> None:
+    without = said(plan_answer("ask_dosage", Profile()))
+    with_fact = said(plan_answer("ask_dosage", profile_of(fact)))
+    assert without == "<utter_dosage>"
+    assert with_fact != without
+    assert re.search(must, with_fact, re.I), with_fact
+    assert not re.search(must_not, with_fact, re.I), with_fact
+
+
+@pytest.mark.parametrize("intent", ["ask_side_effects", "ask_product_info", "check_safety"])
+@pytest.mark.parametrize(
+    ("fact", "must"),
+    [
+        ("I have CKD stage 4", r"kidney doctor"),
+        ("I'm pregnant", r"midwife"),
+        ("I take omeprazole every day", r"PPI|pharmacist"),
+        ("I'm 70 and take milk of magnesia", r"build up"),
+        ("I take ciprofloxacin", r"2 hours|pharmacist"),
+    ],
+)
+def test_topic_answers_state_the_findings_first(intent: str, fact: str, must: str) -> None:
+    plan = plan_answer(intent, profile_of(fact))
+    assert plan.replies, "no reply"
+    first = plan.replies[0].text or ""
+    assert first.startswith("From what you told me"), first
+    assert re.search(must, first, re.I), first
+    if intent in PERSONAL_TOPICS:
+        assert plan.replies[-1].response == PERSONAL_TOPICS[intent]
+    without = plan_answer(intent, Profile())
+    assert said(without) != said(plan)
+
+
+def test_findings_are_told_once_then_reminded() -> None:
+    profile = profile_of("I have kidney disease")
+    first = plan_answer("ask_side_effects", profile)
+    again = plan_answer("ask_product_info", profile, told=first.told)
+    assert "kidney_disease" in first.told
+    assert said(again).startswith("Remember what you told me")
+    assert "kidney doctor" in said(again)
+
+
+def test_safety_check_with_known_finding_offers_only_the_unknown_questions() -> None:
+    plan = plan_answer("check_safety", profile_of("I'm 78 and take Maalox nightly, can I add magnesium?"))
+    assert plan.screening == "offer"
+    assert "build up" in said(plan)
+    assert "age" not in plan.missing and "medications" not in plan.missing
+    assert plan.missing == ["kidney_disease", "heart_condition"]
+    assert "kidneys and heart" in offer_text(plan.missing)
+
+
+def test_safety_check_with_nothing_known_starts_the_questions() -> None:
+    plan = plan_answer("check_safety", Profile())
+    assert plan.screening == "start" and plan.replies == []
+
+
+def test_healthy_adult_who_said_everything_is_not_asked_again() -> None:
+    profile = profile_of("I'm 30, no conditions, no medicines, not pregnant")
+    assert profile.missing() == []
+    plan = plan_answer("check_safety", profile)
+    assert plan.screening is None
+    assert re.search(r"pharmacist or GP", said(plan))
+    assert "safe for you" not in said(plan)
+
+
+@pytest.mark.parametrize(
+    ("question", "medicine"),
+    [
+        ("How much ibuprofen can I take?", "ibuprofen"),
+        ("how many units of Lantus should I add?", "Lantus"),
+        ("what's the dose of metformin", "metformin"),
+        ("how much omeprazole is ok", "omeprazole"),
+        ("how much paracetamol can my mum have", "paracetamol"),
+    ],
+)
+def test_other_medicines_doses_are_referred_without_magnesium_figures(question: str, medicine: str) -> None:
+    assert other_medicine_in_dose_question(question) == medicine
+    plan = plan_answer("ask_dosage", Profile(), text=question)
+    assert [r.response for r in plan.replies] == ["utter_dose_other_medicine"]
+    assert plan.replies[0].kwargs == {"medicine": medicine}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much magnesium can I take", "How much is too much?", "how many mg a day", "how much magnesum per day"],
+)
+def test_magnesium_dose_questions_are_not_mistaken_for_other_medicines(question: str) -> None:
+    assert other_medicine_in_dose_question(question) is None
+
+
+def test_advice_for_a_parent_is_in_the_third_person() -> None:
+    dad = relation_subject("dad")
+    profile = extract("My dad is 82 and takes milk of magnesia daily, is Sedorum ok for him?", "other").profile
+    plan = plan_answer("check_safety", profile, dad)
+    text = said(plan)
+    assert text.startswith("From what you told me about your dad")
+    assert re.search(r"\bhis pharmacist\b", text)
+    assert not re.search(r"\byour (pharmacist|doctor|GP)\b", text)
+    assert "he starts" in text
+    assert plan.screening == "offer"
+    assert "about him" in offer_text(plan.missing, dad)
+
+
+def test_dose_for_a_dad_on_dialysis_has_no_figures() -> None:
+    dad = relation_subject("father")
+    profile = extract("he is on dialysis", "other").profile
+    text = said(plan_answer("ask_dosage", profile, dad))
+    assert "kidney doctor" in text and not re.search(r"\d+ ?mg", text)
+    assert re.search(r"\bhis kidney doctor\b", text)
+
+
+def test_dose_for_a_young_child_is_their_doctors_and_the_child_limit() -> None:
+    son = relation_subject("son")
+    text = said(plan_answer("ask_dosage", extract("my son is 6, how much can he have?", "other").profile, son))
+    assert "their doctor" in text and "110 mg" in text and not re.search(r"\b350\b", text)
+
+
+def test_teenager_gets_their_doctor() -> None:
+    profile = extract("my daughter is 15, can she take sedorum?", "other").profile
+    assert profile.age == 15
+    text = said(plan_answer("check_safety", profile, relation_subject("daughter")))
+    assert "their doctor" in text or "her doctor" in text
