@@ -194,3 +194,12 @@ def test_the_real_suite_loads_with_valid_batch_headers() -> None:
         if batch.passed_before_fix is not None:
             assert 0 <= batch.passed_before_fix <= len(batch.scenario_ids)
             assert batch.first_run_at is not None and batch.first_run_at >= batch.written_at
+
+
+def test_the_fresh_batches_cover_every_class_carers_and_typos() -> None:
+    fresh = [s for s in sc.load_suite().scenarios if s.batch != "baseline"]
+    assert len(fresh) >= 150
+    assert {s.category for s in fresh} == set(sc.CATEGORIES)
+    assert sum(s.category == "someone_else" or "someone_else" in s.tags for s in fresh) >= 30
+    assert sum("typo" in s.tags for s in fresh) >= 20
+    assert all(s.covers for s in fresh)
