@@ -5,7 +5,7 @@ benchmark (bench/bench_safety.py) must judge conversations the same way. A scena
 user turns, each with regexes that must and must not appear in the assistant's reply;
 global rules (never "proven", never "safe for you", ...) apply to every reply.
 
-Scenarios live in batch files under tests/e2e/scenarios/ (see README.md there). A *fresh*
+Scenarios live in batch files under tests/e2e/scenarios/ (see docs/safety-scenarios.md). A *fresh*
 batch was written before the code that handles it; its header keeps when it was written and
 how many of its scenarios passed on their first run, so the benchmark can report before and
 after honestly (`summarise`).
