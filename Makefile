@@ -47,8 +47,8 @@ bench: bench-nlu bench-safety bench-load
 bench-nlu: install           ## 5-fold cross-validation of the NLU pipelines -> bench/results/nlu.json
 	$(PY) -m bench.bench_nlu
 
-bench-safety: install        ## safety conversations + emergency detector -> bench/results/safety.json
-	$(PY) -m bench.bench_safety
+bench-safety: install        ## safety conversations + emergency detector -> bench/results/safety.json (ONLY=fresh_01: one batch)
+	$(PY) -m bench.bench_safety $(if $(ONLY),--only $(ONLY))
 
 bench-load: install web      ## this assistant vs a plain `rasa init` bot -> bench/results/load.json
 	$(PY) -m bench.bench_load
