@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 
 from sedorum.safety.extract import Extraction, extract
 from sedorum.safety.profile import HEART_CONDITIONS, Profile
-from sedorum.safety.subject import Subject, is_self_reveal, requested_subject
+from sedorum.safety.subject import Subject, is_self_reveal, mentions, requested_subject
 
 PROFILE_SLOT = "safety_profile"
 SUBJECT_SLOT = "safety_subject"
@@ -40,6 +40,19 @@ def told_findings(tracker: Tracker) -> list[str]:
 
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
+
+
+# How far back a "he"/"she" may point to a person named earlier.
+EARLIER_MESSAGES = 6
+
+
+def earlier_user_texts(tracker: Tracker) -> list[str]:
+    """The visitor's messages before the latest one, most recent first."""
+    texts: list[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            texts.append(event.get("text") or "")
+    return [t for t in texts[1 : EARLIER_MESSAGES + 1] if t and not t.startswith("/")]
 
 
 @dataclass
@@ -74,16 +87,22 @@ def person_with_latest_message(tracker: Tracker, text: str | None = None) -> Per
     saved = dict(tracker.get_slot(SAVED_SLOT) or {})
     switched = False
     if text and not text.startswith("/"):
-        wanted = requested_subject(text, subject)
+        earlier = earlier_user_texts(tracker)
+        wanted = requested_subject(text, subject, earlier)
         if wanted is not None and wanted != subject:
             switched = True
             if wanted.is_self and is_self_reveal(text):
                 pass  # the facts given "for a friend" were the visitor's own
             else:
                 saved[subject.key] = profile.to_dict()
-                profile = (
-                    Profile.from_dict(saved.pop(wanted.key, None)) if wanted.key in saved else _fresh_profile(wanted)
-                )
+                if wanted.key in saved:
+                    profile = Profile.from_dict(saved.pop(wanted.key))
+                else:
+                    profile = _fresh_profile(wanted)
+                    # "my son is 7 and ..." said before "how much can he have?": his facts count.
+                    for said in reversed(earlier):
+                        if not wanted.is_self and mentions(said, wanted):
+                            profile = profile.merge(extract(said, "other").profile)
             subject = wanted
     extraction = extract(text if text and not text.startswith("/") else "", "self" if subject.is_self else "other")
     profile = profile.merge(extraction.profile)

@@ -91,6 +91,12 @@ _DOSE_OF = re.compile(
     r"\b(?:dose|dosage|doses|amount|maximum|max|limit)\s+(?:of|for)\s+(?:my\s+|his\s+|her\s+|the\s+)?(?P<thing>[a-z][a-z0-9-]*)",
     re.I,
 )
+# "max paracetamol dose", "increase my gabapentin"
+_NAMED_DOSE = re.compile(
+    r"\b(?:max|maximum|safe|daily|usual|normal|highest)\s+(?P<thing>[a-z][a-z0-9-]*)\s+(?:dose|dosage|amount)"
+    r"|\b(?:increase|raise|double|up|lower|reduce|halve)\s+(?:my|his|her|the)\s+(?P<thing2>[a-z][a-z0-9-]*)",
+    re.I,
+)
 _INSULIN_UNITS = re.compile(r"\bunits?\b", re.I)
 
 
@@ -127,6 +133,10 @@ def other_medicine_in_dose_question(text: str) -> str | None:
                 return thing if not _is_ours(thing) else "that medicine"
             if _lexicon_medicine(thing) or not _is_ours(thing):
                 return thing
+    for named in _NAMED_DOSE.finditer(text or ""):
+        thing = named.group("thing") or named.group("thing2")
+        if _lexicon_medicine(thing) or not _is_ours(thing):
+            return thing
     if _INSULIN_UNITS.search(text or "") and not re.search(r"\b(?:magnes|sedorum)", text or "", re.I):
         return "that medicine"
     return None
@@ -183,12 +193,13 @@ def plan_answer(
             return Plan(replies=[Reply(response="utter_dose_other_medicine", kwargs={"medicine": medicine})], told=told)
     screening = evaluate(profile)
     replies: list[Reply] = []
-    new = [f for f in screening.findings if f.rule_id not in told]
+    # A dose answer always restates the findings in full: that is where they matter most.
+    new = [f for f in screening.findings if f.rule_id not in told or intent == "ask_dosage"]
     if intent == SAFETY_CHECK:
         return _plan_safety_check(profile, screening, subject, told)
     if new:
         replies.append(Reply(text=screening.render(subject)))
-        told += [f.rule_id for f in new]
+        told += [f.rule_id for f in new if f.rule_id not in told]
     elif screening.findings and remind:
         reminder = screening.reminder(subject)
         if reminder:

@@ -203,8 +203,8 @@ class Screening:
         titles = [f.title[:1].lower() + f.title[1:] for f in self.findings if f.severity != "info"]
         if not titles:
             return ""
-        about = "you" if subject.is_self else subject.label
-        return f"Remember what you told me about {about}: {_join(titles)}. {self.ending(subject)}"
+        about = "" if subject.is_self else f" about {subject.label}"
+        return f"Remember what you told me{about}: {_join(titles)}. {self.ending(subject)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ information (S11), and the visitor's own questions are answered for the visitor.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,12 +148,14 @@ def relation_subject(word: str) -> Subject:
     return Subject(key=w, group=group, pronoun=pronoun)
 
 
-def requested_subject(text: str, current: Subject = SELF) -> Subject | None:
+def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str] = ()) -> Subject | None:
     """The subject a message asks about, or None when it does not change who it is about.
 
     - a self-reveal ("actually it's me") -> SELF;
     - a request about a named relation ("is it ok for my dad?") -> that relation;
     - a request about "him/her" while the conversation is about someone -> unchanged (None);
+    - a request about "him/her" otherwise -> the person named in this or an `earlier` message
+      (most recent first): "my son is 7 ..." then "how much can he have?";
     - a request in the visitor's own name ("can I take it?", "what about me?") -> SELF.
     """
     if not text:
@@ -169,9 +172,11 @@ def requested_subject(text: str, current: Subject = SELF) -> Subject | None:
         # "for him", "can she take": a pronoun only makes sense for a person already named.
         if not current.is_self:
             return None
-        named = _named_relation(text)
-        if named is not None:
-            return named
+        pronoun = _pronoun_in(m.group(0))
+        for candidate in (text, *earlier):
+            named = _named_relation(candidate, pronoun)
+            if named is not None:
+                return named
     if not current.is_self and _SELF_REQUEST.search(text):
         return SELF
     return None
@@ -180,9 +185,25 @@ def requested_subject(text: str, current: Subject = SELF) -> Subject | None:
 _NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
 
 
-def _named_relation(text: str) -> Subject | None:
-    m = _NAMED.search(text)
-    return relation_subject(m.group("rel")) if m else None
+def _named_relation(text: str, pronoun: str | None = None) -> Subject | None:
+    """The last relation named in `text` that a "he"/"she" could refer to."""
+    for m in reversed(list(_NAMED.finditer(text))):
+        subject = relation_subject(m.group("rel"))
+        if pronoun is None or subject.pronoun in (pronoun, "they"):
+            return subject
+    return None
+
+
+def _pronoun_in(text: str) -> str | None:
+    m = re.search(r"\b(he|him|his|she|her|hers)\b", text, re.I)
+    if not m:
+        return None
+    return "he" if m.group(1).lower() in ("he", "him", "his") else "she"
+
+
+def mentions(text: str, subject: Subject) -> bool:
+    """Whether `text` names this person ("my son ...")."""
+    return any(relation_subject(m.group("rel")).key == subject.key for m in _NAMED.finditer(text or ""))
 
 
 def is_self_reveal(text: str) -> bool:
