@@ -14,6 +14,7 @@ from sedorum.safety.engine import dose_allowed, evaluate
 from sedorum.safety.extract import extract
 from sedorum.safety.general import general_advice
 from sedorum.safety.profile import Profile
+from sedorum.safety.timing import is_timing_question, timing_answer
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
@@ -108,5 +109,9 @@ class ActionAnswerDosage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         profile = profile_with_latest_message(tracker)
-        dispatcher.utter_message(response=dose_response(profile))
+        if is_timing_question(latest_text(tracker)) and dose_allowed(profile) == "general":
+            # "When is the best time to take it?": the spacing rules answer it, not the limit.
+            dispatcher.utter_message(text=timing_answer(profile))
+        else:
+            dispatcher.utter_message(response=dose_response(profile))
         return profile_events(profile)

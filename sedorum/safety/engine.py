@@ -11,10 +11,10 @@ Plain Python: no Rasa imports.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import yaml
