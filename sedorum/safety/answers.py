@@ -29,6 +29,7 @@ from .lexicon import load_lexicon
 from .phrasing import to_third_person
 from .profile import Profile
 from .subject import RELATIONS, SELF, Subject
+from .timing import is_timing_question, timing_answer
 
 # Topic intents whose answer depends on the person's health, and the static answer each
 # starts from (domain.yml responses).
@@ -204,7 +205,10 @@ def plan_answer(
         reminder = screening.reminder(subject)
         if reminder:
             replies.append(Reply(text=reminder))
-    if intent == "ask_dosage":
+    if intent == "ask_dosage" and is_timing_question(text) and dose_allowed(profile) == "general":
+        # "When is the best time to take it?": the spacing rules answer it, not the limit.
+        replies.append(Reply(text=timing_answer(profile)))
+    elif intent == "ask_dosage":
         replies.append(dose_text(profile, screening, subject))
     elif intent in PERSONAL_TOPICS:
         replies.append(Reply(response=PERSONAL_TOPICS[intent]))

@@ -166,8 +166,18 @@ _CHILD = _any(
     "grandchild", r"grandkids?", "little one", "boy", "girl", "infant", "youngster",
     r"\d{1,2}[- ]?(?:year|yr|month)s?[- ]?old",
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month)[- ]old",
+    r"\d{1,2}\s?(?:yo|y/o)",
 )  # fmt: skip
 _OWNER = _any("my", "his", "her", "their")
+_CHILD_QUANTITY = _any(
+    r"some(?:\s+of)?", r"a few(?:\s+of)?", r"several(?:\s+of)?", r"a couple(?:\s+of)?", "one of",
+    r"\d+(?:\s+of)?", "two", "three", "four", "five", "a lot of", "lots of", "a handful of",
+)  # fmt: skip
+_OTHERS_TABLETS = _any(
+    "my", "our",
+    r"(?:his|her|their)\s+(?:mum|mom|mummy|mommy|dad|daddy|gran|granny|grandma|grandad|nan)'?s",
+    r"(?:mum|mom|mummy|mommy|dad|daddy|gran|granny|grandma|grandad|nan)'?s",
+)  # fmt: skip
 _TAKE_PAST = _any("took", "taken", "swallowed", "ate", "downed")
 _LARGE_COUNT = _any(
     r"\d{2,3}", "ten", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "a dozen", "dozens of"
@@ -518,6 +528,18 @@ _SIGNS: list[tuple[str, str, bool]] = [
         + r"[^.!?]{0,20}?\b(?:instead of|by mistake|by accident|accidentally)\b",
         False,
     ),
+    (
+        "overdose",  # a child took someone's tablets: "my son has taken some of my iron tablets"
+        r"\b"
+        + _CHILD
+        + r"\b[^.!?]{0,30}?\b(?:took|taken|got hold of|gotten hold of)\s+"
+        # a quantity ("a few", "some of my"), or someone's own tablets ("my", "his mum's")
+        + _any(_CHILD_QUANTITY + r"(?:\s+" + _OTHERS_TABLETS + ")?", _OTHERS_TABLETS)
+        + r"\s+(?:\w+\s+){0,2}?"
+        + _any(_PILLS, _PRODUCT, r"ferrous \w+")
+        + r"\b",
+        False,
+    ),  # fmt: skip
     ("overdose", r"\b(?:got|gotten|getting)\s+into\s+(?:my|his|her|the|their|our)\s+(?:\w+\s+)?" + _PILLS, False),
     # --- clot in a leg or lung [NHLBI-DVT]
     (

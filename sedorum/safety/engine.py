@@ -4,12 +4,14 @@
     screening.findings          # ordered stop > caution > info, then rule order
     screening.render()          # a short chat message that always ends with whom to ask
     dose_allowed(profile)       # "withhold_kidney" | "child" | "general"
+    sources_line(keys)          # "Source: <readable names>." for the rules an answer used
 
 Plain Python: no Rasa imports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,7 @@ from .profile import Profile
 from .subject import SELF, Subject
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
+SOURCES_PATH = Path(__file__).with_name("sources.yml")
 
 SEVERITIES: tuple[str, ...] = ("stop", "caution", "info")
 SEVERITY_LABEL = {"stop": "Important", "caution": "Take care", "info": "Good to know"}
@@ -78,6 +81,28 @@ def _clean(text: Any) -> str:
 
 
 @lru_cache(maxsize=4)
+def load_source_names(path: str | Path = SOURCES_PATH) -> dict[str, str]:
+    """Source key -> the name a reader can look up (sources.yml)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(key): _clean(name) for key, name in (data.get("sources") or {}).items()}
+
+
+def sources_line(keys: Iterable[str]) -> str:
+    """The "Source: ..." line for answers built from rules, in the topic answers' format.
+
+    Why: a reader must be able to check every health claim; the raw keys of the fact sheet
+    ([ODS*]) mean nothing to them, so each key is shown by its primary source's name, once.
+    """
+    names = load_source_names()
+    shown: list[str] = []
+    for key in keys:
+        for name in names[key].split("; "):
+            if name not in shown:
+                shown.append(name)
+    return "Source: " + "; ".join(shown) + "." if shown else ""
+
+
+@lru_cache(maxsize=4)
 def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
     """Load and validate rules.yml (unknown ids, severities or askees raise ValueError)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -98,6 +123,9 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
         sources = tuple(str(s).strip().strip("[]") for s in raw.get("sources") or [])
         if not sources:
             raise ValueError(f"rules.yml: rule {rid}: needs at least one source key")
+        unnamed = [key for key in sources if key not in load_source_names()]
+        if unnamed:
+            raise ValueError(f"rules.yml: rule {rid}: source keys without a name in sources.yml: {unnamed}")
         advice = _clean(raw.get("advice") or "")
         if not advice:
             raise ValueError(f"rules.yml: rule {rid}: needs advice")
@@ -159,11 +187,12 @@ class Screening:
 
     @property
     def asks(self) -> list[str]:
-        """Distinct people to ask, most specific first ("GP" is dropped when another ask names a GP)."""
+        """Distinct people to ask, most specific first ("GP" is dropped when another ask names a GP,
+        or names a child's own doctor)."""
         present = {f.ask for f in self.findings}
         ordered = [a for a in ASK_ORDER if a in present]
-        if "GP" in ordered and any(a != "GP" and a.endswith("GP") for a in ordered):
-            ordered.remove("GP")
+        if "GP" in ordered and any(a != "GP" and (a.endswith("GP") or a == "their doctor") for a in ordered):
+            ordered.remove("GP")  # a child's own doctor stands in for the GP
         return ordered
 
     def ending(self, subject: Subject = SELF) -> str:
@@ -183,8 +212,16 @@ class Screening:
         verb = "starts" if subject.pronoun in ("he", "she") else "start"
         return f"Please check with {_join(people)} before {subject.pronoun} {verb} Sedorum or any supplement."
 
+    @property
+    def sources(self) -> list[str]:
+        """Source keys of the rules that fired, in finding order (each once)."""
+        keys: list[str] = []
+        for finding in self.findings:
+            keys += [key for key in finding.sources if key not in keys]
+        return keys
+
     def render(self, subject: Subject = SELF) -> str:
-        """A short chat message listing the findings; it always ends with whom to ask."""
+        """A short chat message listing the findings, then whom to ask, then the source line."""
         if not self.findings:
             if subject.is_self:
                 return "I can't say if a supplement is right for you.\n\n" + NO_FINDINGS_ENDING
@@ -196,6 +233,8 @@ class Screening:
         for f in self.findings:
             lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {finding_advice(f, subject)}")
         lines.append(self.ending(subject))
+        # One line with the ending: channels split a text at blank lines.
+        lines[-1] += "\n" + sources_line(self.sources)
         return "\n\n".join(lines)
 
     def reminder(self, subject: Subject = SELF) -> str:
@@ -253,9 +292,24 @@ def dose_allowed(profile: Profile) -> str:
     return DOSE_GENERAL
 
 
+# The rules each kind of dose answer rests on (their source line ends the answer).
+DOSE_SOURCES: dict[str, tuple[str, ...]] = {
+    DOSE_WITHHOLD_KIDNEY: ("MSD-HYPER", "SmPC-MgAsp", "SmPC-MgGP"),
+    DOSE_CHILD: ("IOM-GALE", "ODS*"),
+    DOSE_GENERAL: ("IOM-GALE", "ODS*"),
+}
+
+
 def dose_limit_text(profile: Profile) -> str:
-    """Plain-language answer to "how much can I take?" that never gives a dose [NF][IOM-GALE]."""
+    """Plain-language answer to "how much can I take?" that never gives a dose [NF][IOM-GALE].
+
+    It ends with the source line of what it states, like every health answer.
+    """
     kind = dose_allowed(profile)
+    return _dose_limit_prose(profile, kind) + "\n" + sources_line(DOSE_SOURCES[kind])
+
+
+def _dose_limit_prose(profile: Profile, kind: str) -> str:
     if kind == DOSE_WITHHOLD_KIDNEY:
         return (
             "I can't give amounts of magnesium for people with kidney disease. "

@@ -879,12 +879,15 @@ def interpret_answer(text: str, asked: str, about: str = "self") -> dict[str, An
             p.denied_conditions.add("kidney_disease")
         answered = "kidney_disease" in p.conditions or "kidney_disease" in p.denied_conditions
     elif asked == "heart_condition":
-        known = bool(p.conditions & HEART_CONDITIONS) or bool(p.denied_conditions & HEART_CONDITIONS)
+        # The question names heart problems and myasthenia gravis: "yes, myasthenia" is not a heart
+        # problem, and a bare "yes" records only that it is one of the two.
+        named = HEART_CONDITIONS | {"myasthenia_gravis"}
+        known = bool(p.conditions & named) or bool(p.denied_conditions & HEART_CONDITIONS)
         if not known and answer == "yes":
-            p.conditions.add("heart_conduction")
+            p.conditions.add("heart_or_myasthenia")
         elif not known and answer == "no":
-            p.denied_conditions |= HEART_CONDITIONS
-        answered = bool(p.conditions & HEART_CONDITIONS) or bool(p.denied_conditions & HEART_CONDITIONS)
+            p.denied_conditions |= named
+        answered = bool(p.conditions & named) or bool(p.denied_conditions & HEART_CONDITIONS)
     elif asked == "pregnancy_status":
         if p.pregnant is None and p.breastfeeding is None:
             if answer == "yes" and _PREG_DETAIL_RE.search(text):

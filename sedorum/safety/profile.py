@@ -23,9 +23,12 @@ SCREENING_QUESTIONS: tuple[str, ...] = (
     "medications",
 )
 
-# Condition ids that a "no" to the heart screening question rules out.
-HEART_CONDITIONS: frozenset[str] = frozenset({"heart_block", "slow_heart_rate", "heart_conduction", "heart_other"})
-# The ids the heart question asks about (a "yes" to it records `heart_conduction`).
+# Condition ids that a "no" to the heart screening question rules out. The question also names
+# myasthenia gravis, so a bare "yes" records `heart_or_myasthenia`, never a heart problem.
+HEART_CONDITIONS: frozenset[str] = frozenset(
+    {"heart_block", "slow_heart_rate", "heart_conduction", "heart_other", "heart_or_myasthenia"}
+)
+# The ids the heart question asks about (a bare "yes" to it records `heart_or_myasthenia`).
 HEART_QUESTION_CONDITIONS: frozenset[str] = frozenset({"heart_block", "slow_heart_rate", "heart_conduction"})
 
 # Ages below this are children: the pregnancy question does not apply to them.

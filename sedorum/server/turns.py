@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sedorum.content.locale import conversation_locale, default_locale, template_values
 from sedorum.server.inputs import (
     EMPTY_MESSAGE_REPLY,
     SLOW_DOWN_REPLY,
@@ -44,8 +45,8 @@ logger = logging.getLogger(__name__)
 SERVICE_TROUBLE = "utter_service_trouble"
 SERVICE_TROUBLE_TEXT = (
     "Sorry, something went wrong on our side. For questions about your health or your medicines, "
-    "please ask your doctor or pharmacist.\nIn an emergency, call 911, 999 or 112."
-)
+    "please ask your doctor or pharmacist.\nIn an emergency, call {emergency_number} ({other_emergency_numbers})."
+).format(**template_values(default_locale()))  # the deployment's number first (SEDORUM_LOCALE)
 # Channels whose senders the HTTP edge already rate-limits (one token per request).
 EDGE_LIMITED_CHANNELS = frozenset({"rest"})
 _PATCHED = "_sedorum_turns_patched"
@@ -156,7 +157,8 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
                 len(cleaned),
                 active.max_message_chars,
             )
-            return await _reply(message, TOO_LONG_REPLY.format(limit=f"{active.max_message_chars:,}"))
+            numbers = template_values(conversation_locale(message.input_channel, message.sender_id))
+            return await _reply(message, TOO_LONG_REPLY.format(limit=f"{active.max_message_chars:,}", **numbers))
         if message.input_channel not in EDGE_LIMITED_CHANNELS and not limiter.allow(message.sender_id)[0]:
             return await _reply(message, SLOW_DOWN_REPLY)
         message.text = cleaned

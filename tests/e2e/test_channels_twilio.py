@@ -121,3 +121,16 @@ def test_a_staff_reply_goes_back_over_whatsapp(channel_stack: ChannelStack) -> N
 def _response_for(payload: str) -> str:
     """utter_<topic> for a topic payload such as "/ask_magnesium_overview"."""
     return "utter_" + payload.lstrip("/").removeprefix("ask_")
+
+
+def test_the_senders_country_code_chooses_the_emergency_number(channel_stack: ChannelStack) -> None:
+    """A US number hears 911 first, an Irish one 112, a UK one 999; the others follow for travellers."""
+    for sender, number in (
+        (f"+1555{random.randint(10**6, 10**7 - 1)}", "911"),
+        (f"+35386{random.randint(10**6, 10**7 - 1)}", "112"),
+        (new_number(), "999"),
+    ):
+        sms(channel_stack, sender, EMERGENCY_MESSAGE)
+        sent = bodies(channel_stack, sender)
+        check_emergency_first(sent)
+        assert sent[0].startswith(f"Call {number} now"), sent[0]

@@ -87,11 +87,20 @@ DOSE = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|milligrams?|mcg|µg|micrograms?|g|
 _, NEVER = load_scenarios()
 
 
-def domain_response(name: str) -> dict:
-    """The first channel-independent variant of a response in domain.yml (what the bot sends)."""
+def domain_response(name: str, locale_id: str = "uk") -> dict:
+    """The first channel-independent variant of a response in domain.yml (what the bot sends),
+    with the emergency numbers of the conversation's locale filled in (the stack runs with the
+    default, the UK; the SMS test numbers are +44)."""
+    from sedorum.content.locale import load_locales, template_values
+
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     variants = [v for v in domain["responses"][name] if not v.get("channel")]
-    return variants[0]
+    response = dict(variants[0])
+    values = template_values(load_locales().get(locale_id))
+    response["text"] = re.sub(
+        r"\{(" + "|".join(values) + r")\}", lambda m: values[m.group(1)], response.get("text", "")
+    )
+    return response
 
 
 def check_kidney_reply(texts: list[str]) -> None:

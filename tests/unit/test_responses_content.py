@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sedorum.content.locale import load_locales, template_values
 from sedorum.content.readability import clean, grade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,12 +74,21 @@ HEALTH_TOPIC = re.compile(
     r"supplement_forms|food_sources|evidence|pregnancy|product_info)$"
 )
 
-# Placeholders a response may use (filled by the handoff action); none anywhere else.
+# Placeholders a response may use (filled by the handoff action); none anywhere else,
+# except the emergency numbers of the conversation's locale, which any response may use.
 ALLOWED_PLACEHOLDERS = {
     "utter_handoff_in_hours": {"wait_minutes"},
     "utter_handoff_out_of_hours": {"office_hours", "next_open"},
     "utter_emergency_staff_offline": {"next_open"},
     "utter_dose_other_medicine": {"medicine"},
+}
+LOCALES = load_locales()
+LOCALE_PLACEHOLDERS = set(template_values(LOCALES.get(LOCALES.default)))
+# Example values for the handoff placeholders (the longest real ones), to measure the text as sent.
+HANDOFF_VALUES = {
+    "wait_minutes": "10",
+    "office_hours": "Monday to Friday, 8:00 to 20:00 (UK time)",
+    "next_open": "on Monday at 8:00 (UK time)",
 }
 
 YES_NO_QUESTIONS = [
@@ -153,6 +163,12 @@ EMERGENCY_START = re.compile(
 )
 
 
+def rendered(text: str, locale_id: str | None = None) -> str:
+    """The text as a visitor in that locale reads it (placeholders filled as Rasa fills them)."""
+    values = {**HANDOFF_VALUES, **template_values(LOCALES.get(locale_id or LOCALES.default))}
+    return re.sub(r"\{([^{}]+)\}", lambda m: values[m.group(1)], text)
+
+
 def violations(name: str, text: str) -> list[str]:
     """Every forbidden pattern that `text` (of response `name`) matches."""
     found = []
@@ -172,7 +188,7 @@ def _variants():
 
 def _full_text(variant: dict) -> str:
     titles = [b.get("title", "") for b in variant.get("buttons", []) or []]
-    return "\n".join([variant.get("text", "")] + titles)
+    return "\n".join([rendered(variant.get("text", ""))] + titles)
 
 
 def test_all_required_responses_exist():
@@ -186,9 +202,10 @@ def test_every_variant_has_text(name, variant):
 
 
 @pytest.mark.parametrize(("name", "variant"), list(_variants()))
-def test_reading_grade_at_most_8(name, variant):
-    score = grade(variant["text"])
-    assert score <= MAX_GRADE, f"{name}: Flesch-Kincaid grade {score:.1f} > {MAX_GRADE}"
+@pytest.mark.parametrize("locale_id", sorted(LOCALES.locales))
+def test_reading_grade_at_most_8(name, variant, locale_id):
+    score = grade(rendered(variant["text"], locale_id))
+    assert score <= MAX_GRADE, f"{name} ({locale_id}): Flesch-Kincaid grade {score:.1f} > {MAX_GRADE}"
 
 
 @pytest.mark.parametrize(("name", "variant"), list(_variants()))
@@ -248,14 +265,23 @@ def test_buttons_trigger_domain_intents(name, variant):
 @pytest.mark.parametrize(("name", "variant"), list(_variants()))
 def test_only_listed_placeholders(name, variant):
     used = set(re.findall(r"\{([^{}]*)\}", variant["text"]))
-    allowed = ALLOWED_PLACEHOLDERS.get(name, set())
+    allowed = ALLOWED_PLACEHOLDERS.get(name, set()) | LOCALE_PLACEHOLDERS
     assert used <= allowed, f"{name}: unexpected placeholders {used - allowed}"
+
+
+def test_locale_placeholders_are_slots_whose_initial_values_are_the_default_locale():
+    """Without the locale response generator Rasa fills placeholders from slots: never a bare {name}."""
+    slots = DOMAIN.get("slots") or {}
+    for name, value in template_values(LOCALES.get(LOCALES.default)).items():
+        assert name in slots, f"{name} is not a slot"
+        assert slots[name].get("initial_value") == value, name
+        assert slots[name].get("influence_conversation") is False, name
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED_PLACEHOLDERS))
 def test_handoff_placeholders_present(name):
     for variant in RESPONSES[name]:
-        used = set(re.findall(r"\{([^{}]*)\}", variant["text"]))
+        used = set(re.findall(r"\{([^{}]*)\}", variant["text"])) - LOCALE_PLACEHOLDERS
         assert used == ALLOWED_PLACEHOLDERS[name], name
 
 
@@ -274,10 +300,13 @@ def test_staff_alert_is_only_claimed_when_staff_are_on_duty():
     assert "{next_open}" in off_duty and re.search(r"don't wait", off_duty, re.IGNORECASE)
 
 
-def test_emergency_reply_comes_first_and_names_all_numbers():
+@pytest.mark.parametrize("locale_id", sorted(LOCALES.locales))
+def test_emergency_reply_leads_with_the_locale_number_and_names_all_numbers(locale_id):
+    own = LOCALES.get(locale_id).emergency
     for variant in RESPONSES["utter_emergency"]:
-        text = variant["text"].strip()
+        text = rendered(variant["text"], locale_id).strip()
         assert EMERGENCY_START.match(text), f"does not start with the instruction: {text!r}"
+        assert text.startswith(f"Call {own} now"), text
         for number in ("911", "999", "112"):
             assert number in text
         assert re.search(r"emergency department", text, re.IGNORECASE)
@@ -353,11 +382,63 @@ def test_product_answers_say_read_the_label():
         assert "/request_human" in payloads
 
 
-def test_greeting_says_automated_and_gives_emergency_numbers():
+@pytest.mark.parametrize("locale_id", sorted(LOCALES.locales))
+def test_greeting_says_automated_and_gives_emergency_numbers(locale_id):
     for variant in RESPONSES["utter_greet"]:
-        text = variant["text"].lower()
+        text = rendered(variant["text"], locale_id).lower()
         assert "automated assistant" in text and "not a doctor" in text
         assert all(number in text for number in ("911", "999", "112"))
+        assert first_emergency_number(text) == LOCALES.get(locale_id).emergency
+
+
+def first_emergency_number(text: str) -> str | None:
+    found = re.search(r"\b(911|999|112)\b", text)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("locale_id", sorted(LOCALES.locales))
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_every_emergency_line_leads_with_the_locale_number(name, variant, locale_id):
+    """UK visitors read 999 first, US visitors 911, EU visitors 112; the others follow."""
+    text = rendered(variant["text"], locale_id)
+    if first_emergency_number(text):
+        assert first_emergency_number(text) == LOCALES.get(locale_id).emergency, f"{name}: {text!r}"
+
+
+def test_out_of_hours_message_reads_as_a_sentence():
+    """Every next-opening text the office hours produce fits the sentence (no "reply by on Monday")."""
+    for variant in RESPONSES["utter_handoff_out_of_hours"]:
+        for next_open in ("today at 8:00 (UK time)", "tomorrow at 8:00 (UK time)", "on Monday at 8:00 (UK time)"):
+            text = variant["text"].replace("{next_open}", next_open)
+            assert not re.search(r"\bby (on|today|tomorrow)\b", text), text
+        uk = rendered(variant["text"], "uk")
+        assert "NHS 111" in uk and "not an emergency" in uk
+        assert "988" in rendered(variant["text"], "us")
+
+
+# Citations a reader cannot follow: a copy on another site, a supplement maker's page, or a
+# whole agency or product class instead of the document.
+UNFINDABLE_CITATION = re.compile(
+    r"\(via |nutri-facts|\bdsm\b|pill2trip|rxreasoner|experts123|US FDA(?:[;.]|$)|"
+    r"UK magnesium sulfate product information|product information for magnesium medicines",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+def test_source_lines_name_documents_a_reader_can_find(name, variant):
+    for line in variant["text"].splitlines():
+        if line.strip().lower().startswith("source"):
+            assert not UNFINDABLE_CITATION.search(line), f"{name}: {line!r}"
+
+
+def test_europe_limit_is_stated_correctly():
+    """EFSA's 250 mg (ages 4 and over) is lower than the US adult limit, higher than the US 4-8 one."""
+    text = RESPONSES["utter_dosage"][0]["text"]
+    assert not re.search(r"4 and over is lower", text)
+    sentence = next(line for line in text.splitlines() if "EFSA" in line and "250" in line)
+    assert "4 and over" in sentence and "lower than the US limit for adults" in sentence
+    assert "higher than the US limit for ages 4 to 8" in sentence
 
 
 # --- the checks themselves must be able to fail -------------------------------------

@@ -272,8 +272,9 @@ def test_empty_and_odd_input():
         ("no", "kidney_disease", lambda p: p["denied_conditions"] == ["kidney_disease"]),
         ("nope", "kidney_disease", lambda p: p["denied_conditions"] == ["kidney_disease"]),
         ("not that I know", "kidney_disease", lambda p: p["denied_conditions"] == ["kidney_disease"]),
-        ("no", "heart_condition", lambda p: set(p["denied_conditions"]) == HEART_CONDITIONS),
-        ("yes", "heart_condition", lambda p: p["conditions"] == ["heart_conduction"]),
+        ("no", "heart_condition", lambda p: set(p["denied_conditions"]) == HEART_CONDITIONS | {"myasthenia_gravis"}),
+        # The question also names myasthenia gravis: a bare "yes" is not a heart problem.
+        ("yes", "heart_condition", lambda p: p["conditions"] == ["heart_or_myasthenia"]),
         ("no", "pregnancy_status", lambda p: p["pregnant"] is False and p["breastfeeding"] is False),
         ("I'm not pregnant", "pregnancy_status", lambda p: p["pregnant"] is False and p["breastfeeding"] is False),
         ("yes", "pregnancy_status", lambda p: p["pregnant_or_breastfeeding"] is True),

@@ -50,6 +50,11 @@ FIRING = {
     "older_adult": Profile(age=80),
     "other_magnesium": Profile(age=40, medications={"magnesium_supplement"}),
     "other_medicines": Profile(other_medicines={"metformin"}),
+    "iron_overload": Profile(conditions={"iron_overload"}),
+    "heart_or_myasthenia": Profile(conditions={"heart_or_myasthenia"}),
+    "antibiotic_unnamed": Profile(medications={"antibiotic_unnamed"}),
+    "calcium_iron": Profile(medications={"calcium_supplement"}),
+    "levothyroxine": Profile(medications={"levothyroxine"}),
 }
 
 
@@ -69,8 +74,11 @@ def _vowel_groups(word: str) -> int:
 def fk_grade(text: str) -> float:
     """Flesch-Kincaid grade. Uses textstat with the CMU dictionary when it is installed; offline
     (no nltk cmudict) it uses textstat's word and sentence counts with a stricter syllable count:
-    the larger of pyphen's hyphenation and a vowel-group estimate."""
+    the larger of pyphen's hyphenation and a vowel-group estimate. A "Source: ..." line is a
+    citation for checking, not prose, and is not measured (as in sedorum.content.readability)."""
     import textstat
+
+    text = "\n".join(line for line in text.splitlines() if not line.lower().startswith("source: "))
 
     grades = []
     try:
@@ -326,7 +334,8 @@ def test_findings_are_ordered_stop_caution_info():
         ("tetracycline", ["2 hours before", "4 to 6 hours after"]),
         ("quinolone", ["2 hours before", "4 to 6 hours after"]),
         ("gabapentinoid", ["2 hours"]),
-        ("oral_iron", ["2 hours"]),
+        ("antibiotic_unnamed", ["2 hours before", "4 to 6 hours after"]),
+        ("calcium_iron", ["2 hours"]),
     ],
 )
 def test_interaction_advice_gives_the_spacing_and_sends_to_the_pharmacist(rule_id, spacing):
@@ -374,6 +383,8 @@ def test_render_always_ends_with_whom_to_ask(profile):
     assert last.startswith("Please check with")
     if not s.findings:
         assert text.endswith(NO_FINDINGS_ENDING)
+    else:  # then the source line of the rules used
+        assert last.splitlines()[-1].startswith("Source: ") and last.endswith(".")
     for ask in s.asks:
         assert ask in last
 
@@ -385,7 +396,8 @@ def test_render_is_plain_language(profile):
 
 def test_render_for_a_child_speaks_of_their_doctor():
     text = evaluate(Profile(age=6, medications={"oral_iron"})).render()
-    assert text.endswith("Please check with their doctor and their pharmacist before giving Sedorum or any supplement.")
+    ending = text.split("\n\n")[-1].splitlines()[0]
+    assert ending == "Please check with their doctor before giving Sedorum or any supplement."
 
 
 def test_most_specific_clinician_first():
