@@ -13,6 +13,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.profile import (
+    TOLD_SLOT,
     latest_text,
     person_events,
     person_with_latest_message,
@@ -58,10 +59,17 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
             return []
         events = person_events(person)
         told = set(told_findings(tracker))
-        if any(f.severity == "stop" and f.rule_id not in told for f in evaluate(profile).findings):
+        screening = evaluate(profile)
+        new = [f for f in screening.findings if f.rule_id not in told]
+        if any(f.severity == "stop" for f in new):
             # Something new rules out starting without a clinician (kidney disease, pregnancy,
             # heart conduction...): more questions would only delay that answer.
             events.append(SlotSet("requested_slot", None))
+        elif new:
+            # A finding the answers already trigger ("67, I take Rennie daily") is said now,
+            # not after the remaining questions.
+            dispatcher.utter_message(text=screening.render(person.subject))
+            events.append(SlotSet(TOLD_SLOT, sorted(told | {f.rule_id for f in new})))
         return events
 
 

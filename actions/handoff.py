@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import latest_text, profile_events, profile_with_latest_message, stored_profile
+from actions.profile import latest_text, person_events, person_with_latest_message, stored_profile
 from actions.screening import answer_topic
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
@@ -81,7 +81,10 @@ class ActionFlagEmergency(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say_staff_status(dispatcher)
-        events: list[dict[str, Any]] = [SlotSet(EMERGENCY_SLOT, True)]
+        # Facts in the emergency message ("I'm pregnant and can't breathe") still count for
+        # the safety questions that may follow while the visitor waits.
+        person = person_with_latest_message(tracker)
+        events: list[dict[str, Any]] = [SlotSet(EMERGENCY_SLOT, True), *person_events(person)]
         if tracker.get_slot("handoff"):
             open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
             return events
@@ -138,10 +141,12 @@ class ActionDefaultFallbackWithHandoff(Action):
         # Health facts in a message we did not understand still count: "I have CKD" inside a
         # long story must not be lost, and gets the same referral as anywhere else.
         before = stored_profile(tracker)
-        profile = profile_with_latest_message(tracker)
-        if profile.to_dict() != before.to_dict() and evaluate(profile).findings:
-            dispatcher.utter_message(text=evaluate(profile).render())
-            return profile_events(profile)
+        person = person_with_latest_message(tracker)
+        profile = person.profile
+        changed = profile.to_dict() != before.to_dict() or person.switched
+        if changed and evaluate(profile).findings:
+            dispatcher.utter_message(text=evaluate(profile).render(person.subject))
+            return person_events(person)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             return open_handoff(dispatcher, tracker, "not_understood")
         dispatcher.utter_message(response="utter_default")

@@ -155,7 +155,7 @@ class ActionRememberProfile(Action):
         told = sorted({*([] if person.switched else told_findings(tracker)), *screening.rule_ids})
         question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])
         if question in PERSONAL_TOPICS:
-            speak(dispatcher, plan_answer(question, person.profile, person.subject, text, told, remind=False))
+            speak(dispatcher, plan_answer(question, person.profile, person.subject, text, told, restate=False))
         elif question:
             dispatcher.utter_message(response=TOPIC_RESPONSES[question])
         return [*person_events(person), SlotSet(TOLD_SLOT, told)]

@@ -6,8 +6,7 @@ nothing. Every personal-health answer (dose, product, side effects, interactions
 safe") goes through `plan_answer`, which applies the reviewed rules (engine.evaluate) to the
 remembered profile plus the facts in the current message, and decides:
 
-1. the findings the stated facts already trigger, stated first (in full the first time,
-   as a one-line reminder after that);
+1. the findings the stated facts already trigger, stated first;
 2. the topic answer, shaped by the profile (no mg figure with kidney disease, the child
    limits for a child, no amounts when a clinician must decide first);
 3. for "is it safe for me?", whether to offer the questions that are still unknown
@@ -181,11 +180,11 @@ def plan_answer(
     subject: Subject = SELF,
     text: str = "",
     told: list[str] | None = None,
-    remind: bool = True,
+    restate: bool = True,
 ) -> Plan:
     """What to answer to `intent` for this person.
 
-    `told`: rule ids already explained in full (they get a one-line reminder when `remind`).
+    `told`: rule ids already explained; `restate=False` when they were just said.
     """
     told = list(told or [])
     if intent == "ask_dosage":
@@ -194,17 +193,14 @@ def plan_answer(
             return Plan(replies=[Reply(response="utter_dose_other_medicine", kwargs={"medicine": medicine})], told=told)
     screening = evaluate(profile)
     replies: list[Reply] = []
-    # A dose answer always restates the findings in full: that is where they matter most.
-    new = [f for f in screening.findings if f.rule_id not in told or intent == "ask_dosage"]
+    # Personal answers restate the findings in full: a dose, product or side-effect answer
+    # is where they matter, and a shorter reminder would lose the reason ("it can build up").
+    new = [f for f in screening.findings if f.rule_id not in told or (restate and intent in PERSONAL_TOPICS)]
     if intent == SAFETY_CHECK:
         return _plan_safety_check(profile, screening, subject, told)
     if new:
         replies.append(Reply(text=screening.render(subject)))
         told += [f.rule_id for f in new if f.rule_id not in told]
-    elif screening.findings and remind:
-        reminder = screening.reminder(subject)
-        if reminder:
-            replies.append(Reply(text=reminder))
     if intent == "ask_dosage" and is_timing_question(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
         replies.append(Reply(text=timing_answer(profile)))

@@ -235,15 +235,9 @@ class Screening:
         lines.append(self.ending(subject))
         # One line with the ending: channels split a text at blank lines.
         lines[-1] += "\n" + sources_line(self.sources)
-        return "\n\n".join(lines)
-
-    def reminder(self, subject: Subject = SELF) -> str:
-        """One line recalling findings already explained, before another answer."""
-        titles = [f.title[:1].lower() + f.title[1:] for f in self.findings if f.severity != "info"]
-        if not titles:
-            return ""
-        about = "" if subject.is_self else f" about {subject.label}"
-        return f"Remember what you told me{about}: {_join(titles)}. {self.ending(subject)}"
+        # One message: channels split a text at blank lines, and the findings belong together
+        # (the first thing a visitor reads must be what their facts already show).
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -113,7 +113,7 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # (the relation or pronoun before it marks it as someone else's age).
     (
         re.compile(
-            rf"\b(?:he|she|(?:my|our)\s+(?:{_RELATION_RE}))(?:'s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
+            rf"\b(?:he|she|(?:my|our)\s+(?:[a-z]+\s+)?(?:{_RELATION_RE}))(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
             rf"(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?{_NUM}\b{_NOT_AGE_UNIT}"
             rf"(?!\s*(?:and\s+a\s+half\s+)?(?:weeks?|months?)\s+pregnant)",
             re.I,
@@ -619,12 +619,21 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
 )
 
 
+# A comma before a new clause in the visitor's own voice ("no kidney problems, I have
+# myasthenia", "no kidney problems, take milk of magnesia") ends the sentence for the
+# clinical NLP, so a "no" cannot reach across it.
+_NEW_CLAUSE = re.compile(r",(?=\s+(?:i|i'm|im|i've|ive|i\s+am|take|taking|use|using|on|he|she|he's|she's)\b)", re.I)
+
+
 def _normalise(text: str) -> str:
     # Same length as the input, so offsets stay valid.
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+    return _NEW_CLAUSE.sub(".", text)
 
 
-_RELATION_AFTER_AGE = frozenset(RELATIONS) | {w + "s" for w in RELATIONS}
+# "I'm a 68-year-old woman" is the visitor; "my 82-year-old dad" is not.
+_RELATION_AFTER_AGE = frozenset(w for w in RELATIONS if w not in {"man", "woman", "lady", "gentleman", "boy", "girl"})
+_RELATION_AFTER_AGE |= {w + "s" for w in _RELATION_AFTER_AGE}
 _THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "their"}) | _RELATION_AFTER_AGE
 _FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "myself", "mine", "i've", "ive", "i'd", "i'll"})
 
@@ -635,7 +644,7 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
     "family" marks a fact that belongs to someone other than the person we screen, "self"
     (only when screening someone else) a fact the visitor states about themself.
     """
-    family = bool(span._.is_family) or (is_age and _relation_right_after(span))
+    family = bool(span._.is_family) or (is_age and (_relation_right_after(span) or _possessive_right_before(span)))
     if about == "self":
         return "family" if family else None
     if family:
@@ -650,6 +659,16 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
         if tok.lower_ in _THIRD_PERSON:
             return None
     return None
+
+
+def _possessive_right_before(span: Any) -> bool:
+    """ "breastfeeding my 3 month old": an age after "my" is someone else's."""
+    starts_with_number = span[0].like_num or words_to_number(span[0].text) is not None
+    return (
+        starts_with_number
+        and span.start > 0
+        and span.doc[span.start - 1].lower_ in ("my", "our", "his", "her", "their")
+    )
 
 
 def _relation_right_after(span: Any) -> bool:

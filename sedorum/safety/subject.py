@@ -44,12 +44,15 @@ RELATIONS: dict[str, tuple[str, str]] = {
     "auntie": ("relative", "she"), "niece": ("relative", "she"), "granddaughter": ("relative", "she"),
     "cousin": ("relative", "they"), "friend": ("friend", "they"), "neighbour": ("friend", "they"),
     "neighbor": ("friend", "they"), "colleague": ("friend", "they"), "patient": ("other", "they"),
-    "client": ("other", "they"), "resident": ("other", "they"),
+    "client": ("other", "they"), "resident": ("other", "they"), "man": ("other", "he"),
+    "gentleman": ("other", "he"), "woman": ("other", "she"), "lady": ("other", "she"),
 }  # fmt: skip
 # Typos seen in real chats, mapped to the relation they mean.
 _RELATION_TYPOS = {"farther": "father", "mther": "mother", "muther": "mother", "dauhgter": "daughter",
                    "daugher": "daughter", "doughter": "daughter", "husbnad": "husband", "husbend": "husband",
-                   "freind": "friend", "frend": "friend", "grandfarther": "grandfather", "grandmum": "grandma",
+                   "freind": "friend", "frend": "friend", "husbnd": "husband", "girlfrend": "girlfriend",
+                   "boyfrend": "boyfriend", "wif": "wife", "sun": "son",
+                   "grandfarther": "grandfather", "grandmum": "grandma",
                    "grandmom": "grandma"}  # fmt: skip
 
 _REL_WORDS = sorted({*RELATIONS, *_RELATION_TYPOS}, key=len, reverse=True)
@@ -61,7 +64,7 @@ _MY = (
 )
 _THEM = r"(?:him|her|them)"
 _HE = r"(?:he|she)"
-_TAKE = r"(?:take|have|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
+_TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
 
 _REQUEST_PATTERNS = [
@@ -80,7 +83,10 @@ _REQUEST_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\b(?:on\s+behalf\s+of|i\s+(?:care|look\s+after|am\s+a\s+carer)\s+for)\s+{_MY}{_REL}\b", re.I),
-    re.compile(rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+{_MY}{_REL}\b", re.I),
+    re.compile(
+        rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+(?:{_MY}|(?:a|an)\s+(?:elderly\s+|old\s+|older\s+)?){_REL}\b",
+        re.I,
+    ),
     # "my dad wants to take", "my mum is thinking of taking", "my son needs magnesium"
     re.compile(
         rf"{_MY}{_REL}\s+(?:wants|would\s+like|is\s+thinking|is\s+planning|plans|is\s+going|needs|asked)\b", re.I
@@ -179,7 +185,17 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
                 return named
     if not current.is_self and _SELF_REQUEST.search(text):
         return SELF
+    if current.is_self and _QUESTION.search(text) and not _FIRST_PERSON_OUTSIDE_MY.search(text):
+        # "my mum has heart block, would sedorum be a problem?": a question in which the only
+        # person is the relative is about the relative.
+        return _named_relation(text)
     return None
+
+
+_QUESTION = re.compile(
+    r"\?|\b(?:can|could|should|would|is|will|does|may)\s+(?:sedorum|magnesium|it|this|they|he|she)\b", re.I
+)
+_FIRST_PERSON_OUTSIDE_MY = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine)\b", re.I)
 
 
 _NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
@@ -187,10 +203,11 @@ _NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
 
 def _named_relation(text: str, pronoun: str | None = None) -> Subject | None:
     """The last relation named in `text` that a "he"/"she" could refer to."""
-    for m in reversed(list(_NAMED.finditer(text))):
-        subject = relation_subject(m.group("rel"))
-        if pronoun is None or subject.pronoun in (pronoun, "they"):
-            return subject
+    named = [relation_subject(m.group("rel")) for m in reversed(list(_NAMED.finditer(text)))]
+    for wanted in ((pronoun,), ("they",)) if pronoun else ((None,),):
+        for subject in named:
+            if wanted == (None,) or subject.pronoun in wanted:
+                return subject
     return None
 
 

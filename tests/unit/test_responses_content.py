@@ -89,6 +89,7 @@ HANDOFF_VALUES = {
     "wait_minutes": "10",
     "office_hours": "Monday to Friday, 8:00 to 20:00 (UK time)",
     "next_open": "on Monday at 8:00 (UK time)",
+    "medicine": "ibuprofen",
 }
 
 YES_NO_QUESTIONS = [

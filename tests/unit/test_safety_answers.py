@@ -67,13 +67,14 @@ def test_topic_answers_state_the_findings_first(intent: str, fact: str, must: st
     assert said(without) != said(plan)
 
 
-def test_findings_are_told_once_then_reminded() -> None:
+def test_every_personal_answer_restates_the_findings() -> None:
     profile = profile_of("I have kidney disease")
     first = plan_answer("ask_side_effects", profile)
     again = plan_answer("ask_product_info", profile, told=first.told)
     assert "kidney_disease" in first.told
-    assert said(again).startswith("Remember what you told me")
-    assert "kidney doctor" in said(again)
+    assert said(again).startswith("From what you told me") and "kidney doctor" in said(again)
+    just_said = plan_answer("ask_product_info", profile, told=first.told, restate=False)
+    assert said(just_said) == "<utter_product_info>"
 
 
 def test_safety_check_with_known_finding_offers_only_the_unknown_questions() -> None:

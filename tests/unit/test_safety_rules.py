@@ -31,6 +31,7 @@ FIRING = {
     "child_under_1": Profile(age=0.5),
     "child_1_to_3": Profile(age=2),
     "child_4_to_8": Profile(age=6),
+    "under_18": Profile(age=15),
     "pregnancy": Profile(pregnant=True),
     "breastfeeding": Profile(breastfeeding=True),
     "pregnant_or_breastfeeding": Profile(pregnant_or_breastfeeding=True),
@@ -379,14 +380,16 @@ def test_render_never_clears_and_never_doses(profile):
 def test_render_always_ends_with_whom_to_ask(profile):
     s = evaluate(profile)
     text = s.render()
-    last = text.split("\n\n")[-1]
+    # One message: the findings, then whom to ask, then (with findings) the source line.
+    lines = text.splitlines()
+    last = "\n".join(lines[-2:]) if s.findings else lines[-1]
     assert last.startswith("Please check with")
     if not s.findings:
         assert text.endswith(NO_FINDINGS_ENDING)
     else:  # then the source line of the rules used
         assert last.splitlines()[-1].startswith("Source: ") and last.endswith(".")
-    for ask in s.asks:
-        assert ask in last
+    for ask in s.asks:  # a teenager asking for themself hears "your doctor"
+        assert ask.removeprefix("their ") in last
 
 
 @pytest.mark.parametrize("profile", RENDER_PROFILES)
@@ -396,7 +399,7 @@ def test_render_is_plain_language(profile):
 
 def test_render_for_a_child_speaks_of_their_doctor():
     text = evaluate(Profile(age=6, medications={"oral_iron"})).render()
-    ending = text.split("\n\n")[-1].splitlines()[0]
+    ending = text.splitlines()[-2]
     assert ending == "Please check with their doctor before giving Sedorum or any supplement."
 
 
