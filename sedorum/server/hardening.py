@@ -2,7 +2,7 @@
 
 Why here and not in a reverse proxy: `make run` serves the assistant without one, and the
 tests must exercise the same protections a deployment gets. Each protection closes a gap
-measured in Rasa 3.6 (shared notes, "known gaps"):
+measured in Rasa 3.6:
 
 * body size limit at the edge (Sanic's REQUEST_MAX_SIZE plus a per-route limit → 413 JSON);
 * REST-channel validation before Rasa sees the body (empty body gave 500; wrong shapes → 4xx);
@@ -13,7 +13,7 @@ measured in Rasa 3.6 (shared notes, "known gaps"):
 * security headers on every response, a CSP on HTML pages (inline scripts allowed by hash);
 * a failed turn on the REST channel becomes 503 + Retry-After instead of 200 `[]`;
 * telemetry forced off, log redaction, action-call fallback, retention job.
-Docs: docs/security.md. Variables: sedorum/server/settings.py.
+Docs: docs/security-and-privacy.md. Variables: sedorum/server/settings.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Why: Rasa 3.6's REST channel answers an empty body with HTTP 500, trusts any JSO
 runs a 100 KB message through the model for 14 s. Control characters and lone surrogates
 break PostgreSQL writes (NUL is not allowed in `text`; a lone surrogate cannot be encoded),
 which would lose the turn. Every input gets a defined answer instead: a 4xx for a malformed
-request, or a short reply for an empty or over-long message (docs/security.md, "Bad input").
+request, or a short reply for an empty or over-long message (docs/security-and-privacy.md, "Bad input").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Start-up changes that bound Rasa 3.6's known costs (lock polling, tracker size, HTTP).
 
 Called by rasa_server.create_app before the agent loads. Every change is a small, named
-module that can be switched by an environment variable (README, "Configuration"), and each
+module that can be switched by an environment variable (docs/configuration.md), and each
 is measured by `make bench-load` (docs/performance.md):
 
 - lock_store:     a waiting message of the same conversation gets the lock within ~10 ms of

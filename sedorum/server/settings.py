@@ -2,7 +2,7 @@
 
 Why one module: every process (Rasa server, action server, supervisor, tests) must agree on
 ports, paths and stores; reading `os.environ` in one place keeps the defaults in one place
-and documents every variable (README, "Configuration").
+and documents every variable (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Settings:
     action_url: str = ""
     action_timeout_s: float = 10.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
-    # --- hardening (sedorum/server/hardening.py, docs/security.md) ---
+    # --- hardening (sedorum/server/hardening.py, docs/security-and-privacy.md) ---
     max_body_bytes: int = 16 * 1024
     max_api_body_bytes: int = 1024 * 1024
     max_message_chars: int = 2000

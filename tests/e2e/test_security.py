@@ -1,7 +1,7 @@
 """Security: who may call what, from where, how often; headers and CORS on every page.
 
 Runs the real servers on ports 5421/5471 with an action-server token, a JWT secret and low
-rate limits, and checks that each kind of unwanted request is refused (docs/security.md).
+rate limits, and checks that each kind of unwanted request is refused (docs/security-and-privacy.md).
 """
 
 from __future__ import annotations
