@@ -28,10 +28,9 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from sedorum.server import faults, socketio_guard, turns
+from sedorum.server import turns
 from sedorum.server.inputs import InvalidInput, parse_rest_body
 from sedorum.server.ratelimit import TokenBucketLimiter, retry_after_header
-from sedorum.server.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -110,10 +109,14 @@ def _translate_bearer_token(request: Request, auth_token: str) -> None:
         request.args["token"] = [auth_token]  # Sanic caches the parsed query: Rasa reads this
 
 
-def install(app: Sanic, settings: Settings) -> None:
-    """Attaches every edge protection to `app`; called once by rasa_server.create_app."""
+def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter | None = None) -> None:
+    """Attaches every edge protection to `app`; called once by rasa_server.create_app.
+
+    The library patches these protections rely on (log redaction, action fallback, turn
+    checks, socket.io guard) are applied by sedorum.patches.apply_all; `sender_limiter` is the
+    one the turn checks were given, so both count the same messages.
+    """
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # never on, whatever the environment says
-    install_log_redaction()
 
     app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.max_api_body_bytes, SOCKETIO_MAX_BODY_BYTES)
     app.config.WEBSOCKET_MAX_SIZE = SOCKETIO_MAX_BODY_BYTES
@@ -122,13 +125,11 @@ def install(app: Sanic, settings: Settings) -> None:
         app.config.PROXIES_COUNT = settings.proxies_count
 
     ip_limiter = TokenBucketLimiter(settings.rate_ip_per_s, settings.rate_ip_burst)
-    sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
+    if sender_limiter is None:
+        sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
     app.ctx.sedorum_ip_limiter = ip_limiter
     app.ctx.sedorum_sender_limiter = sender_limiter
 
-    faults.install(settings)
-    turns.install(settings, sender_limiter)
-    socketio_guard.install()
     _install_jwt(app, settings)
 
     @app.middleware("request")
