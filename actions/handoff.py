@@ -18,9 +18,8 @@ from actions.profile import latest_text, profile_events, profile_with_latest_mes
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.engine import evaluate
+from sedorum.vocabulary import CONTACT_PHONE, EMAIL, HANDOFF_SLOT, HANDOFF_WAITING
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 ORDER_PROBLEM = re.compile(
     r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"
     r"tracking|arriv|cancel|wrong item|damaged|missing)\w*",
@@ -49,7 +48,7 @@ def open_handoff(
                 office_hours=status.office_hours_text,
                 next_open=status.next_open_text,
             )
-    events: list[dict[str, Any]] = [SlotSet("handoff", "waiting")]
+    events: list[dict[str, Any]] = [SlotSet(HANDOFF_SLOT, HANDOFF_WAITING)]
     if tracker.active_loop_name:
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
     return events
@@ -72,7 +71,7 @@ class ActionFlagEmergency(Action):
         return "action_flag_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if tracker.get_slot("handoff"):
+        if tracker.get_slot(HANDOFF_SLOT):
             open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
             return []
         return open_handoff(dispatcher, tracker, "emergency", announce=False)
@@ -86,7 +85,7 @@ class ActionHandoffWaiting(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
-        contact = EMAIL.search(text) or PHONE.search(text)
+        contact = EMAIL.search(text) or CONTACT_PHONE.search(text)
         if contact:
             open_store().save_contact(tracker.sender_id, contact.group(0).strip())
             dispatcher.utter_message(response="utter_contact_saved")

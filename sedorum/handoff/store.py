@@ -27,8 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from sedorum.vocabulary import HANDOFF_CLAIMED, HANDOFF_CLOSED, HANDOFF_RETURNED, HANDOFF_WAITING
+
 REASONS = ("asked_for_person", "not_understood", "order_problem", "emergency")
-WAITING, CLAIMED, RETURNED, CLOSED = "waiting", "claimed", "returned", "closed"
+WAITING, CLAIMED, RETURNED, CLOSED = HANDOFF_WAITING, HANDOFF_CLAIMED, HANDOFF_RETURNED, HANDOFF_CLOSED
 OPEN_STATUSES = (WAITING, CLAIMED)
 
 metadata = sa.MetaData()
