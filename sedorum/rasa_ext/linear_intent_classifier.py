@@ -202,6 +202,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def probabilities(self, messages: list[Message]) -> np.ndarray:
         """Class probabilities (rows: messages, columns: `self.classes`)."""
+        if self.coef is None:
+            raise ValueError("LinearIntentClassifier: not trained")
         scores = self._matrix([_sentence_features(m) for m in messages]) @ self.coef.T + self.intercept
         scores = np.asarray(scores, dtype=np.float64)
         scores -= scores.max(axis=1, keepdims=True)
@@ -226,7 +228,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            arrays = {"coef": self.coef, "intercept": self.intercept}
+            arrays: dict[str, Any] = {"coef": self.coef, "intercept": self.intercept}
             arrays.update({f"idf_{i}": b.idf for i, b in enumerate(self.blocks) if b.idf is not None})
             np.savez_compressed(directory / ARRAYS_FILE, **arrays)
             meta = {

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 MAX_SENDER_CHARS = 128
 # Ids of every channel we run fit: uuids, "test-1a2b", Telegram numbers, "whatsapp:+123", Slack "U123".
@@ -65,7 +65,7 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)).strip()
 
 
-def valid_sender(sender: object) -> bool:
+def valid_sender(sender: object) -> TypeGuard[str]:
     return isinstance(sender, str) and bool(SENDER_PATTERN.match(sender))
 
 

@@ -89,7 +89,7 @@ def install_sqlite_fast_commit() -> None:
     from sqlalchemy.engine import Engine
 
     original = getattr(tracker_store, "_sedorum_original_engine_kwargs", tracker_store.create_engine_kwargs)
-    tracker_store._sedorum_original_engine_kwargs = original  # type: ignore[attr-defined]
+    tracker_store._sedorum_original_engine_kwargs = original
     tracker_store.create_engine_kwargs = lambda url: sqlite_engine_kwargs(url, original)
     if not sa.event.contains(Engine, "connect", on_sqlite_connect):
         sa.event.listen(Engine, "connect", on_sqlite_connect)

@@ -263,6 +263,7 @@ def install_log_redaction() -> None:
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             return redact_record(current(*args, **kwargs))
 
+        # A marker on the function itself, so a second install does not wrap the factory twice.
         factory._sedorum_redacting = True  # type: ignore[attr-defined]
         logging.setLogRecordFactory(factory)
     _attach_filter(LOGGERS)

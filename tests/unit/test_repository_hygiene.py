@@ -150,6 +150,41 @@ def test_every_link_and_file_mention_leads_to_a_file() -> None:
     )
 
 
+def unexplained_type_ignores(text: str) -> list[int]:
+    """Lines with `# type: ignore` and no reason: none on the line after it, none on the line above."""
+    lines = text.splitlines()
+    found = []
+    for number, line in enumerate(lines, 1):
+        code, marker, rest = line.partition("# type: ignore")
+        if not marker:
+            continue
+        reason_after = "#" in rest
+        reason_above = number > 1 and lines[number - 2].strip().startswith("#")
+        if not (reason_after or reason_above):
+            found.append(number)
+    return found
+
+
+def test_every_type_ignore_says_why() -> None:
+    problems = {
+        path: lines
+        for path in scanned_files()
+        if path.endswith(".py") and path.startswith(("sedorum/", "actions/"))
+        if (lines := unexplained_type_ignores(read(path)))
+    }
+    assert not problems, f"`# type: ignore` without a reason (a comment above or after it): {problems}"
+
+
+def test_the_type_ignore_check_needs_a_reason() -> None:
+    text = (
+        "x = f()  # type: ignore[misc]\n"
+        "# Rasa is untyped here.\n"
+        "y = g()  # type: ignore[misc]\n"
+        "z = h()  # type: ignore  # why\n"
+    )
+    assert unexplained_type_ignores(text) == [1]
+
+
 @pytest.mark.parametrize(
     "text",
     [
