@@ -63,7 +63,7 @@ def test_console_reply_on_sms_is_signed_once(channel_stack: ChannelStack) -> Non
 
 def test_console_reply_on_messenger_is_signed_once(channel_stack: ChannelStack) -> None:
     psid = new_psid()
-    messenger_post(channel_stack, wh.messenger_webhook(wh.messenger_text(psid, ASK_FOR_A_PERSON)))
+    messenger_post(channel_stack, wh.messenger_text(psid, ASK_FOR_A_PERSON))
     before = len(messenger_replies(channel_stack, psid))
     through_the_console(channel_stack, psid)
     assert_signed_once([m["text"] for m in messenger_replies(channel_stack, psid, before + 2)])

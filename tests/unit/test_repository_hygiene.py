@@ -150,6 +150,22 @@ def test_every_link_and_file_mention_leads_to_a_file() -> None:
     )
 
 
+def test_every_test_the_documentation_names_exists() -> None:
+    defined = set()
+    for path in tracked_files():
+        if path.startswith("tests/") and path.endswith(".py"):
+            defined.update(re.findall(r"^\s*(?:async )?def (test_\w+)", read(path), re.M))
+    named = {
+        name: path
+        for path in scanned_files()
+        if path.endswith(".md")
+        for name in re.findall(r"`(test_\w+)`", read(path))
+    }
+    assert len(named) > 20, "the documentation names the tests that back its promises"
+    missing = {name: path for name, path in named.items() if name not in defined}
+    assert not missing, f"documentation names tests that do not exist: {missing}"
+
+
 def unexplained_type_ignores(text: str) -> list[int]:
     """Lines with `# type: ignore` and no reason: none on the line after it, none on the line above."""
     lines = text.splitlines()
