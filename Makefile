@@ -7,13 +7,13 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test install web train lint format validate test-unit test-model test-e2e \
+.PHONY: run test install web train lint typecheck format validate test-unit test-model test-e2e \
         bench bench-nlu bench-safety bench-load audit clean
 
 run: install web             ## install on first use, train if needed, serve until Ctrl-C
 	$(PY) -m sedorum.stack run
 
-test: install web lint       ## the whole suite: lint, unit, model (validate + stories), end-to-end
+test: install web lint typecheck  ## the whole suite: lint, type check, unit, model (validate + stories), end-to-end
 	$(PY) -m pytest tests/unit tests/model tests/e2e
 
 install:                     ## virtual environment from the pinned lock (idempotent)
@@ -28,6 +28,9 @@ train: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+typecheck: install           ## mypy over sedorum/ and actions/ (settings in pyproject.toml)
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff format .

@@ -20,9 +20,8 @@ from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
 from sedorum.safety.engine import evaluate
+from sedorum.vocabulary import CONTACT_PHONE, EMAIL, HANDOFF_SLOT, HANDOFF_WAITING
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 ORDER_PROBLEM = re.compile(
     r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"
     r"tracking|arriv|cancel|wrong item|damaged|missing)\w*",
@@ -53,7 +52,7 @@ def open_handoff(
                 office_hours=status.office_hours_text,
                 next_open=status.next_open_text,
             )
-    events: list[dict[str, Any]] = [SlotSet("handoff", "waiting")]
+    events: list[dict[str, Any]] = [SlotSet(HANDOFF_SLOT, HANDOFF_WAITING)]
     if tracker.active_loop_name:
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
     return events
@@ -85,7 +84,7 @@ class ActionFlagEmergency(Action):
         # the safety questions that may follow while the visitor waits.
         person = person_with_latest_message(tracker)
         events: list[dict[str, Any]] = [SlotSet(EMERGENCY_SLOT, True), *person_events(person)]
-        if tracker.get_slot("handoff"):
+        if tracker.get_slot(HANDOFF_SLOT):
             open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
             return events
         return [*events, *open_handoff(dispatcher, tracker, "emergency", announce=False)]
@@ -115,7 +114,7 @@ class ActionHandoffWaiting(Action):
         emergency = bool(tracker.get_slot(EMERGENCY_SLOT))
         if emergency:
             dispatcher.utter_message(response="utter_emergency")
-        contact = EMAIL.search(text) or PHONE.search(text)
+        contact = EMAIL.search(text) or CONTACT_PHONE.search(text)
         if contact:
             open_store().save_contact(tracker.sender_id, contact.group(0).strip())
             dispatcher.utter_message(response="utter_contact_saved")

@@ -7,8 +7,8 @@ one conversation (burst5_s), the median turn at conversation length 10 and 400, 
 start, and what a shared HTTP session and the trimmed tracker save per action call. The same
 long-conversation and burst figures are taken from the starter bot for comparison.
 
-Writes bench/results/load.json (contract keys, plus ratios, targets and extras) and prints
-a Markdown table for the README.
+Writes bench/results/load.json (the published result keys, plus ratios, targets and extras) and prints
+a Markdown table for docs/performance.md.
 
     python -m bench.bench_load                 # the full run (about 10 minutes, plus training)
     python -m bench.bench_load --quick         # small counts, to check the harness (not figures)

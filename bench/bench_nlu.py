@@ -1,7 +1,7 @@
 """NLU benchmark: stratified 5-fold cross-validation of the shipped pipeline and alternatives.
 
-Writes bench/results/nlu.json (the shipped pipeline's figures under the contract's keys, and
-every pipeline's figures under "pipelines") and prints a Markdown table for the README.
+Writes bench/results/nlu.json (the shipped pipeline's figures under the published result keys, and
+every pipeline's figures under "pipelines") and prints a Markdown table for docs/nlu.md.
     python -m bench.bench_nlu [--folds 5] [--seed 2026] [--only config.yml] [--all] [--intents-only]
 By default the shipped pipeline and the one it replaced are measured (about 20 minutes each on
 two cores); --all adds the spaCy-tokenised variant.

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -274,3 +274,65 @@ def _error_text(body: Any) -> str:
         if "code" in body:  # Twilio
             return f"{body.get('code')} {body.get('message', '')}".strip()
     return ""
+
+
+# --- What the four channels share ----------------------------------------------------------
+
+
+class PlatformOutput(OutputChannel):
+    """An output channel of a messaging platform: render a reply into the platform's messages
+    (split at its length limit, buttons in its own form), then send them one by one.
+
+    Staff replies arrive already signed (sedorum.vocabulary.sign_staff_reply, in the console):
+    the text is sent as it is stored.
+    """
+
+    platform = ""  # the channel name, as Rasa knows it
+    deliveries: DeliveryLog
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.platform
+
+    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
+        """The platform messages for one reply."""
+        raise NotImplementedError
+
+    async def send_part(self, recipient_id: str, part: Any) -> bool:
+        """Sends one platform message; False if it was not delivered."""
+        raise NotImplementedError
+
+    async def send_parts(self, recipient_id: str, parts: list[Any]) -> None:
+        for part in parts:
+            if not await self.send_part(recipient_id, part):
+                return  # later parts would arrive without the earlier ones
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_parts(recipient_id, self.render(recipient_id, text, None))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_parts(recipient_id, self.render(recipient_id, text, buttons))
+
+
+class PlatformInput(InputChannel):
+    """An input channel of a messaging platform: its name and the start of its blueprint."""
+
+    platform = ""
+    blueprint_name = ""  # default: sedorum_<platform>
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.platform
+
+    def new_blueprint(self) -> Blueprint:
+        """A blueprint with a health check that closes this process's HTTP sessions at shutdown."""
+        hook = Blueprint(self.blueprint_name or f"sedorum_{self.platform}")
+        hook.listener("after_server_stop")(close_sessions)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        return hook

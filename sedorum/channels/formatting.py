@@ -162,16 +162,6 @@ def _pack(units: list[_Unit], limit: int) -> list[str]:
     return [text for text in (_render(message) for message in messages) if text]
 
 
-def label_staff(text: str, message: Mapping[str, Any]) -> str:
-    """A staff member's message, signed with their name: on these channels every message
-    comes from the bot's account, and people must know when a person is answering them.
-    `message` is the rest of Rasa's message dict (BotUttered metadata is merged into it)."""
-    staff = str(message.get("staff") or "").strip()
-    if not staff or message.get("utter_action") or not text:
-        return text
-    return f"{staff} (support team): {text}"
-
-
 # --- Buttons -------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -25,9 +25,10 @@ from sedorum.channels import formatting
 from sedorum.channels.common import (
     DeliveryLog,
     OnNewMessage,
+    PlatformInput,
+    PlatformOutput,
     RecentKeys,
     api_post,
-    close_sessions,
     deliver,
     latest_bot_buttons,
     logger,
@@ -43,12 +44,10 @@ NAME = "facebook"
 DEFAULT_API_URL = "https://graph.facebook.com/v24.0"
 
 
-class MessengerOutput(OutputChannel):
+class MessengerOutput(PlatformOutput):
     """Sends with the Graph API Send API; needs only the page token (works for handoff)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     def __init__(self, page_access_token: str, api_url: str = DEFAULT_API_URL) -> None:
         self.url = f"{api_url.rstrip('/')}/me/messages"
@@ -65,36 +64,26 @@ class MessengerOutput(OutputChannel):
         self.deliveries.record(NAME, result)
         return result.ok
 
-    async def _send_all(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            if not await self.post(recipient_id, {"messaging_type": "RESPONSE", "message": message}):
-                return
+    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
+        return formatting.messenger_messages(text, buttons)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.messenger_messages(text))
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.messenger_messages(text, buttons))
+    async def send_part(self, recipient_id: str, part: Any) -> bool:
+        return await self.post(recipient_id, {"messaging_type": "RESPONSE", "message": part})
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
-        await self._send_all(recipient_id, [{"attachment": attachment}])
+        await self.send_parts(recipient_id, [{"attachment": attachment}])
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A custom response is a Send API `message` object."""
-        await self._send_all(recipient_id, [dict(json_message)])
+        await self.send_parts(recipient_id, [dict(json_message)])
 
 
-class MessengerChannel(InputChannel):
+class MessengerChannel(PlatformInput):
     """Messenger webhook, authenticated by X-Hub-Signature-256 (HMAC of the body, app secret)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
+    blueprint_name = "sedorum_messenger"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerChannel:
@@ -117,12 +106,7 @@ class MessengerChannel(InputChannel):
         return MessengerOutput(self.page_access_token, self.api_url)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_messenger")
-        hook.listener("after_server_stop")(close_sessions)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook = self.new_blueprint()
 
         @hook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:

@@ -23,7 +23,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.slack import SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -33,9 +33,10 @@ from sedorum.channels import formatting
 from sedorum.channels.common import (
     DeliveryLog,
     OnNewMessage,
+    PlatformInput,
+    PlatformOutput,
     RecentKeys,
     api_post,
-    close_sessions,
     deliver,
     logger,
     oversized,
@@ -54,12 +55,10 @@ def _ok(status: int, body: Any) -> bool:
     return status == 200 and isinstance(body, dict) and body.get("ok") is True
 
 
-class SlackOutput(OutputChannel):
+class SlackOutput(PlatformOutput):
     """Posts with chat.postMessage to a channel (or thread), else to the user id (their DM)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL, channel: str = "", thread_ts: str = "") -> None:
         self.url = f"{api_url.rstrip('/')}/api/chat.postMessage"
@@ -76,20 +75,11 @@ class SlackOutput(OutputChannel):
         self.deliveries.record(NAME, result)
         return result.ok
 
-    async def _send_all(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            if not await self.post(recipient_id, message):
-                return
+    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
+        return formatting.slack_messages(text, buttons)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.slack_messages(text))
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.slack_messages(text, buttons))
+    async def send_part(self, recipient_id: str, part: Any) -> bool:
+        return await self.post(recipient_id, part)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self.post(
@@ -101,12 +91,10 @@ class SlackOutput(OutputChannel):
         await self.post(recipient_id, dict(json_message))
 
 
-class SlackChannel(InputChannel):
+class SlackChannel(PlatformInput):
     """Slack Events API + interactivity, authenticated by the v0 signing-secret signature."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackChannel:
@@ -128,12 +116,7 @@ class SlackChannel(InputChannel):
         return SlackOutput(self.bot_token, self.api_url, channel, thread_ts)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_slack")
-        hook.listener("after_server_stop")(close_sessions)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook = self.new_blueprint()
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

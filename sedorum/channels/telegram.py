@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -30,6 +30,8 @@ from sedorum.channels import formatting
 from sedorum.channels.common import (
     DeliveryLog,
     OnNewMessage,
+    PlatformInput,
+    PlatformOutput,
     RecentKeys,
     api_post,
     close_sessions,
@@ -55,12 +57,10 @@ def _ok(status: int, body: Any) -> bool:
     return status == 200 and isinstance(body, dict) and body.get("ok") is True
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(PlatformOutput):
     """Sends with the Bot API; needs only the token, so it works outside a request (handoff)."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL) -> None:
         self.base = f"{api_url.rstrip('/')}/bot{bot_token}"
@@ -71,20 +71,11 @@ class TelegramOutput(OutputChannel):
         self.deliveries.record(f"{NAME} {method}", result)
         return result.ok
 
-    async def _send_all(self, chat_id: str, messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            if not await self.call("sendMessage", {"chat_id": chat_id, **message}):
-                return  # later parts would arrive without the earlier ones
+    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
+        return formatting.telegram_messages(text, buttons)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.telegram_messages(text))
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.telegram_messages(text, buttons))
+    async def send_part(self, recipient_id: str, part: Any) -> bool:
+        return await self.call("sendMessage", {"chat_id": recipient_id, **part})
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self.call("sendPhoto", {"chat_id": recipient_id, "photo": image})
@@ -101,12 +92,10 @@ class TelegramOutput(OutputChannel):
         await self.call("answerCallbackQuery", {"callback_query_id": callback_query_id})
 
 
-class TelegramChannel(InputChannel):
+class TelegramChannel(PlatformInput):
     """Telegram webhook, authenticated by the secret token Telegram echoes in a header."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramChannel:
@@ -129,12 +118,7 @@ class TelegramChannel(InputChannel):
         return TelegramOutput(self.bot_token, self.api_url)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_telegram")
-        hook.listener("after_server_stop")(close_sessions)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook = self.new_blueprint()
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -35,9 +35,10 @@ from sedorum.channels import formatting
 from sedorum.channels.common import (
     DeliveryLog,
     OnNewMessage,
+    PlatformInput,
+    PlatformOutput,
     RecentKeys,
     api_post,
-    close_sessions,
     deliver,
     latest_bot_buttons,
     logger,
@@ -57,12 +58,10 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 OPT_OUT_KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
 
 
-class TwilioOutput(OutputChannel):
+class TwilioOutput(PlatformOutput):
     """Sends SMS or WhatsApp (by the recipient's "whatsapp:" prefix) with the Messages API."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     def __init__(
         self,
@@ -92,36 +91,24 @@ class TwilioOutput(OutputChannel):
     def limit_for(self, recipient: str) -> int:
         return formatting.TWILIO_BODY_LIMIT if recipient.startswith(WHATSAPP) else self.sms_limit
 
-    async def _send_all(self, recipient: str, bodies: list[str]) -> None:
-        for body in bodies:
-            result = await api_post(
-                NAME, self.url, form={"To": recipient, "From": self.sender_for(recipient), "Body": body}, auth=self.auth
-            )
-            self.deliveries.record(NAME, result)
-            if not result.ok:
-                return
+    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
+        return formatting.sms_bodies(text, buttons, self.limit_for(recipient_id))
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.sms_bodies(text, None, self.limit_for(recipient_id)))
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        text = formatting.label_staff(text, kwargs)
-        await self._send_all(recipient_id, formatting.sms_bodies(text, buttons, self.limit_for(recipient_id)))
+    async def send_part(self, recipient_id: str, part: Any) -> bool:
+        form = {"To": recipient_id, "From": self.sender_for(recipient_id), "Body": part}
+        result = await api_post(NAME, self.url, form=form, auth=self.auth)
+        self.deliveries.record(NAME, result)
+        return result.ok
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         form = {"To": recipient_id, "From": self.sender_for(recipient_id), "MediaUrl": image}
         self.deliveries.record(NAME, await api_post(NAME, self.url, form=form, auth=self.auth))
 
 
-class TwilioChannel(InputChannel):
+class TwilioChannel(PlatformInput):
     """Twilio webhook for SMS and WhatsApp, authenticated by X-Twilio-Signature."""
 
-    @classmethod
-    def name(cls) -> str:
-        return NAME
+    platform = NAME
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TwilioChannel:
@@ -174,12 +161,7 @@ class TwilioChannel(InputChannel):
         return f"{self.public_base_url}{request.path}{query}"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = Blueprint("sedorum_twilio")
-        hook.listener("after_server_stop")(close_sessions)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook = self.new_blueprint()
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

@@ -26,10 +26,11 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sedorum.vocabulary import HANDOFF_CLAIMED, HANDOFF_SLOT, sign_staff_reply
+
 logger = logging.getLogger(__name__)
 
-HANDOFF_SLOT = "handoff"
-CLAIMED = "claimed"
+CLAIMED = HANDOFF_CLAIMED
 FALLBACK_TEXTS = {
     "utter_handoff_claimed": "{staff} from our support team has joined the chat and will answer you here.",
     "utter_handoff_returned": "You are back with the assistant. Ask me anything about RLS, magnesium or Sedorum.",
@@ -59,7 +60,11 @@ class ConversationBridge:
         await self._append(sender_id, events)
 
     async def staff_message(self, sender_id: str, staff: str, text: str) -> None:
-        """Sends `text` as "<name> (support team): text", so the visitor knows a person wrote it."""
+        """Stores and sends `text` signed with the staff name, so the visitor knows a person wrote it.
+
+        The one place a staff reply is signed (sedorum.vocabulary.sign_staff_reply): the
+        transcript, the widget and every messaging channel show the stored text as it is.
+        """
 
         async def events(_: DialogueStateTracker) -> list[Event]:
             return [BotUttered(staff_display_text(staff, text), metadata={"staff": staff, "staff_text": text})]
@@ -133,7 +138,7 @@ class ConversationBridge:
 
 def staff_display_text(staff: str, text: str) -> str:
     """What the visitor sees for a staff message (the tracker keeps the same text)."""
-    return f"{staff} (support team): {text}"
+    return sign_staff_reply(staff, text)
 
 
 def _iso(timestamp: float | None) -> str | None:

@@ -58,6 +58,7 @@ class Schedule:
 def _parse_day(value: object) -> tuple[tuple[time, time], ...]:
     if value in (None, "closed", False, []):
         return ()
+    # A day is a string or a YAML list of strings; anything else fails below with a clear message.
     ranges = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
     parsed = []
     for item in ranges:

@@ -27,8 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from sedorum.vocabulary import HANDOFF_CLAIMED, HANDOFF_CLOSED, HANDOFF_RETURNED, HANDOFF_WAITING
+
 REASONS = ("asked_for_person", "not_understood", "order_problem", "emergency")
-WAITING, CLAIMED, RETURNED, CLOSED = "waiting", "claimed", "returned", "closed"
+WAITING, CLAIMED, RETURNED, CLOSED = HANDOFF_WAITING, HANDOFF_CLAIMED, HANDOFF_RETURNED, HANDOFF_CLOSED
 OPEN_STATUSES = (WAITING, CLAIMED)
 
 metadata = sa.MetaData()
@@ -83,6 +85,14 @@ def _now() -> datetime:
 
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _aware_required(value: datetime | None) -> datetime:
+    """A NOT NULL timestamp column, made timezone-aware."""
+    aware = _aware(value)
+    if aware is None:
+        raise ValueError("a required timestamp is missing")
+    return aware
 
 
 @dataclass(frozen=True)
@@ -403,8 +413,8 @@ def _handoff(row: sa.engine.Row) -> Handoff:
         findings=[str(f) for f in findings] if isinstance(findings, list) else [],
         status=data["status"],
         contact=data["contact"],
-        created_at=_aware(data["created_at"]),
-        updated_at=_aware(data["updated_at"]),
+        created_at=_aware_required(data["created_at"]),
+        updated_at=_aware_required(data["updated_at"]),
         claimed_by=data["claimed_by"],
         claimed_at=_aware(data["claimed_at"]),
         ended_by=data["ended_by"],
@@ -418,7 +428,7 @@ def _audit_entry(row: sa.engine.Row) -> AuditEntry:
         id=data["id"],
         handoff_id=data["handoff_id"],
         sender_id=data["sender_id"],
-        at=_aware(data["at"]),
+        at=_aware_required(data["at"]),
         actor=data["actor"],
         action=data["action"],
         text=data["text"],
@@ -451,7 +461,7 @@ def _create_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, future=True)
 
         @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
             # WAL lets the action server write while the console reads; foreign keys for CASCADE.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -3,7 +3,7 @@
 Why: the NLU data is small (about 80 examples per intent) and visitors word things in ways
 the examples never did. Sparse word and character counts cannot tell that "tingling in my
 calves at night" and "creepy feeling in the legs in bed" mean the same; a pretrained sentence
-encoder can. In cross-validation it lifted intent macro-F1 by about eight points (README, "NLU").
+encoder can. In cross-validation it lifted intent macro-F1 by about eight points (docs/nlu.md).
 
 Why NumPy and not sentence-transformers: the model is a 6-layer, 384-wide BERT, so its
 forward pass is a handful of matrix products. sentence-transformers would add PyTorch (about
@@ -78,7 +78,7 @@ class SentenceEncoder:
     concatenated. Why: the last layer was trained to make paraphrases similar, which also
     blurs the cue words that separate neighbouring intents ("how much" vs "why low"); the
     middle layers keep more of the wording. Adding layers 4 and 2 lifted intent macro-F1 in
-    cross-validation by about 0.7 points (README, "NLU").
+    cross-validation by about 0.7 points (docs/nlu.md).
     """
 
     dimension = 384

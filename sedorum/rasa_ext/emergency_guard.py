@@ -40,7 +40,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-EMERGENCY_INTENT = "report_emergency"
+from sedorum.vocabulary import EMERGENCY_INTENT
+
 UNCONFIRMED_KEY = "emergency_unconfirmed"
 DEFAULT_MIN_CONFIDENCE = 0.7
 

@@ -3,7 +3,7 @@
 Why not DIET for intents: with about 80 examples per intent, DIET (trained from scratch)
 leans on the sparse word and character counts it can memorise and made little use of the
 pretrained sentence embedding; on the same 80/20 split it reached intent macro-F1 0.82,
-while a linear model over the same features reached 0.92 (README, "NLU"). A linear model
+while a linear model over the same features reached 0.92 (docs/nlu.md). A linear model
 also trains in seconds and gives calibrated probabilities, which the FallbackClassifier's
 threshold relies on. DIET stays in the pipeline for entities only.
 
@@ -95,7 +95,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # Inverse regularisation strength; chosen by cross-validation (README, "NLU").
+            # Inverse regularisation strength; chosen by cross-validation (docs/nlu.md).
             "C": 10.0,
             # Weight of dense (embedding) blocks relative to each L2-normalised sparse block.
             "dense_weight": 2.0,
@@ -202,6 +202,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def probabilities(self, messages: list[Message]) -> np.ndarray:
         """Class probabilities (rows: messages, columns: `self.classes`)."""
+        if self.coef is None:
+            raise ValueError("LinearIntentClassifier: not trained")
         scores = self._matrix([_sentence_features(m) for m in messages]) @ self.coef.T + self.intercept
         scores = np.asarray(scores, dtype=np.float64)
         scores -= scores.max(axis=1, keepdims=True)
@@ -226,7 +228,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            arrays = {"coef": self.coef, "intercept": self.intercept}
+            arrays: dict[str, Any] = {"coef": self.coef, "intercept": self.intercept}
             arrays.update({f"idf_{i}": b.idf for i, b in enumerate(self.blocks) if b.idf is not None})
             np.savez_compressed(directory / ARRAYS_FILE, **arrays)
             meta = {

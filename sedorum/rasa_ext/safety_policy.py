@@ -19,10 +19,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-EMERGENCY_INTENT = "report_emergency"
+from sedorum.vocabulary import EMERGENCY_INTENT, HANDOFF_CLAIMED, HANDOFF_SLOT, HANDOFF_WAITING
+
 EMERGENCY_REPLY = "utter_emergency"
 EMERGENCY_FOLLOW_UP = "action_flag_emergency"
-HANDOFF_SLOT = "handoff"
 WAITING_REPLY = "action_handoff_waiting"
 # Intents the normal dialogue still handles during a handoff: a deletion request (S12) is the
 # user's right whoever has the conversation.
@@ -70,9 +70,9 @@ def next_safety_action(latest_action: str | None, latest_intent: str | None, han
             return EMERGENCY_REPLY
         if latest_intent in PASS_THROUGH_INTENTS:
             return None
-        if handoff == "claimed":
+        if handoff == HANDOFF_CLAIMED:
             return ACTION_LISTEN_NAME
-        if handoff == "waiting":
+        if handoff == HANDOFF_WAITING:
             return WAITING_REPLY
         return None
     if latest_action == EMERGENCY_REPLY:

@@ -110,7 +110,12 @@ class _Parser:
             parts.append(self._term())
         if len(parts) == 1:
             return parts[0]
-        return lambda p, parts=tuple(parts): any(f(p) for f in parts)
+        alternatives = tuple(parts)
+
+        def any_of(p: Profile) -> bool:
+            return any(f(p) for f in alternatives)
+
+        return any_of
 
     def _term(self) -> Callable[[Profile], bool]:
         parts = [self._factor()]
@@ -119,7 +124,12 @@ class _Parser:
             parts.append(self._factor())
         if len(parts) == 1:
             return parts[0]
-        return lambda p, parts=tuple(parts): all(f(p) for f in parts)
+        required = tuple(parts)
+
+        def all_of(p: Profile) -> bool:
+            return all(f(p) for f in required)
+
+        return all_of
 
     def _factor(self) -> Callable[[Profile], bool]:
         if self._is("not"):
@@ -176,7 +186,12 @@ class _Parser:
         if word in _FLAGS:
             if word == "other_medicines":
                 return lambda p: bool(p.other_medicines)
-            return lambda p, attr=word: getattr(p, attr) is True
+            flag = word
+
+            def flag_is_set(p: Profile) -> bool:
+                return getattr(p, flag) is True
+
+            return flag_is_set
         raise ConditionError(f"unknown word {word!r} in condition {self.text!r}")
 
 

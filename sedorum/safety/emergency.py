@@ -1,4 +1,4 @@
-"""Deterministic emergency safety net (contract S1; health_facts.md section 7).
+"""Deterministic emergency safety net (S1 in docs/safety.md; sources in docs/sources.md).
 
     match = detect_emergency("my husband just collapsed")
     if match:                      # EmergencyMatch(sign="collapsed", category="fainting")

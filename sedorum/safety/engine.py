@@ -44,6 +44,10 @@ ASK_ORDER: tuple[str, ...] = (
 NO_FINDINGS_ENDING = "Please check with your pharmacist or GP before you start any supplement."
 
 
+# The fields a rule in rules.yml may have; anything else is a typo or a renamed field, refused.
+RULE_FIELDS = frozenset({"id", "title", "when", "severity", "advice", "ask", "sources", "behaviour"})
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -53,7 +57,7 @@ class Rule:
     advice: str
     ask: str
     sources: tuple[str, ...]
-    contract: str | None = None
+    behaviour: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,10 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
         if not rid or rid in seen:
             raise ValueError(f"rules.yml: missing or duplicate rule id {rid!r}")
         seen.add(rid)
+        unknown = set(raw) - RULE_FIELDS
+        if unknown:
+            allowed = sorted(RULE_FIELDS)
+            raise ValueError(f"rules.yml: rule {rid}: unknown fields {sorted(unknown)} (allowed: {allowed})")
         severity = raw.get("severity")
         if severity not in SEVERITIES:
             raise ValueError(f"rules.yml: rule {rid}: severity must be one of {SEVERITIES}")
@@ -143,7 +151,7 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
                 advice=advice,
                 ask=ask,
                 sources=sources,
-                contract=raw.get("contract"),
+                behaviour=raw.get("behaviour"),
             )
         )
     return tuple(rules)
@@ -273,7 +281,7 @@ DOSE_GENERAL = "general"
 
 
 def dose_allowed(profile: Profile) -> str:
-    """What a dose question may be answered with (contract S2 and S7).
+    """What a dose question may be answered with (S2 and S7 in docs/safety.md).
 
     "withhold_kidney": kidney disease or dialysis: no amounts at all, kidney doctor.
     "child":           under 9: their doctor; the child's upper limit only as a limit.

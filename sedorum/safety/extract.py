@@ -515,7 +515,8 @@ def get_nlp() -> Any:
             from spacy.language import Language
             from spacy.tokens import Doc
         finally:
-            warnings.filters[:] = saved_filters
+            # typeshed declares warnings.filters a Sequence; at run time it is the list to restore.
+            warnings.filters[:] = saved_filters  # type: ignore[index]
 
         lexicon = load_lexicon()
         vocab = _build_fuzzy_vocab()
@@ -557,7 +558,7 @@ def get_nlp() -> Any:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("sedorum_fuzzy_norm")
-        matcher = nlp.add_pipe("medspacy_target_matcher", config={"phrase_matcher_attr": "NORM"})
+        matcher: Any = nlp.add_pipe("medspacy_target_matcher", config={"phrase_matcher_attr": "NORM"})
         target_rules = []
         for concept in lexicon.concepts.values():
             _concepts[concept.id] = concept
@@ -568,7 +569,7 @@ def get_nlp() -> Any:
         target_rules.append(TargetRule("never", "NEVER_MATCHES", pattern=[{"TEXT": "\u0000never\u0000"}]))
         matcher.add(target_rules)
         nlp.add_pipe("sedorum_age")
-        context = nlp.add_pipe("medspacy_context", config={"rules": None})
+        context: Any = nlp.add_pipe("medspacy_context", config={"rules": None})
         context.add(_context_rules())
         _nlp = nlp
         return _nlp
@@ -846,6 +847,7 @@ def _answer_age(text: str) -> float | None:
     short = len(re.findall(r"[a-z0-9]+", text.lower())) <= _SHORT_ANSWER_WORDS
     for m in _BARE_NUMBER_RE.finditer(text):
         raw = m.group("n")
+        n: float | None
         try:
             n = float(raw)
         except ValueError:

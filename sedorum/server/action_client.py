@@ -81,7 +81,7 @@ def install_payload_trim(event_turns: int) -> None:
             result["domain"] = cached_domain_dict(domain)
         return result
 
-    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _action_call_format
 
 
 class _Borrowed:
@@ -130,17 +130,17 @@ def install_shared_session() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     original_session = getattr(EndpointConfig, "_sedorum_original_session", EndpointConfig.session)
-    EndpointConfig._sedorum_original_session = original_session  # type: ignore[attr-defined]
+    EndpointConfig._sedorum_original_session = original_session
 
     def session(self: EndpointConfig) -> Any:
         if self.basic_auth:  # the session carries the credentials: keep Rasa's own
             return original_session(self)
         return _Borrowed(shared_session())
 
-    EndpointConfig.session = session  # type: ignore[method-assign]
+    EndpointConfig.session = session
 
     original_close = getattr(rasa_run, "_sedorum_original_close", rasa_run.close_resources)
-    rasa_run._sedorum_original_close = original_close  # type: ignore[attr-defined]
+    rasa_run._sedorum_original_close = original_close
 
     async def close_resources(app: Any, loop: Any) -> None:
         await original_close(app, loop)
@@ -156,7 +156,7 @@ def uninstall_shared_session() -> None:
 
     original_session = getattr(EndpointConfig, "_sedorum_original_session", None)
     if original_session is not None:
-        EndpointConfig.session = original_session  # type: ignore[method-assign]
+        EndpointConfig.session = original_session
     original_close = getattr(rasa_run, "_sedorum_original_close", None)
     if original_close is not None:
         rasa_run.close_resources = original_close
@@ -193,4 +193,4 @@ def install_fast_response_validation() -> None:
             )
         raise error
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result

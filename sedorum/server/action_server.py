@@ -18,7 +18,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from sedorum.server import compat  # noqa: E402
+from sedorum import patches  # noqa: E402
 from sedorum.server.settings import Settings  # noqa: E402
 
 OPEN_PATHS = frozenset({"/health"})
@@ -59,20 +59,22 @@ def create_action_app(settings: Settings):
 
 
 def main() -> None:
-    from sedorum.server.redaction import install_log_redaction
-
     logging.basicConfig(
         level=os.environ.get("SEDORUM_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    install_log_redaction()
     settings = Settings.from_env()
+    try:
+        # Every library patch of this process (log redaction, the Sanic fix), in one call.
+        patches.apply_all(patches.ACTION_SERVER, settings)
+    except patches.UncheckedVersionError as error:
+        print(f"sedorum: {error.code}", file=sys.stderr)
+        raise SystemExit(2) from None
     if not is_loopback(settings.action_host) and not settings.action_token:
         print(
             f"sedorum: refusing to serve the action server on {settings.action_host} without SEDORUM_ACTION_TOKEN.",
             file=sys.stderr,
         )
         raise SystemExit(2)
-    compat.apply_all()
     app = create_action_app(settings)
     app.run(host=settings.action_host, port=settings.action_port, workers=1, access_log=False, motd=False)
 

@@ -3,8 +3,9 @@
 Sanic 21.12's WebSocket `recv` and `recv_burst` hand a bare coroutine to `asyncio.wait`,
 which Python 3.11 forbids; every socket.io WebSocket upgrade then breaks ("Invalid frame
 header" in the browser). The fix wraps that coroutine in `asyncio.ensure_future`. Sanic 21.12
-will never get a release with it, so we patch at start-up, loudly refusing to run if the
-source we patch has changed. Tested by a real WebSocket round trip (tests/e2e/test_socketio.py).
+will never get a release with it, so we patch at start-up (declared in
+sedorum/patches/registry.py), loudly refusing to run if the source we patch has changed.
+Tested by a real WebSocket round trip (tests/e2e/test_socketio.py).
 """
 
 from __future__ import annotations
@@ -41,8 +42,3 @@ def patch_sanic_websockets() -> None:
         exec(compile(source.replace(old, new), impl.__file__, "exec"), vars(impl) | {"asyncio": asyncio}, namespace)
         setattr(cls, name, namespace[name])
     setattr(cls, _PATCHED_FLAG, True)
-
-
-def apply_all() -> None:
-    """Every start-up patch the project needs, in one call."""
-    patch_sanic_websockets()

@@ -21,7 +21,7 @@ def install() -> None:
     from rasa.shared.core.events import Event
 
     original = getattr(Event, "_sedorum_original_resolve", None) or Event.resolve_by_type
-    Event._sedorum_original_resolve = staticmethod(original)  # type: ignore[attr-defined]
+    Event._sedorum_original_resolve = staticmethod(original)
 
     def resolve_by_type(type_name: str, default: Any = None) -> Any:
         found = _cache.get(type_name)
@@ -36,4 +36,4 @@ def install() -> None:
             return found
         return original(type_name, default)  # Rasa's behaviour for unknown names
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -69,14 +69,14 @@ def install(settings: Settings) -> None:
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout_s
     remote = rasa_action.RemoteAction
-    remote._sedorum_timeout_s = settings.action_timeout_s  # type: ignore[attr-defined]
+    remote._sedorum_timeout_s = settings.action_timeout_s
     if getattr(remote, _PATCHED, False):
         return
     original_run = remote.run
 
     async def run_with_fallback(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
         # aiohttp's timeout covers the call; this outer bound also covers a stalled response body.
-        bound = remote._sedorum_timeout_s + 2.0  # type: ignore[attr-defined]
+        bound = remote._sedorum_timeout_s + 2.0
         try:
             return await asyncio.wait_for(original_run(self, output_channel, nlg, tracker, domain), bound)
         except rasa_action.ActionExecutionRejection:

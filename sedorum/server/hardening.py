@@ -2,7 +2,7 @@
 
 Why here and not in a reverse proxy: `make run` serves the assistant without one, and the
 tests must exercise the same protections a deployment gets. Each protection closes a gap
-measured in Rasa 3.6 (shared notes, "known gaps"):
+measured in Rasa 3.6:
 
 * body size limit at the edge (Sanic's REQUEST_MAX_SIZE plus a per-route limit → 413 JSON);
 * REST-channel validation before Rasa sees the body (empty body gave 500; wrong shapes → 4xx);
@@ -13,7 +13,7 @@ measured in Rasa 3.6 (shared notes, "known gaps"):
 * security headers on every response, a CSP on HTML pages (inline scripts allowed by hash);
 * a failed turn on the REST channel becomes 503 + Retry-After instead of 200 `[]`;
 * telemetry forced off, log redaction, action-call fallback, retention job.
-Docs: docs/security.md. Variables: sedorum/server/settings.py.
+Docs: docs/security-and-privacy.md. Variables: sedorum/server/settings.py.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from sedorum.server import faults, socketio_guard, turns
+from sedorum.server import turns
 from sedorum.server.inputs import InvalidInput, parse_rest_body
 from sedorum.server.ratelimit import TokenBucketLimiter, retry_after_header
-from sedorum.server.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -110,10 +109,14 @@ def _translate_bearer_token(request: Request, auth_token: str) -> None:
         request.args["token"] = [auth_token]  # Sanic caches the parsed query: Rasa reads this
 
 
-def install(app: Sanic, settings: Settings) -> None:
-    """Attaches every edge protection to `app`; called once by rasa_server.create_app."""
+def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter | None = None) -> None:
+    """Attaches every edge protection to `app`; called once by rasa_server.create_app.
+
+    The library patches these protections rely on (log redaction, action fallback, turn
+    checks, socket.io guard) are applied by sedorum.patches.apply_all; `sender_limiter` is the
+    one the turn checks were given, so both count the same messages.
+    """
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # never on, whatever the environment says
-    install_log_redaction()
 
     app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.max_api_body_bytes, SOCKETIO_MAX_BODY_BYTES)
     app.config.WEBSOCKET_MAX_SIZE = SOCKETIO_MAX_BODY_BYTES
@@ -122,13 +125,11 @@ def install(app: Sanic, settings: Settings) -> None:
         app.config.PROXIES_COUNT = settings.proxies_count
 
     ip_limiter = TokenBucketLimiter(settings.rate_ip_per_s, settings.rate_ip_burst)
-    sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
+    if sender_limiter is None:
+        sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
     app.ctx.sedorum_ip_limiter = ip_limiter
     app.ctx.sedorum_sender_limiter = sender_limiter
 
-    faults.install(settings)
-    turns.install(settings, sender_limiter)
-    socketio_guard.install()
     _install_jwt(app, settings)
 
     @app.middleware("request")
@@ -171,7 +172,8 @@ def install(app: Sanic, settings: Settings) -> None:
                     429,
                     {"Retry-After": retry_after_header(wait_s)},
                 )
-            request.parsed_json = message.as_json()  # what RestInput reads: only checked fields
+            # What RestInput reads: only checked fields. Sanic 21.12 declares parsed_json as None.
+            request.parsed_json = message.as_json()  # type: ignore[assignment]
             request.ctx.sedorum_turn = turns.begin_request_report()
         return None
 

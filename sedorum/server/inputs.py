@@ -4,7 +4,7 @@ Why: Rasa 3.6's REST channel answers an empty body with HTTP 500, trusts any JSO
 runs a 100 KB message through the model for 14 s. Control characters and lone surrogates
 break PostgreSQL writes (NUL is not allowed in `text`; a lone surrogate cannot be encoded),
 which would lose the turn. Every input gets a defined answer instead: a 4xx for a malformed
-request, or a short reply for an empty or over-long message (docs/security.md, "Bad input").
+request, or a short reply for an empty or over-long message (docs/security-and-privacy.md, "Bad input").
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 MAX_SENDER_CHARS = 128
 # Ids of every channel we run fit: uuids, "test-1a2b", Telegram numbers, "whatsapp:+123", Slack "U123".
@@ -65,7 +65,7 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)).strip()
 
 
-def valid_sender(sender: object) -> bool:
+def valid_sender(sender: object) -> TypeGuard[str]:
     return isinstance(sender, str) and bool(SENDER_PATTERN.match(sender))
 
 

@@ -91,13 +91,13 @@ def install(enabled: bool = True) -> None:
     from rasa.shared.nlu.constants import TEXT
 
     original_predict = getattr(TEDPolicy, "_sedorum_original_predict", TEDPolicy.predict_action_probabilities)
-    TEDPolicy._sedorum_original_predict = original_predict  # type: ignore[attr-defined]
+    TEDPolicy._sedorum_original_predict = original_predict
     original_combine = getattr(
         DefaultPolicyPredictionEnsemble,
         "_sedorum_original_combine",
         DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs,
     )
-    DefaultPolicyPredictionEnsemble._sedorum_original_combine = original_combine  # type: ignore[attr-defined]
+    DefaultPolicyPredictionEnsemble._sedorum_original_combine = original_combine
 
     def predict_action_probabilities(self: TEDPolicy, tracker: Any, domain: Any, *args: Any, **kwargs: Any) -> Any:
         end_to_end = self.only_e2e or TEXT in (getattr(self, "fake_features", None) or {})
@@ -118,8 +118,8 @@ def install(enabled: bool = True) -> None:
                     del kwargs[key]
         return original_combine(self, tracker, domain, **kwargs)
 
-    TEDPolicy.predict_action_probabilities = predict_action_probabilities  # type: ignore[method-assign]
-    DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine_predictions_from_kwargs  # type: ignore[method-assign]
+    TEDPolicy.predict_action_probabilities = predict_action_probabilities
+    DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine_predictions_from_kwargs
 
 
 def uninstall() -> None:
@@ -129,7 +129,7 @@ def uninstall() -> None:
 
     predict = getattr(TEDPolicy, "_sedorum_original_predict", None)
     if predict is not None:
-        TEDPolicy.predict_action_probabilities = predict  # type: ignore[method-assign]
+        TEDPolicy.predict_action_probabilities = predict
     combine = getattr(DefaultPolicyPredictionEnsemble, "_sedorum_original_combine", None)
     if combine is not None:
-        DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine  # type: ignore[method-assign]
+        DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine

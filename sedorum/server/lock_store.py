@@ -59,18 +59,19 @@ class PromptHandoverMixin:
     ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's lock() with our poll interval as the default wait between checks."""
         wait = self.poll_interval_s if wait_time_in_seconds is None else wait_time_in_seconds
-        async with LockStore.lock(self, conversation_id, lock_lifetime, wait) as ticket_lock:  # type: ignore[arg-type]
+        async with LockStore.lock(self, conversation_id, lock_lifetime, wait) as ticket_lock:
             yield ticket_lock
 
     async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
         while True:
+            # get_lock and update_lock come from the Rasa LockStore this class is mixed into.
             lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
             if not lock:
                 break  # expired: Rasa raises too
             if not lock.is_locked(ticket):
                 return lock
             await self._wait_for_release(conversation_id, wait_time_in_seconds)
-            self.update_lock(conversation_id)  # type: ignore[attr-defined]
+            self.update_lock(conversation_id)  # type: ignore[attr-defined]  # (see get_lock above)
         raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
     async def _wait_for_release(self, conversation_id: str, timeout_s: float) -> None:
@@ -82,6 +83,7 @@ class PromptHandoverMixin:
             await asyncio.wait_for(event.wait(), timeout=timeout_s)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # The next class in the MRO is the Rasa LockStore this mixin is combined with.
         super().cleanup(conversation_id, ticket_number)  # type: ignore[misc]
         event = self._release_events().pop(conversation_id, None)
         if event is not None:
@@ -212,7 +214,7 @@ def install(poll_interval_s: float) -> None:
     from rasa.core import lock_store as rasa_lock_store
 
     if not hasattr(rasa_lock_store, "_sedorum_original_factory"):
-        rasa_lock_store._sedorum_original_factory = rasa_lock_store._create_from_endpoint_config  # type: ignore[attr-defined]
+        rasa_lock_store._sedorum_original_factory = rasa_lock_store._create_from_endpoint_config
 
     def factory(endpoint_config: EndpointConfig | None = None) -> LockStore:
         store = create_lock_store(endpoint_config, poll_interval_s)

@@ -36,7 +36,7 @@ def install() -> None:
     # RasaModel itself, and DIET/TED (subclasses) would then load as the base class.
     saved = RasaModel.__dict__.get("_sedorum_original_load")
     original = saved.__func__ if saved is not None else RasaModel.__dict__["load"].__func__
-    RasaModel._sedorum_original_load = classmethod(original)  # type: ignore[attr-defined]
+    RasaModel._sedorum_original_load = classmethod(original)
 
     def load(
         cls: type[RasaModel],
@@ -90,7 +90,7 @@ def install() -> None:
         logger.debug("Loaded %s for inference without a training step.", cls.__name__)
         return model
 
-    RasaModel.load = classmethod(load)  # type: ignore[method-assign, assignment]
+    RasaModel.load = classmethod(load)
 
 
 def uninstall() -> None:
@@ -99,4 +99,4 @@ def uninstall() -> None:
 
     saved = RasaModel.__dict__.get("_sedorum_original_load")
     if saved is not None:
-        RasaModel.load = classmethod(saved.__func__)  # type: ignore[method-assign, assignment]
+        RasaModel.load = classmethod(saved.__func__)

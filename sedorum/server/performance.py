@@ -1,7 +1,7 @@
 """Start-up changes that bound Rasa 3.6's known costs (lock polling, tracker size, HTTP).
 
-Called by rasa_server.create_app before the agent loads. Every change is a small, named
-module that can be switched by an environment variable (README, "Configuration"), and each
+Applied by sedorum.patches.apply_all before the agent loads. Every change is a small, named
+module that can be switched by an environment variable (docs/configuration.md), and each
 is measured by `make bench-load` (docs/performance.md):
 
 - lock_store:     a waiting message of the same conversation gets the lock within ~10 ms of
@@ -37,26 +37,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def install(settings: Settings) -> None:
-    """Applies the performance changes before the agent loads; called by rasa_server.create_app."""
-    from sedorum.server import action_client, event_types, lazy_ted, lock_store, model_load, session_bound
-
-    event_types.install()
-    lock_store.install(poll_interval_s=max(settings.lock_poll_ms, 1.0) / 1000)
-    session_bound.install(settings.session_max_turns)
-    action_client.install_payload_trim(settings.action_event_turns)
-    if settings.action_http_pool:
-        action_client.install_shared_session()
-    else:
-        action_client.uninstall_shared_session()
-    action_client.install_fast_response_validation()
-    if settings.sqlite_fast_commit:
-        install_sqlite_fast_commit()
-    lazy_ted.install(enabled=settings.lazy_ted)
-    if settings.fast_model_load:
-        model_load.install()
-    else:
-        model_load.uninstall()
+def log_settings(settings: Settings) -> None:
+    """Says which performance changes are on; they are applied by sedorum.patches.apply_all."""
     logger.info(
         "Performance: lock re-check %.0f ms, new session every %s turns, %s turns of events to actions, "
         "shared action HTTP session %s, SQLite fast commit %s, fast model load %s, lazy TED %s",
@@ -94,6 +76,12 @@ def sqlite_engine_kwargs(url: Any, original: Any) -> dict[str, Any]:
     return kwargs
 
 
+def on_sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    """SQLAlchemy "connect" listener: WAL and synchronous=NORMAL on every new SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        _sqlite_pragmas(dbapi_connection, record)
+
+
 def install_sqlite_fast_commit() -> None:
     """Pooled SQLite connections with WAL + synchronous=NORMAL (idempotent)."""
     import sqlalchemy as sa
@@ -101,13 +89,7 @@ def install_sqlite_fast_commit() -> None:
     from sqlalchemy.engine import Engine
 
     original = getattr(tracker_store, "_sedorum_original_engine_kwargs", tracker_store.create_engine_kwargs)
-    tracker_store._sedorum_original_engine_kwargs = original  # type: ignore[attr-defined]
+    tracker_store._sedorum_original_engine_kwargs = original
     tracker_store.create_engine_kwargs = lambda url: sqlite_engine_kwargs(url, original)
-
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            _sqlite_pragmas(dbapi_connection, record)
-
-    if not getattr(Engine, "_sedorum_sqlite_listener", False):
-        sa.event.listen(Engine, "connect", on_connect)
-        Engine._sedorum_sqlite_listener = True  # type: ignore[attr-defined]
+    if not sa.event.contains(Engine, "connect", on_sqlite_connect):
+        sa.event.listen(Engine, "connect", on_sqlite_connect)

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from sedorum.server import compat  # noqa: E402
+from sedorum import patches  # noqa: E402
 from sedorum.server.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 logger = logging.getLogger("sedorum.server")
@@ -41,9 +41,13 @@ def create_app(settings: Settings, model_path: Path):
             "RASA_AUTH_TOKEN is not set: refusing to serve Rasa's HTTP API without a token. "
             "`make run` generates one into .env."
         )
-    compat.apply_all()
+    from sedorum.server.ratelimit import TokenBucketLimiter
 
-    import rasa.core.actions.action as rasa_action
+    # Every library patch of this process, in one call, before anything of Rasa's is created
+    # (it refuses to run on library versions the patches were not checked against).
+    sender_limiter = TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
+    patches.apply_all(patches.RASA_SERVER, settings, sender_limiter=sender_limiter)
+
     from rasa.core import run as rasa_run
 
     from sedorum.server import hardening, performance
@@ -51,10 +55,7 @@ def create_app(settings: Settings, model_path: Path):
     from sedorum.server.endpoints import build_endpoints
     from sedorum.web import register_web
 
-    # Rasa waits 300 s for an action; the conversation lock expires after 60 s. Fail fast.
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout_s
-
-    performance.install(settings)
+    performance.log_settings(settings)
     endpoints = build_endpoints(settings)
     input_channels = create_input_channels(PROJECT_ROOT / "credentials.yml")
     app = rasa_run.configure_app(
@@ -70,7 +71,7 @@ def create_app(settings: Settings, model_path: Path):
     )
     app.register_listener(rasa_run.close_resources, "after_server_stop")
     register_web(app, settings)
-    hardening.install(app, settings)
+    hardening.install(app, settings, sender_limiter=sender_limiter)
     return app
 
 
@@ -82,7 +83,7 @@ def main() -> None:
     try:
         model_path = latest_model(settings.model_dir)
         app = create_app(settings, model_path)
-    except ConfigurationError as error:
+    except (ConfigurationError, patches.UncheckedVersionError) as error:
         print(f"sedorum: {error.code}", file=sys.stderr)
         raise SystemExit(2) from None
     logger.info("Starting Rasa on %s:%s with model %s", settings.host, settings.rasa_port, model_path.name)

@@ -5,7 +5,7 @@ quick bursts; a bucket allows the burst and then the sustained rate. Why in memo
 must hold when Redis is down too (a limiter that fails with its store would either refuse
 everyone or let everyone through). The price: each Rasa process counts on its own, so with N
 replicas a client can get up to N times the limit unless the load balancer routes by client
-(which socket.io's sticky sessions already require). Documented in docs/security.md.
+(which socket.io's sticky sessions already require). Documented in docs/security-and-privacy.md.
 
 The number of buckets is bounded (least recently used are dropped), so a flood of made-up
 sender ids cannot grow memory without limit.

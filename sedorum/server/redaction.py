@@ -24,6 +24,8 @@ from collections.abc import Iterable, MutableMapping
 from functools import lru_cache
 from typing import Any
 
+from sedorum.vocabulary import EMAIL, LOGGED_PHONE
+
 REDACTED = "[redacted]"
 
 # Keys whose values are user text or derived from it (Rasa's own anonymisation list plus ours).
@@ -112,11 +114,6 @@ BUILTIN_HEALTH_TERMS = (
     "pramipexole",
 )
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-# International or national phone numbers: 9+ digits with the usual separators, or 7+ after a "+".
-_PHONE = re.compile(
-    r"(?<![\w.:/-])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{2,5}\)?[\s.\-]?\d{2,5}[\s.\-]?\d{3,5}(?:[\s.\-]?\d{2,5})?)(?![\w:])"
-)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(
     r"\b((?i:my name is|my name's|i am called|i'm called|call me|name\s*:))\s+"
@@ -171,8 +168,8 @@ def redact(text: str) -> str:
     text = _USER_DATA_PREFIXES.sub(r"\1 " + REDACTED, text)
     text = _URL_SECRET.sub(r"\1" + REDACTED, text)
     text = _BEARER.sub(r"\1 " + REDACTED, text)
-    text = _EMAIL.sub("[email]", text)
-    text = _PHONE.sub(_phone, text)
+    text = EMAIL.sub("[email]", text)
+    text = LOGGED_PHONE.sub(_phone, text)
     text = _NAME.sub(lambda m: f"{m.group(1)} [name]", text)
     text = _AGE.sub("[age]", text)
     return _health_pattern().sub("[health]", text)
@@ -266,6 +263,7 @@ def install_log_redaction() -> None:
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             return redact_record(current(*args, **kwargs))
 
+        # A marker on the function itself, so a second install does not wrap the factory twice.
         factory._sedorum_redacting = True  # type: ignore[attr-defined]
         logging.setLogRecordFactory(factory)
     _attach_filter(LOGGERS)

@@ -78,7 +78,7 @@ def install(max_turns: int) -> None:
     from rasa.core.processor import MessageProcessor
 
     original = getattr(MessageProcessor, "_sedorum_original_update_session", MessageProcessor._update_tracker_session)
-    MessageProcessor._sedorum_original_update_session = original  # type: ignore[attr-defined]
+    MessageProcessor._sedorum_original_update_session = original
 
     async def _update_tracker_session(
         self: MessageProcessor, tracker: DialogueStateTracker, output_channel: Any, metadata: dict | None = None
@@ -88,4 +88,4 @@ def install(max_turns: int) -> None:
             logger.debug("Conversation %s reached %d turns: new session, slots kept.", tracker.sender_id, max_turns)
             tracker.update_with_events(roll_over_events(tracker), self.domain)
 
-    MessageProcessor._update_tracker_session = _update_tracker_session  # type: ignore[method-assign]
+    MessageProcessor._update_tracker_session = _update_tracker_session

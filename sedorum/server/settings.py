@@ -2,7 +2,7 @@
 
 Why one module: every process (Rasa server, action server, supervisor, tests) must agree on
 ports, paths and stores; reading `os.environ` in one place keeps the defaults in one place
-and documents every variable (README, "Configuration").
+and documents every variable (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sedorum.vocabulary import MAX_MESSAGE_CHARS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,10 +47,10 @@ class Settings:
     action_url: str = ""
     action_timeout_s: float = 10.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
-    # --- hardening (sedorum/server/hardening.py, docs/security.md) ---
+    # --- hardening (sedorum/server/hardening.py, docs/security-and-privacy.md) ---
     max_body_bytes: int = 16 * 1024
     max_api_body_bytes: int = 1024 * 1024
-    max_message_chars: int = 2000
+    max_message_chars: int = MAX_MESSAGE_CHARS
     rate_ip_per_s: float = 30.0
     rate_ip_burst: int = 600
     rate_sender_per_s: float = 1.0
@@ -91,7 +93,7 @@ class Settings:
             allowed_origins=_csv("SEDORUM_ALLOWED_ORIGINS", default_origins),
             max_body_bytes=int(_env("SEDORUM_MAX_BODY_BYTES", str(16 * 1024))),
             max_api_body_bytes=int(_env("SEDORUM_MAX_API_BODY_BYTES", str(1024 * 1024))),
-            max_message_chars=int(_env("SEDORUM_MAX_MESSAGE_CHARS", "2000")),
+            max_message_chars=int(_env("SEDORUM_MAX_MESSAGE_CHARS", str(MAX_MESSAGE_CHARS))),
             rate_ip_per_s=float(_env("SEDORUM_RATE_IP_PER_S", "30")),
             rate_ip_burst=int(_env("SEDORUM_RATE_IP_BURST", "600")),
             rate_sender_per_s=float(_env("SEDORUM_RATE_SENDER_PER_S", "1")),

@@ -109,8 +109,8 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
     from rasa.core.tracker_store import FailSafeTrackerStore
 
     if getattr(Agent, _PATCHED, False):
-        Agent._sedorum_settings = settings  # type: ignore[attr-defined]
-        Agent._sedorum_sender_limiter = sender_limiter  # type: ignore[attr-defined]
+        Agent._sedorum_settings = settings
+        Agent._sedorum_sender_limiter = sender_limiter
         return
 
     original_create_store = Agent._create_tracker_store
@@ -121,7 +121,7 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
             created._on_tracker_store_error = _raise_unavailable
         return created
 
-    Agent._create_tracker_store = staticmethod(strict_tracker_store)  # type: ignore[method-assign]
+    Agent._create_tracker_store = staticmethod(strict_tracker_store)
 
     original_process = MessageProcessor.handle_message
 
@@ -132,13 +132,13 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
             state.processed = True  # the tracker was saved: this is processor.handle_message's last step
         return result
 
-    MessageProcessor.handle_message = process_and_mark  # type: ignore[method-assign]
+    MessageProcessor.handle_message = process_and_mark
 
     original_handle = Agent.handle_message
 
     async def guarded_handle_message(self: Agent, message: UserMessage) -> Any:
-        active: Settings = Agent._sedorum_settings  # type: ignore[attr-defined]
-        limiter: TokenBucketLimiter = Agent._sedorum_sender_limiter  # type: ignore[attr-defined]
+        active: Settings = Agent._sedorum_settings
+        limiter: TokenBucketLimiter = Agent._sedorum_sender_limiter
         if not valid_sender(message.sender_id):
             logger.warning(
                 "Dropped a message on channel %s: invalid sender id (%d characters).",
@@ -194,7 +194,7 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
         finally:
             _turn_state.reset(token)
 
-    Agent.handle_message = guarded_handle_message  # type: ignore[method-assign]
-    Agent._sedorum_settings = settings  # type: ignore[attr-defined]
-    Agent._sedorum_sender_limiter = sender_limiter  # type: ignore[attr-defined]
+    Agent.handle_message = guarded_handle_message
+    Agent._sedorum_settings = settings
+    Agent._sedorum_sender_limiter = sender_limiter
     setattr(Agent, _PATCHED, True)

@@ -30,6 +30,7 @@ from sedorum.handoff.conversation import ConversationBridge
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import CLAIMED, Handoff, HandoffStore, open_store
 from sedorum.server.settings import Settings
+from sedorum.vocabulary import MAX_MESSAGE_CHARS
 from sedorum.web.security import same_origin, secure_blueprint
 from sedorum.web.staff_auth import (
     LoginLimiter,
@@ -42,7 +43,6 @@ from sedorum.web.staff_auth import (
 
 logger = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).parent / "pages"
-MAX_MESSAGE_CHARS = 2000
 
 
 def staff_blueprint(settings: Settings) -> Blueprint:

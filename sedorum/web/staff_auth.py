@@ -18,10 +18,11 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from sanic import response
 from sanic.request import Request
@@ -33,7 +34,7 @@ COOKIE = "sedorum_staff"
 SESSION_SECONDS = 8 * 3600
 SECRET_ENV = "SEDORUM_STAFF_SECRET"
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def load_secret(var_dir: Path) -> bytes:

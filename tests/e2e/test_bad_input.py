@@ -1,7 +1,7 @@
 """Bad input on the REST channel: every request gets a defined answer or a 4xx, never a 5xx.
 
 Runs against the real servers (sedorum.stack) on ports 5411/5461. What each input gets is the
-contract in docs/security.md ("Bad input"); the server must still answer normally afterwards.
+promise in docs/security-and-privacy.md ("Bad input"); the server must still answer normally afterwards.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Human handoff end to end on the running assistant (REST and socket.io visitors, console API).
 
 Uses the shared `stack` (default stores, real office-hours schedule). The triggers come from
-the custom actions; the console API is ours; together they must keep the promises of the
-issue: a person is announced, staff see the transcript, only one of them can claim, the
-assistant stays silent while staff have the conversation except for S1 emergencies, staff
+the custom actions; the console API is ours; together they must keep the handoff's
+promises: a person is announced, staff see the transcript, only one of them can claim, the
+assistant stays silent while staff have the conversation except for emergencies (S1), staff
 replies reach the widget within a second, and the assistant answers again after hand back.
 """
 

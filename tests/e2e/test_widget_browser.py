@@ -1,6 +1,6 @@
 """The website widget and the staff console in Debian's Chromium, driven by Playwright.
 
-The measured scenario of the issue: a visitor opens the shop page, asks a question and gets
+The whole handoff as people live it: a visitor opens the shop page, asks a question and gets
 an answer with buttons, reloads and sees the history, asks for a person; a staff member logs
 into the console in a second browser context, sees the waiting conversation with its
 transcript, claims it and replies; the reply appears in the visitor's widget; staff hands

@@ -34,7 +34,7 @@ from tests.fakes.twilio import FakeTwilio
 
 @pytest.fixture(scope="session")
 def channel_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelStack]:
-    # Use the model on disk if there is one (the lead trains it); train only on a fresh checkout.
+    # Use the model on disk if there is one (`make run` or `make train` made it); train only on a fresh checkout.
     if not (PROJECT_ROOT / "models" / "sedorum.tar.gz").exists():
         request.getfixturevalue("trained_model")
     fakes = (

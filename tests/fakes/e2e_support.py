@@ -16,6 +16,7 @@ import yaml
 from sedorum.server.settings import PROJECT_ROOT
 from sedorum.stack import RunningStack
 from sedorum.testing.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from sedorum.vocabulary import sign_staff_reply
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
@@ -68,12 +69,18 @@ class ChannelStack:
         return [e.get("text") or "" for e in self.tracker(sender).get("events", []) if e.get("event") == "user"]
 
     def staff_reply(self, sender: str, text: str, staff: str = "Sam") -> None:
-        """Delivers a staff message the way Rasa's API does for `output_channel=latest`:
-        the conversation's latest input channel's get_output_channel(), outside its request."""
+        """Delivers a staff message, as the console stores it, the way Rasa's API does for
+        `output_channel=latest`: the conversation's latest input channel's get_output_channel(),
+        outside its request. (tests/e2e/test_channels_staff_console.py goes through the console.)"""
         reply = requests.post(
             f"{self.url}/conversations/{sender}/tracker/events",
             params={"token": self.token, "output_channel": "latest", "execute_side_effects": "true"},
-            json={"event": "bot", "text": text, "metadata": {"staff": staff}, "timestamp": time.time()},
+            json={
+                "event": "bot",
+                "text": sign_staff_reply(staff, text),
+                "metadata": {"staff": staff, "staff_text": text},
+                "timestamp": time.time(),
+            },
             timeout=30,
         )
         assert reply.status_code == 200, reply.text

@@ -16,7 +16,7 @@ from bench.bench_emergency import load_items
 from sedorum.testing.unseen import parse_texts
 
 EMERGENCY = "report_emergency"
-# Measured 2026-11-27 (README, "Emergencies first"): 220 of 220 emergencies, 6 false alarms
+# Measured 2026-11-27 (docs/safety.md, S1): 220 of 220 emergencies, 6 false alarms
 # among 223 other messages (47 before the filter). A floor with a small margin.
 MAX_FALSE_ALARMS = 9
 CALM_AT_NIGHT = [

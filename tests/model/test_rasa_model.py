@@ -25,7 +25,7 @@ def test_training_data_and_domain_validate_without_errors() -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
-def test_every_contract_intent_has_training_examples_and_a_test_story() -> None:
+def test_every_public_intent_has_training_examples_and_a_test_story() -> None:
     import yaml
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())

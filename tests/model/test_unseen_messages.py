@@ -2,7 +2,7 @@
 
 Cross-validation (bench/bench_nlu.py) measures how well the examples predict each other;
 this measures wording that no example was written from. Thresholds are floors under the
-measured figure (README, "NLU"), so a change that makes the assistant understand people
+measured figure (docs/nlu.md), so a change that makes the assistant understand people
 worse fails here even when cross-validation looks fine.
 """
 

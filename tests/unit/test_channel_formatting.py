@@ -264,11 +264,3 @@ def test_every_response_fits_every_channel_and_keeps_its_emergency_lines_whole()
                 assert any(line.strip() in p for p in parts), (name, channel, line)
         if text.lstrip().startswith("Call your local emergency number"):
             assert renderings["sms-320"][0].startswith("Call your local emergency number"), name
-
-
-def test_staff_messages_are_signed_and_assistant_messages_are_not() -> None:
-    assert fmt.label_staff("On its way.", {"staff": "Sam"}) == "Sam (support team): On its way."
-    assert fmt.label_staff("Sam has joined.", {"staff": "Sam", "utter_action": "utter_handoff_claimed"}) == (
-        "Sam has joined."
-    )
-    assert fmt.label_staff("Hello.", {"timestamp": 1.0}) == "Hello."

@@ -161,13 +161,16 @@ def test_an_unreachable_platform_is_reported_not_raised(caplog: pytest.LogCaptur
     assert out.deliveries.failures[0].error.startswith("connection failed")
 
 
-def test_a_staff_message_is_signed_on_every_channel(
+def test_a_staff_message_is_sent_signed_once_on_every_channel(
     telegram: FakeTelegram, twilio: FakeTwilio, messenger: FakeMessenger, slack: FakeSlack
 ) -> None:
-    """As the staff console sends it: BotUttered(text, metadata={"staff": name}).message()."""
+    """As the staff console stores it: signed once, with the staff name in the metadata."""
     from rasa.shared.core.events import BotUttered
 
-    message = BotUttered("Your parcel is on its way.", metadata={"staff": "Sam"}).message()
+    from sedorum.vocabulary import sign_staff_reply
+
+    text = "Your parcel is on its way."
+    message = BotUttered(sign_staff_reply("Sam", text), metadata={"staff": "Sam", "staff_text": text}).message()
     outputs = [
         (TelegramChannel("7000000001:AAH-token", "s3cret", api_url=telegram.url), "900003"),
         (TwilioChannel("AC" + "b" * 32, "twilio-token", "+447700900999", api_url=twilio.url), "+447700900333"),

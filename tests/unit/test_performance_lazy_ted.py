@@ -183,7 +183,7 @@ def test_lazy_ted_takes_the_same_decisions(trained_model: Path, action_server: s
     from sedorum.server import compat, model_load
 
     os.environ.setdefault("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")  # same handoff text both runs
-    compat.apply_all()
+    compat.patch_sanic_websockets()
     model_load.install()
     lazy_ted.install(enabled=False)  # before loading: Rasa binds policy methods at load time
     try:

@@ -59,7 +59,7 @@ def predictions(model_path: Path) -> list[Any]:
 def test_fast_load_predicts_exactly_like_rasas_loader(trained_model: Path) -> None:
     from sedorum.server import compat
 
-    compat.apply_all()
+    compat.patch_sanic_websockets()
     try:
         model_load.uninstall()
         reference = predictions(trained_model)

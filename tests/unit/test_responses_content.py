@@ -1,8 +1,8 @@
 """Content checks for the assistant's responses in domain.yml.
 
 The responses are read by worried lay people, often older adults or pregnant women, on a
-phone at night. These tests hold every response to the contract's safety behaviours
-(shared/contract.md, S1-S12) and to the fact sheet (shared/health_facts.md): plain
+phone at night. These tests hold every response to the safety behaviours
+(docs/safety.md, S1-S12) and to the sources (docs/sources.md): plain
 language, a source line on every health answer, no forbidden claim, a correct emergency
 reply and buttons that trigger real intents.
 """
@@ -121,7 +121,7 @@ FORBIDDEN_EVERYWHERE = {
     r"(?<!\bif )(?<!\bwhether )\byou\s+(probably\s+|likely\s+|may\s+|might\s+)?have\s+"
     r"(rls|restless)": "diagnosis (S10)",
     r"\b(this|that|it)\s+(is|sounds\s+like|looks\s+like)\s+(rls|restless)": "diagnosis (S10)",
-    # UNVERIFIED facts (health_facts.md section 12 and the legend).
+    # Figures that no listed source backs (docs/sources.md), often seen in marketing.
     r"glycinate.*40": "glycinate 40% absorption (UNVERIFIED)",
     r"\b40\s*%": "40% absorption figure (UNVERIFIED)",
     r"hyperventilat": "hyperventilation as a deficiency sign (UNVERIFIED)",

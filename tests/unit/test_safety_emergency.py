@@ -143,7 +143,7 @@ def test_labelled_set_meets_the_targets():
     assert result["emergency_precision"] >= 0.95, result["false_positives"]
 
 
-# Found in session 4 by running the detector over the training data: a visitor who refuses the
+# Found by running the detector over the training data: a visitor who refuses the
 # screening was told to call 911, and two plain breathing emergencies were missed.
 @pytest.mark.parametrize(
     "text",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,6 @@ from sedorum.safety.engine import (
 from sedorum.safety.lexicon import load_lexicon
 from sedorum.safety.profile import Profile
 
-HEALTH_FACTS = Path(os.environ.get("SEDORUM_HEALTH_FACTS", "/work/shared/health_facts.md"))
 ALLOWED_MG = {"65", "110", "350"}  # the upper limits, stated only as limits (S7)
 FORBIDDEN = ("safe for you", "you can take", "safe to take", "is safe", "cure", "proven", "guaranteed")
 
@@ -138,33 +135,7 @@ def test_advice_never_clears_the_person_or_doses(rule):
         assert "limit" in low, f"{rule.id} states {number} mg without calling it a limit"
 
 
-def _health_fact_references() -> dict[str, str]:
-    if not HEALTH_FACTS.exists():
-        pytest.skip(f"{HEALTH_FACTS} not present: cannot check source keys against its reference list")
-    text = HEALTH_FACTS.read_text(encoding="utf-8")
-    start = text.find("## 13. References")
-    assert start >= 0, "health_facts.md has no '## 13. References' section"
-    refs: dict[str, str] = {}
-    for line in text[start:].splitlines():
-        m = re.match(r"\s*-\s+\*\*\[([^\]]+)\]\*\*(.*)", line)
-        if m:
-            refs[m.group(1)] = m.group(2)
-    assert len(refs) > 20, "could not parse the reference list"
-    return refs
-
-
-def test_every_rule_cites_keys_from_the_reference_list():
-    refs = _health_fact_references()
-    for rule in load_rules():
-        unknown = [k for k in rule.sources if k not in refs]
-        assert not unknown, f"{rule.id} cites keys not in section 13: {unknown}"
-
-
-def test_no_rule_cites_a_reference_marked_unverified():
-    refs = _health_fact_references()
-    for rule in load_rules():
-        for key in rule.sources:
-            assert "UNVERIFIED" not in refs[key], f"{rule.id} cites {key}, marked UNVERIFIED"
+# Every rule's source keys resolve in docs/sources.md: tests/unit/test_sources.py.
 
 
 def test_unknown_lexicon_id_in_a_rule_is_refused(tmp_path):
@@ -187,6 +158,23 @@ def test_bad_severity_is_refused(tmp_path):
     )
     with pytest.raises(ValueError):
         load_rules(bad)
+
+
+def test_an_unknown_field_is_refused(tmp_path):
+    # A renamed or misspelt field (here the old name of `behaviour`) must not be silently dropped.
+    bad = tmp_path / "rules.yml"
+    bad.write_text(
+        "rules:\n  - id: x\n    title: X\n    when: pregnant\n    severity: stop\n"
+        "    advice: Ask.\n    ask: GP\n    sources: [ODS]\n    contract: S4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="unknown fields"):
+        load_rules(bad)
+
+
+def test_every_rule_names_the_behaviour_it_implements():
+    for rule in load_rules():
+        assert rule.behaviour in {f"S{n}" for n in range(1, 13)}, rule.id
 
 
 # ----------------------------------------------------------------------------- the condition language

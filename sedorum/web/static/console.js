@@ -7,7 +7,7 @@
     asked_for_person: "Asked for a person",
     not_understood: "Not understood twice",
     order_problem: "Order or payment problem",
-    emergency: "EMERGENCY (S1 reply sent)"
+    emergency: "EMERGENCY (emergency instructions sent)"
   };
   var state = { me: null, selected: null, detail: null, busy: false };
 
