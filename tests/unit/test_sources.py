@@ -39,12 +39,30 @@ def _entries() -> dict[str, str]:
     return entries
 
 
+READER_NAMES = SAFETY / "sources.yml"
+
+
+def _reader_names() -> dict[str, str]:
+    """Key -> the name the engine's "Source: ..." line shows for it (sedorum/safety/sources.yml)."""
+    return dict(yaml.safe_load(READER_NAMES.read_text(encoding="utf-8"))["sources"])
+
+
 def _answer_names(entries: dict[str, str]) -> set[str]:
+    """Names an answer may cite: each entry's "Cited in answers as", and the reader names of
+    the keys listed here (one reader name may join several names with ";")."""
     names: set[str] = set()
     for body in entries.values():
         for line in CITED_AS.findall(body):
             names.update(re.findall(r'"([^"]+)"', line))
+    for key, name in _reader_names().items():
+        if key in entries:
+            names.update(part.strip() for part in str(name).split(";"))
     return names
+
+
+def test_every_reader_name_belongs_to_a_listed_source() -> None:
+    missing = sorted(set(_reader_names()) - set(_entries()))
+    assert not missing, f"sources.yml names keys that docs/sources.md does not list: {missing}"
 
 
 def _comments_and_docstrings(path: Path) -> str:
