@@ -135,11 +135,13 @@ def apply_event(row: ConversationRow, event: Sequence[Any], batch: Batch, thresh
             parsed = _parse(data)
             if parsed.get("name") == HANDOFF_SLOT and parsed.get("value") in ("waiting", "claimed"):
                 row.handoff_ts = ts
-    elif type_name == "bot":
-        if row.handoff_ts is not None and row.staff_reply_ts is None and '"staff_text"' in (data or ""):
-            metadata = _parse(data).get("metadata") or {}
-            if metadata.get("staff_text") is not None:
-                row.staff_reply_ts = ts
+    elif type_name == "bot" and row.handoff_ts is not None and row.staff_reply_ts is None and _is_staff(data):
+        row.staff_reply_ts = ts
+
+
+def _is_staff(data: str | None) -> bool:
+    """Only staff messages carry "staff_text" (sedorum.handoff.conversation)."""
+    return '"staff_text"' in (data or "") and (_parse(data).get("metadata") or {}).get("staff_text") is not None
 
 
 def _existing(conn: Connection, senders: Iterable[str]) -> dict[str, ConversationRow]:

@@ -12,8 +12,53 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 STOPWORDS = frozenset(
-    "a an and are as at be can could do does for from have how i i'm if in is it me my of on or please "
-    "should so that the this to was what when where which who why will with would you your".split()
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "have",
+        "how",
+        "i",
+        "i'm",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "please",
+        "should",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    }
 )
 SIMILAR = 0.5
 
