@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 STOPWORDS = frozenset(
     {
         "a",
+        "am",
         "an",
         "and",
         "are",
@@ -64,8 +65,16 @@ SIMILAR = 0.5
 
 
 def words(snippet: str) -> frozenset[str]:
-    tokens = {token for token in snippet.split() if token not in STOPWORDS}
+    """Content words; redaction placeholders ("[email]", "[health]") say nothing about the question."""
+    tokens = {token for token in snippet.split() if token not in STOPWORDS and not token.startswith("[")}
     return frozenset(tokens or snippet.split())
+
+
+def similar(a: frozenset[str], b: frozenset[str], threshold: float = SIMILAR) -> bool:
+    """Most words shared (Jaccard), or one message is the other plus a few words of context
+    (at least three shared words covering 80% of the shorter one)."""
+    shared = len(a & b)
+    return jaccard(a, b) >= threshold or (shared >= 3 and shared >= 0.8 * min(len(a), len(b)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -92,7 +101,7 @@ def group_similar(counted: Iterable[tuple[str, int]], threshold: float = SIMILAR
     groups: list[Group] = []
     for text, count in sorted(counted, key=lambda pair: (-pair[1], pair[0])):
         tokens = words(text)
-        target = next((g for g in groups if jaccard(tokens, g.words) >= threshold), None)
+        target = next((g for g in groups if similar(tokens, g.words, threshold)), None)
         if target is None:
             groups.append(Group(text, count, tokens))
         else:

@@ -235,9 +235,9 @@ def staff_insights_blueprint(settings: Settings, insights: Insights) -> Blueprin
 
 def feedback_blueprint(settings: Settings, insights: Insights) -> Blueprint:
     """The widget's thumbs up / down (no staff session: visitors vote on their own answers)."""
-    bp = secure_blueprint(Blueprint("visitor_feedback", url_prefix="/feedback"), no_store=True)
+    bp = secure_blueprint(Blueprint("visitor_feedback"), no_store=True)
 
-    @bp.post("/")
+    @bp.post("/feedback")
     async def vote(request: Request) -> HTTPResponse:
         if not same_origin(request, settings.allowed_origins):
             return response.json({"error": "forbidden origin"}, status=403)

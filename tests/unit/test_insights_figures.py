@@ -220,6 +220,13 @@ def test_grouping_joins_rewordings_and_keeps_different_questions_apart() -> None
         [("can i return the blue box", 5), ("return the blue box please", 2), ("do you ship to canada", 3)]
     )
     assert [(g.example, g.count) for g in groups] == [("can i return the blue box", 7), ("do you ship to canada", 3)]
+    # The same question with personal context around it (placeholders do not count as words).
+    with_context = group_similar(
+        [("can i return the blue box", 2), ("my email is [email] i am [health] can i return the blue box", 1)]
+    )
+    assert [(g.count, len(g.variants)) for g in with_context] == [(3, 1)]
+    # A short greeting is not swallowed by a long message that contains its word.
+    assert len(group_similar([("hello there", 1), ("hello can i return the blue box", 1)])) == 2
 
 
 def test_period_parsing() -> None:

@@ -19,11 +19,36 @@
     }
   }
 
-  function button(text, label, className) {
+  // A thumb drawn inline (no emoji font needed, nothing fetched); pointing down when flipped.
+  var THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59" +
+    "C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+  function thumb(down) {
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "14");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    if (down) {
+      svg.style.transform = "rotate(180deg)";
+    }
+    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function button(content, label, className) {
     var node = document.createElement("button");
     node.type = "button";
     node.className = className;
-    node.textContent = text;
+    if (typeof content === "string") {
+      node.textContent = content;
+    } else {
+      node.appendChild(content);
+    }
     node.setAttribute("aria-label", label);
     node.setAttribute("aria-pressed", "false");
     return node;
@@ -90,9 +115,9 @@
       box.className = "sedorum-feedback";
       box.setAttribute("role", "group");
       box.setAttribute("aria-label", "Was this answer helpful?");
-      var up = button("\uD83D\uDC4D", "Helpful", "sedorum-vote");
+      var up = button(thumb(false), "Helpful", "sedorum-vote");
       up.dataset.value = "up";
-      var down = button("\uD83D\uDC4E", "Not helpful", "sedorum-vote");
+      var down = button(thumb(true), "Not helpful", "sedorum-vote");
       down.dataset.value = "down";
       var status = document.createElement("span");
       status.className = "sedorum-feedback-status";

@@ -63,7 +63,10 @@
         animation: false,
         indexAxis: type === "bar" && id === "chart-intents" ? "y" : "x",
         plugins: { legend: { display: type === "doughnut" } },
-        scales: type === "doughnut" ? {} : { y: { beginAtZero: true, ticks: { precision: 0 } } }
+        scales: type === "doughnut" ? {} : {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { beginAtZero: true, ticks: { precision: 0 } }
+        }
       }
     });
   }
@@ -84,7 +87,7 @@
     var t = data.totals;
     $("t-conversations").textContent = t.conversations;
     $("t-handoff-rate").textContent = (100 * t.handoff_rate).toFixed(1) + "%";
-    $("t-handoffs").textContent = t.handoffs + " conversations";
+    $("t-handoffs").textContent = t.handoffs + " of " + t.conversations + " conversations";
     $("t-median").textContent = seconds(t.median_staff_reply_s);
     $("t-replied").textContent = t.staff_replied + " answered by staff";
     $("t-emergencies").textContent = t.emergencies;

@@ -46,7 +46,7 @@
         button.type = "button";
         button.dataset.sender = row.sender_id;
         button.appendChild(el("span", row.sender_id));
-        var flags = [row.day, row.channel, row.user_messages + " messages"];
+        var flags = [row.day, row.channel, row.user_messages + (row.user_messages === 1 ? " message" : " messages")];
         if (row.unsure_messages) { flags.push(row.unsure_messages + " not understood"); }
         if (row.handoff) { flags.push("asked for a person"); }
         if (row.emergency) { flags.push("EMERGENCY"); }
