@@ -7,8 +7,10 @@ range on the primary key), so a page view costs milliseconds once the backlog is
 
 Erasure: delete-my-data and retention delete a conversation's rows from `events`.
 `sweep_erased` then drops every roll-up row, review mark and vote whose events are gone, so
-the next figures and exports no longer contain that conversation. It runs first in every
-`refresh`, and every page and export refreshes before it reads.
+the next figures and exports no longer contain that conversation. Every `refresh` first
+compares how many events up to the watermark the store still holds with how many it counted
+(one index-only count); a difference means an erasure and runs the sweep. Every page and
+export refreshes before it reads.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ SCREENING_DONE_ACTION = "action_screening_result"
 EMERGENCY_INTENT = "report_emergency"
 EMERGENCY_ACTION = "action_flag_emergency"
 WATERMARK = "events_id"
+COUNTED = "events_counted"  # events up to the watermark, as counted
 BATCH = 20_000
 SNIPPET_CHARS = 160
 _NON_WORD = re.compile(r"[^\w\[\]'\s]+")
@@ -187,14 +190,26 @@ _COLUMNS = (
 )
 
 
-def _watermark(conn: Connection) -> int:
-    value = conn.execute(sa.select(state.c.value).where(state.c.key == WATERMARK)).scalar_one_or_none()
+def _state(conn: Connection, key: str, lock: bool = False) -> int:
+    """A progress counter. `lock`: hold the row until commit (PostgreSQL), so several Rasa
+    replicas sharing the database never count the same events at the same time."""
+    query = sa.select(state.c.value).where(state.c.key == key)
+    value = conn.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     return int(value or 0)
 
 
-def _set_watermark(conn: Connection, value: int) -> None:
-    if conn.execute(state.update().where(state.c.key == WATERMARK).values(value=value)).rowcount == 0:
-        conn.execute(state.insert().values(key=WATERMARK, value=value))
+def _set_state(conn: Connection, key: str, value: int) -> None:
+    if conn.execute(state.update().where(state.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(state.insert().values(key=key, value=value))
+
+
+def _watermark(conn: Connection, lock: bool = False) -> int:
+    return _state(conn, WATERMARK, lock)
+
+
+def _stored_up_to(conn: Connection, mark: int) -> int:
+    """How many events up to `mark` the tracker store still holds (an index-only count)."""
+    return int(conn.execute(sa.select(sa.func.count()).where(events.c.id <= mark)).scalar_one())
 
 
 def sweep_erased(conn: Connection, threshold: float) -> list[str]:
@@ -236,6 +251,7 @@ class RefreshResult:
 
 
 _refresh_lock = threading.Lock()
+_has_events: set[str] = set()  # databases whose `events` table exists (it is never dropped)
 
 
 def refresh(engine: Engine, threshold: float | None = None, max_events: int | None = None) -> RefreshResult:
@@ -247,20 +263,30 @@ def refresh(engine: Engine, threshold: float | None = None, max_events: int | No
     """
     limit = low_confidence_threshold() if threshold is None else threshold
     counted = 0
-    if not sa.inspect(engine).has_table("events"):
-        return RefreshResult(0, 0, 0)  # Rasa has not stored a conversation yet
+    if str(engine.url) not in _has_events:
+        if not sa.inspect(engine).has_table("events"):
+            return RefreshResult(0, 0, 0)  # Rasa has not stored a conversation yet
+        _has_events.add(str(engine.url))
+    erased: list[str] = []
     with _refresh_lock:
         with engine.begin() as conn:
-            erased = sweep_erased(conn, limit)
+            # Fewer events up to the watermark than were counted: something was erased. Only
+            # then is every conversation checked (the sweep costs ~100,000 look-ups).
+            mark = _watermark(conn, lock=True)
+            present = _stored_up_to(conn, mark)
+            if present != _state(conn, COUNTED):
+                erased = sweep_erased(conn, limit)
+                _set_state(conn, COUNTED, present)
         while True:
             with engine.begin() as conn:
-                mark = _watermark(conn)
+                mark = _watermark(conn, lock=True)
                 rows = conn.execute(
                     sa.select(*_COLUMNS).where(events.c.id > mark).order_by(events.c.id).limit(BATCH)
                 ).all()
                 if not rows:
                     return RefreshResult(len(erased), counted, mark)
-                _set_watermark(conn, _count(conn, rows, limit))
+                _set_state(conn, WATERMARK, _count(conn, rows, limit))
+                _set_state(conn, COUNTED, _state(conn, COUNTED) + len(rows))
                 counted += len(rows)
             if max_events is not None and counted >= max_events:
                 with engine.connect() as conn:
