@@ -18,6 +18,8 @@ PostgreSQL on 127.0.0.1:5432: a database of our own is created and dropped after
     python -m bench.bench_insights                  # 100,000 conversations per store
     python -m bench.bench_insights --conversations 5000 --stores sqlite   # a quick check
 
+SEDORUM_BENCH_PORT_LOCK=FILE holds that lock file only while the page server runs.
+
 Writes bench/results/insights.json: `runs`, one object per store with `conversations`,
 `store`, `page_load_ms`, `query_ms` and the extras above.
 """
@@ -25,6 +27,8 @@ Writes bench/results/insights.json: `runs`, one object per store with `conversat
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import io
 import json
 import os
@@ -263,8 +267,6 @@ def direct_baseline(url: str, period: Period) -> float:
 
 def measure_page(store: Store, work: Path) -> dict[str, Any]:
     """Chromium opens the insights page for each period; time until figures and charts are drawn."""
-    from playwright.sync_api import sync_playwright
-
     env = {
         **os.environ,
         **store.env,
@@ -275,6 +277,30 @@ def measure_page(store: Store, work: Path) -> dict[str, Any]:
         "SEDORUM_HANDOFF_DB_URL": f"sqlite:///{work / 'handoff.db'}",
         "SEDORUM_INSIGHTS_REFRESH_S": "0",
     }
+    with port_lock():
+        return _measure_page(store, work, env)
+
+
+@contextlib.contextmanager
+def port_lock() -> Iterator[None]:
+    """Holds the lock file named by SEDORUM_BENCH_PORT_LOCK (if any) while the server runs, so
+    other test servers on this machine can take turns with the fixed port; generating and
+    counting the data needs no port and runs outside it."""
+    path = os.environ.get("SEDORUM_BENCH_PORT_LOCK", "").strip()
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _measure_page(store: Store, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
     log = open(work / "server.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.insights_server", str(PORT)],
