@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test install web train lint typecheck format validate test-unit test-model test-e2e \
-        bench bench-nlu bench-safety bench-load audit clean
+        bench bench-nlu bench-safety bench-load bench-insights audit clean
 
 run: install web             ## install on first use, train if needed, serve until Ctrl-C
 	$(PY) -m sedorum.stack run
@@ -45,7 +45,7 @@ test-model: install
 test-e2e: install web
 	$(PY) -m pytest tests/e2e
 
-bench: bench-nlu bench-safety bench-load
+bench: bench-nlu bench-safety bench-load bench-insights
 
 bench-nlu: install           ## 5-fold cross-validation of the NLU pipelines -> bench/results/nlu.json
 	$(PY) -m bench.bench_nlu
@@ -55,6 +55,9 @@ bench-safety: install        ## safety conversations + emergency detector -> ben
 
 bench-load: install web      ## this assistant vs a plain `rasa init` bot -> bench/results/load.json
 	$(PY) -m bench.bench_load
+
+bench-insights: install web  ## staff insights page over 100,000 conversations, SQLite and PostgreSQL -> bench/results/insights.json
+	$(PY) -m bench.bench_insights
 
 audit:                       ## known advisories in the pinned lock (separate venv: pip-audit's deps clash with rasa's)
 	@bash scripts/audit.sh

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Bundles the chat widget into sedorum/web/static/vendor from the npm registry, using the
-# machine's Node.js. Nothing is fetched at run time (no CDN). Idempotent: skips when the
-# lock file has not changed since the last build.
+# Bundles the chat widget and the console's charting library into sedorum/web/static/vendor from the
+# npm registry, using the machine's Node.js. Nothing is fetched at run time (no CDN). Idempotent: skips
+# when the lock file has not changed since the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENDOR=sedorum/web/static/vendor
 STAMP="$VENDOR/.stamp"
 want=$(cat web/package.json web/package-lock.json scripts/build_web.sh | sha256sum | cut -d' ' -f1)
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -f "$VENDOR/webchat.js" ]; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -f "$VENDOR/webchat.js" ] && [ -f "$VENDOR/chart.umd.js" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "npm (Node.js) is needed to bundle the chat widget" >&2; exit 1; }
@@ -25,5 +25,7 @@ if grep -q 'fonts.googleapis' "$VENDOR/webchat.js.tmp"; then
   exit 1
 fi
 mv "$VENDOR/webchat.js.tmp" "$VENDOR/webchat.js"
+# Chart.js for the staff console's insights page (its UMD build needs no bundler).
+cp web/node_modules/chart.js/dist/chart.umd.js "$VENDOR/chart.umd.js"
 echo "$want" > "$STAMP"
 echo "==> Widget bundle ready"

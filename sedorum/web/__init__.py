@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 
 
 def register_web(app: Sanic, settings: Settings) -> None:
+    from sedorum.web.insights import insights_blueprints
     from sedorum.web.shop import assets_blueprint, shop_blueprint
     from sedorum.web.staff import staff_blueprint
 
     app.blueprint(shop_blueprint(settings))
     app.blueprint(assets_blueprint(settings))
     app.blueprint(staff_blueprint(settings))
+    for blueprint in insights_blueprints(settings):
+        app.blueprint(blueprint)
