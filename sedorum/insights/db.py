@@ -7,6 +7,7 @@ when set. Engines are made once per URL; the insights tables are created on firs
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -32,7 +33,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, future=True)
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the tracker's writes
             cursor.close()

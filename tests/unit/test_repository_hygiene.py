@@ -59,7 +59,18 @@ FILE_MENTION = re.compile(
 MARKDOWN_LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 # Made by `make web`, `make run`, a benchmark or a test: they need not exist in a fresh clone.
-GENERATED = ("var/", "models/", ".env", ".venv", "sedorum/web/static/vendor", "bench/work", "web/node_modules")
+# Made at run time, not kept in git: the review export writes data/nlu/reviewed.yml when staff
+# export their marks.
+GENERATED = (
+    "var/",
+    "models/",
+    ".env",
+    ".venv",
+    "sedorum/web/static/vendor",
+    "bench/work",
+    "web/node_modules",
+    "data/nlu/reviewed.yml",
+)
 
 
 @cache
