@@ -52,6 +52,9 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
             person.profile = before.merge(answer)
         else:  # the message that started the form: its facts were already read and answered
             person = person_with_latest_message(tracker, text=text)
+            if person.switched:
+                # "ok fine, it's me" as the answer to the offer: what the facts mean for them.
+                dispatcher.utter_message(text=evaluate(person.profile).render(person.subject))
         profile = person.profile
         if asked and profile.to_dict() == before.to_dict():
             # Not an answer ("stop", a side question): returning nothing lets Rasa reject the

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.profile import latest_text, person_events, person_with_latest_message, stored_profile
-from actions.screening import answer_topic
+from actions.screening import answer_topic, asks_for_urgent_help
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
@@ -146,6 +146,9 @@ class ActionDefaultFallbackWithHandoff(Action):
         if changed and evaluate(profile).findings:
             dispatcher.utter_message(text=evaluate(profile).render(person.subject))
             return person_events(person)
+        if asks_for_urgent_help(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_urgent_advice")
+            return []
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             return open_handoff(dispatcher, tracker, "not_understood")
         dispatcher.utter_message(response="utter_default")

@@ -7,6 +7,7 @@ the facts in the current message, so what the visitor already said is never igno
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -149,6 +150,11 @@ class ActionRememberProfile(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
         person = person_with_latest_message(tracker)
+        if not person.switched and not person.extraction.mentions and not person.extraction.excluded:
+            # Classified as personal details, but no detail could be read ("asdfgh 12345"):
+            # say so rather than screen an empty profile.
+            dispatcher.utter_message(response="utter_default")
+            return []
         say_general_advice(dispatcher, person)
         screening = evaluate(person.profile)
         dispatcher.utter_message(text=screening.render(person.subject), buttons=SCREENING_BUTTONS)
@@ -192,3 +198,61 @@ def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | 
         if name in TOPIC_RESPONSES and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE:
             return str(name)
     return None
+
+
+def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """Health facts in a message classified as small talk or off-topic still count.
+
+    "Hallo, ich habe kidney disease..." or "my heart rate is always slow, around 45" must get
+    the same findings as anywhere else; returns the events, or None when there is nothing to say.
+    """
+    person = person_with_latest_message(tracker)
+    screening = evaluate(person.profile)
+    if not person.extraction.mentions or not screening.findings:
+        return None
+    dispatcher.utter_message(text=screening.render(person.subject), buttons=SCREENING_BUTTONS)
+    return [*person_events(person), SlotSet(TOLD_SLOT, screening.rule_ids)]
+
+
+class ActionGreet(Action):
+    """A greeting, unless the message also states health facts: those come first."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = facts_first(dispatcher, tracker)
+        if events is None:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        return events
+
+
+class ActionOutOfScope(Action):
+    """Off-topic, unless the message states health facts (then the findings), or asks where to
+    get urgent help that is not an emergency (then the locale's urgent-advice line)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = facts_first(dispatcher, tracker)
+        if events is not None:
+            return events
+        if asks_for_urgent_help(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_urgent_advice")
+            return []
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+_URGENT_HELP = re.compile(
+    r"\b(?:not an emergency|non[- ]emergency|urgent|out of hours|after hours|gp is closed|surgery is closed|"
+    r"doctor is closed|who (?:can|should|do) i (?:call|ring|phone|contact)|where can i get help)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_urgent_help(text: str) -> bool:
+    """ "It's not an emergency but my GP is closed, who can I call?" """
+    return bool(_URGENT_HELP.search(text or ""))

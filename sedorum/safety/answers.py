@@ -208,7 +208,21 @@ def plan_answer(
         replies.append(dose_text(profile, screening, subject))
     elif intent in PERSONAL_TOPICS:
         replies.append(Reply(response=PERSONAL_TOPICS[intent]))
+    if not subject.is_self and not screening.findings and profile.missing():
+        # Asked for someone we know little about: say what would let us advise on them.
+        replies.append(Reply(text=invite_text(profile.missing(), subject)))
     return Plan(replies=replies, told=told)
+
+
+def invite_text(missing: list[str], subject: Subject) -> str:
+    """An invitation to tell us about the person the visitor asks for."""
+    topics = [QUESTION_TOPICS[m] for m in missing if m in QUESTION_TOPICS]
+    listed = ", ".join(topics[:-1]) + " and " + topics[-1] if len(topics) > 1 else "".join(topics)
+    possessive = {"he": "his", "she": "her"}.get(subject.pronoun, "their")
+    return (
+        f"If you tell me about {possessive} {listed}, I can say who {subject.pronoun} should check with "
+        f"before taking Sedorum."
+    )
 
 
 def _plan_safety_check(profile: Profile, screening: Screening, subject: Subject, told: list[str]) -> Plan:

@@ -687,7 +687,11 @@ _HABITUAL_RE = re.compile(
     r"\b(?:sometimes|often|usually|occasionally|now and then|from time to time|lately|"
     r"every (?:night|evening|day|morning)|"
     r"when i (?:run|walk|climb|exercise|exert)|on hills|on the stairs|after exercise|after (?:a )?(?:long )?walks?|"
-    r"for (?:weeks|months|years))\b"
+    r"for (?:weeks|months|years)|"
+    # a long-standing, diagnosed condition, not a sign happening now ("I've been diagnosed with an
+    # irregular heartbeat", "my dad has an irregular heart rhythm")
+    r"diagnosed|diagnosis|(?:has|have|has got|have got)\s+(?:an?\s+)?(?:irregular|abnormal)\s+"
+    r"(?:heart\s?beat|heart rhythm|rhythm|pulse))\b"
 )
 # Markers that the sign is real and happening (to the user or someone with them).
 _NOW_RE = re.compile(

@@ -25,7 +25,7 @@ from typing import Any
 
 from .lexicon import load_lexicon
 from .profile import HEART_CONDITIONS, SCREENING_QUESTIONS, Profile
-from .subject import RELATIONS
+from .subject import RELATION_WORDS, RELATIONS
 
 _RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
 
@@ -615,7 +615,8 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
     r"(?:(?:health|medical|known)\s+)?(?:problems?|conditions?|issues?|illness(?:es)?|diseases?)\b"
     r"|\b(?:i'?m|i\s+am|he'?s|he\s+is|she'?s|she\s+is)\s+(?:perfectly\s+|completely\s+|generally\s+|otherwise\s+|"
     r"very\s+|quite\s+|pretty\s+)?(?:healthy|fit\s+and\s+healthy|fit\s+and\s+well|in\s+good\s+health)\b"
-    r"|\bnothing\s+(?:else\s+)?wrong\s+with\s+(?:me|him|her)\b|\bhealthy\s+otherwise\b",
+    r"|\bnothing\s+(?:else\s+)?wrong\s+with\s+(?:me|him|her)\b|\bhealthy\s+otherwise\b"
+    r"|\b(?:i'?m|i\s+am|he'?s|she'?s)\s+\d{1,3}\s+and\s+(?:otherwise\s+|perfectly\s+|very\s+|quite\s+)?healthy\b",
     re.I,
 )
 
@@ -635,7 +636,7 @@ def _normalise(text: str) -> str:
 # "I'm a 68-year-old woman" is the visitor; "my 82-year-old dad" is not.
 _RELATION_AFTER_AGE = frozenset(w for w in RELATIONS if w not in {"man", "woman", "lady", "gentleman", "boy", "girl"})
 _RELATION_AFTER_AGE |= {w + "s" for w in _RELATION_AFTER_AGE}
-_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "their"}) | _RELATION_AFTER_AGE
+_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "their"}) | frozenset(RELATION_WORDS)
 _FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "myself", "mine", "i've", "ive", "i'd", "i'll"})
 
 
@@ -654,11 +655,16 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
     # "Is he on dialysis?") is about them; one the visitor says of themself ("I have CKD") is not.
     # The nearest person word before the fact decides: "I have CKD, but he doesn't have kidney
     # disease" - the second mention is his.
-    for tok in reversed([t for t in span.sent if t.i < span.start]):
-        if tok.lower_ in _FIRST_PERSON:
-            return "self"
-        if tok.lower_ in _THIRD_PERSON:
+    before = [t for t in span.sent if t.i < span.start]
+    for index in range(len(before) - 1, -1, -1):
+        word = before[index].lower_
+        if word in _THIRD_PERSON:
             return None
+        if word in _FIRST_PERSON:
+            following = before[index + 1].lower_ if index + 1 < len(before) else ""
+            if word in ("my", "our") and following in _THIRD_PERSON:
+                return None  # "my husbnd has hart block": the relation, not the visitor
+            return "self"
     return None
 
 

@@ -56,6 +56,8 @@ _RELATION_TYPOS = {"farther": "father", "mther": "mother", "muther": "mother", "
                    "grandmom": "grandma"}  # fmt: skip
 
 _REL_WORDS = sorted({*RELATIONS, *_RELATION_TYPOS}, key=len, reverse=True)
+# Every word that names a person the visitor may ask for, with plurals and typos.
+RELATION_WORDS = frozenset(_REL_WORDS) | {w + "s" for w in _REL_WORDS}
 _REL = r"(?P<rel>" + "|".join(_REL_WORDS) + r")s?"
 # Words that may stand between "my" and the relation: "my 82-year-old dad", "my little boy".
 _MY = (
@@ -168,6 +170,8 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
         return None
     if not current.is_self and _SELF_REVEAL.search(text):
         return SELF
+    if _AGED_CHILD.search(text) and (_QUESTION.search(text) or _ASKS.search(text)):
+        return CHILD if current.key != "child" else None
     for pattern in _REQUEST_PATTERNS:
         m = pattern.search(text)
         if m is None:
@@ -199,6 +203,12 @@ _FIRST_PERSON_OUTSIDE_MY = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|min
 
 
 _NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
+# "can my 4 year old have it", "my 8 month old": a child named by their age alone.
+_AGED_CHILD = re.compile(
+    r"\b(?:my|our)\s+\d{1,2}[\s-]*(?:years?|yrs?|months?)[\s-]*old\b(?!\s+(?:" + "|".join(_REL_WORDS) + r"))", re.I
+)
+CHILD = Subject(key="child", group="child", pronoun="they")
+_ASKS = re.compile(r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|how\s+many|safe|ok|okay)\b", re.I)
 
 
 def _named_relation(text: str, pronoun: str | None = None) -> Subject | None:
@@ -220,6 +230,8 @@ def _pronoun_in(text: str) -> str | None:
 
 def mentions(text: str, subject: Subject) -> bool:
     """Whether `text` names this person ("my son ...")."""
+    if subject.key == "child" and _AGED_CHILD.search(text or ""):
+        return True
     return any(relation_subject(m.group("rel")).key == subject.key for m in _NAMED.finditer(text or ""))
 
 

@@ -18,7 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import ValidateSafetyScreeningForm
 from actions.handoff import ActionFlagEmergency, ActionHandoffWaiting
-from actions.screening import ActionAnswerDosage, ActionAnswerTopic, ActionRememberProfile, ActionSafetyCheck
+from actions.screening import (
+    ActionAnswerDosage,
+    ActionAnswerTopic,
+    ActionGreet,
+    ActionOutOfScope,
+    ActionRememberProfile,
+    ActionSafetyCheck,
+)
 
 DOMAIN: dict[str, Any] = {"responses": {}, "slots": {}, "forms": {"safety_screening_form": {"required_slots": []}}}
 
@@ -139,3 +146,27 @@ def test_after_an_emergency_each_reply_repeats_it_and_still_answers_safety_quest
 def test_waiting_without_an_emergency_is_acknowledged() -> None:
     said, _ = run(ActionHandoffWaiting(), tracker([("hello?", "greet")], {"handoff": "waiting"}))
     assert said == "<utter_handoff_waiting>"
+
+
+def test_health_facts_in_a_greeting_come_first() -> None:
+    said, slots = run(ActionGreet(), tracker([("Hallo, ich habe kidney disease, wie viel Magnesium?", "greet")]))
+    assert said.startswith("From what you told me") and "kidney doctor" in said
+    assert "kidney_disease" in slots["safety_profile"]["conditions"]
+    plain, _ = run(ActionGreet(), tracker([("hello there", "greet")]))
+    assert plain == "<utter_greet>"
+
+
+def test_off_topic_messages_keep_facts_and_urgent_needs() -> None:
+    slow, _ = run(ActionOutOfScope(), tracker([("my heart rate is always slow, around 45", "out_of_scope")]))
+    assert "slow heart rate" in slow.lower() and "GP" in slow
+    urgent, _ = run(
+        ActionOutOfScope(), tracker([("it's not an emergency but my GP is closed, who can I call?", "out_of_scope")])
+    )
+    assert urgent == "<utter_urgent_advice>"
+    other, _ = run(ActionOutOfScope(), tracker([("what's the weather tomorrow", "out_of_scope")]))
+    assert other == "<utter_out_of_scope>"
+
+
+def test_personal_details_that_cannot_be_read_are_not_screened() -> None:
+    said, slots = run(ActionRememberProfile(), tracker([("asdfgh qwerty 12345 !!!", "inform")]))
+    assert said == "<utter_default>" and slots == {}
