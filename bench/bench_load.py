@@ -6,6 +6,12 @@ drift on a shared machine affects both). Then, for the assistant: five messages 
 one conversation (burst5_s), the median turn at conversation length 10 and 400, the cold
 start, and what a shared HTTP session and the trimmed tracker save per action call. The same
 long-conversation and burst figures are taken from the starter bot for comparison.
+The assistant runs as `make run` runs it: the router and one Rasa process per core.
+
+Then the side-by-side rounds of bench/fairness.py (three, medians reported): the same
+assistant as one Rasa process next to the default layout at 64 visitors (throughput ratio,
+p99/p50), 256 visitors at once (longest wait), and emergency messages sent while 64 visitors
+saturate it (emergency p95 vs ordinary p95). docs/performance.md explains the figures.
 
 Writes bench/results/load.json (contract keys, plus ratios, targets and extras) and prints
 a Markdown table for the README.
