@@ -599,7 +599,11 @@ def measure_side_by_side(
     }
     say("Starting the same assistant as one Rasa process (SEDORUM_ROUTER=0) for the side-by-side rounds")
     one_logs = logs / "one-process"
+    started = time.monotonic()
     with running_stack(one_env, log_dir=one_logs) as one:
+        asyncio.run(first_answer(one.url, "hi"))
+        cold_start_one_process_s = round(time.monotonic() - started, 1)
+        say(f"    one process: first answer after {cold_start_one_process_s} s")
         one_process = System("assistant", one.url, ASSISTANT_SCRIPTS, ASSISTANT_LONG, ASSISTANT_BURST, all_cores.token)
 
         async def rounds() -> dict[str, Any]:
@@ -608,7 +612,7 @@ def measure_side_by_side(
                 await warm_up(http, one_process)
                 return await side_by_side(http, all_cores, one_process, config, Settings.from_env().process_count)
 
-        return asyncio.run(rounds())
+        return {**asyncio.run(rounds()), "cold_start_one_process_s": cold_start_one_process_s}
 
 
 def _with_ratios(

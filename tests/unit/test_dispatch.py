@@ -25,11 +25,8 @@ def test_a_conversation_always_maps_to_the_same_process_and_all_processes_get_so
 
 
 def test_the_mapping_does_not_depend_on_the_python_process() -> None:
-    # Fixed values: Python's own hash() is salted per process and would move conversations
-    # to another Rasa process whenever the router restarts.
-    assert [process_for(name, 2) for name in ("alice", "bob", "carol", "dave")] == [
-        process_for(name, 2) for name in ("alice", "bob", "carol", "dave")
-    ]
+    # Python's own hash() is salted per process and would move conversations to another Rasa
+    # process whenever the router restarts; another interpreter must give the same answer.
     import subprocess
     import sys
 
