@@ -79,7 +79,7 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
             return Route(0)
         try:
             payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
             return Route(0)
         if not isinstance(payload, dict):
             return Route(0)

@@ -62,6 +62,8 @@ def test_browser_traffic_and_unreadable_bodies_go_to_the_home_process_unqueued()
         ("POST", "/webhooks/telegram/webhook", b"{}"),
         ("POST", "/webhooks/rest/webhook", b"not json"),
         ("POST", "/webhooks/rest/webhook", b"[1, 2]"),
+        ("POST", "/webhooks/rest/webhook", b"[" * 5000),
+        ("POST", "/webhooks/rest/webhook", b"\xff\xfe{"),
         ("POST", "/webhooks/rest/webhook", json.dumps({"message": "no sender"}).encode()),
         ("POST", "/webhooks/rest/webhook", rest("x", "y" * LIMIT)),
     ]:
