@@ -6,6 +6,12 @@ drift on a shared machine affects both). Then, for the assistant: five messages 
 one conversation (burst5_s), the median turn at conversation length 10 and 400, the cold
 start, and what a shared HTTP session and the trimmed tracker save per action call. The same
 long-conversation and burst figures are taken from the starter bot for comparison.
+The assistant runs as `make run` runs it: the router and one Rasa process per core.
+
+Then the side-by-side rounds of bench/fairness.py (three, medians reported): the same
+assistant as one Rasa process next to the default layout at 64 visitors (throughput ratio,
+p99/p50), 256 visitors at once (longest wait), and emergency messages sent while 64 visitors
+saturate it (emergency p95 vs ordinary p95). docs/performance.md explains the figures.
 
 Writes bench/results/load.json (the published result keys, plus ratios, targets and extras) and prints
 a Markdown table for docs/performance.md.
@@ -131,10 +137,30 @@ class Config:
     long_turns: int
     action_calls: int
     starter_long: bool
+    repeats: int = 3  # of the side-by-side all-cores / one-process / emergency rounds
+    emergencies: int = 10  # emergency messages sent into each saturated round
 
 
-FULL = Config(per_user={1: 60, 16: 10, 64: 5}, burst_repeats=5, long_turns=405, action_calls=200, starter_long=True)
-QUICK = Config(per_user={1: 8, 16: 2, 64: 1}, burst_repeats=1, long_turns=20, action_calls=20, starter_long=False)
+FULL = Config(
+    per_user={1: 60, 16: 10, 64: 5, 256: 2}, burst_repeats=5, long_turns=405, action_calls=200, starter_long=True
+)
+QUICK = Config(
+    per_user={1: 8, 16: 2, 64: 1, 256: 1},
+    burst_repeats=1,
+    long_turns=20,
+    action_calls=20,
+    starter_long=False,
+    repeats=1,
+    emergencies=3,
+)
+ONE_PROCESS_PORTS = (5615, 5665)  # the same assistant as one Rasa process, no router
+EMERGENCY_TEXTS = (
+    "I can't breathe",
+    "my husband just collapsed",
+    "I have crushing chest pain right now",
+    "I took the whole bottle of magnesium pills",
+)
+EMERGENCY_MARK = "emergency number"
 
 
 @dataclass
@@ -213,6 +239,7 @@ async def drive(http: aiohttp.ClientSession, system: System, users: int, per_use
         "p50_ms": round(percentile(sample.latencies_ms, 50), 1),
         "p95_ms": round(percentile(sample.latencies_ms, 95), 1),
         "p99_ms": round(percentile(sample.latencies_ms, 99), 1),
+        "max_ms": round(max(sample.latencies_ms, default=0.0), 1),
         "msgs_per_s": round(len(sample.latencies_ms) / wall, 1) if wall else 0.0,
         "wall_s": round(wall, 2),
         "error_examples": sample.error_examples,
@@ -512,7 +539,7 @@ def main() -> None:
                 figures = asyncio.run(measure(config, assistant, starter, extras))
                 extras["processes_alive_after_load"] = {
                     "actions": stack.processes[0].poll() is None,
-                    "rasa": stack.processes[1].poll() is None,
+                    "rasa_and_router": all(proc.poll() is None for proc in stack.processes[1:]),
                     "starter": starter_proc.poll() is None,
                 }
                 if not all(extras["processes_alive_after_load"].values()):
@@ -530,10 +557,22 @@ def main() -> None:
                 except (aiohttp.ClientError, RuntimeError) as error:
                     extras["action_http"] = {"error": f"{type(error).__name__}: {error}"}
                     say(f"WARNING: action call measurement failed: {error}")
+                fairness = measure_side_by_side(config, assistant, env, workdir, logs)
             finally:
                 stop_processes([starter_proc])
-    runs = figures["runs"]
+    runs = figures["runs"] + [fairness.pop("run_256")]
     result = _with_ratios(figures, runs, cold_start_s, starter_cold_s, extras, config, args.quick)
+    result = {**result, **{key: value for key, value in fairness.items() if key != "rounds"}}
+    result["extras"]["side_by_side_rounds"] = fairness["rounds"]
+    result["targets"].update(
+        {
+            "fairness_64_p99_at_most_3x_p50": fairness["fairness_64_p99_over_p50"] <= 3,
+            "max_wait_256_under_10_s": fairness["max_wait_256_ms"] < 10_000 and fairness["errors_256"] == 0,
+            "all_cores_throughput_at_least_1.7x_one_process": fairness["throughput_all_cores_over_one_process"] >= 1.7,
+            "emergency_under_load_p95_under_1_s": fairness["emergency_under_load_p95_ms"] < 1000
+            and fairness["emergency_errors"] == 0,
+        }
+    )
     result["seconds"] = round(time.monotonic() - started)
     write_result("load", result)
     print()
@@ -543,6 +582,37 @@ def main() -> None:
         print(f"- {key}: {result[key]}")
     for key, value in result["ratios"].items():
         print(f"- {key}: {value}")
+
+
+def measure_side_by_side(
+    config: Config, all_cores: System, env: dict[str, str], workdir: Path, logs: Path
+) -> dict[str, Any]:
+    """Starts the one-process layout next to the running default one and runs bench/fairness.py."""
+    from bench.fairness import side_by_side
+
+    one_env = {
+        **env,
+        "SEDORUM_ROUTER": "0",
+        "SEDORUM_RASA_PORT": str(ONE_PROCESS_PORTS[0]),
+        "SEDORUM_ACTION_PORT": str(ONE_PROCESS_PORTS[1]),
+        "SEDORUM_VAR_DIR": str(workdir / "var-one"),
+    }
+    say("Starting the same assistant as one Rasa process (SEDORUM_ROUTER=0) for the side-by-side rounds")
+    one_logs = logs / "one-process"
+    started = time.monotonic()
+    with running_stack(one_env, log_dir=one_logs) as one:
+        asyncio.run(first_answer(one.url, "hi"))
+        cold_start_one_process_s = round(time.monotonic() - started, 1)
+        say(f"    one process: first answer after {cold_start_one_process_s} s")
+        one_process = System("assistant", one.url, ASSISTANT_SCRIPTS, ASSISTANT_LONG, ASSISTANT_BURST, all_cores.token)
+
+        async def rounds() -> dict[str, Any]:
+            timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+            async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
+                await warm_up(http, one_process)
+                return await side_by_side(http, all_cores, one_process, config, Settings.from_env().process_count)
+
+        return {**asyncio.run(rounds()), "cold_start_one_process_s": cold_start_one_process_s}
 
 
 def _with_ratios(
@@ -595,6 +665,8 @@ def _with_ratios(
         "extras": extras,
         "settings": {
             "assistant_stores": "SQLite tracker store, in-memory lock store (defaults)",
+            "assistant_layout": f"router + {Settings.from_env().process_count} Rasa processes (make run default)",
+            "inflight_per_process": settings.inflight_per_process,
             "starter_stores": "in-memory tracker and lock store (rasa run defaults)",
             "lock_poll_ms": settings.lock_poll_ms,
             "session_max_turns": settings.session_max_turns,

@@ -131,6 +131,24 @@ class RunningStack:
         return f"http://127.0.0.1:{self.settings.rasa_port}"
 
 
+def worker_envs(settings: Settings) -> list[dict[str, str]]:
+    """Environment of each Rasa process behind the router (sedorum/server/router.py).
+
+    Loopback only, on its own port; browsers still see the router's origin, and the client
+    address arrives in X-Forwarded-For, one proxy more than the deployment has.
+    """
+    return [
+        {
+            "SEDORUM_RASA_PORT": str(port),
+            "SEDORUM_HOST": "127.0.0.1",
+            "SEDORUM_ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
+            "SEDORUM_PROXIES_COUNT": str(settings.proxies_count + 1),
+            "SEDORUM_PROCESS_INDEX": str(index),
+        }
+        for index, port in enumerate(settings.worker_ports)
+    ]
+
+
 @contextmanager
 def running_stack(
     env: Mapping[str, str] | None = None,
@@ -138,7 +156,12 @@ def running_stack(
     start_actions: bool = True,
     ready_timeout_s: float = 180,
 ) -> Iterator[RunningStack]:
-    """Starts action server and Rasa server with `env` overrides; stops both on exit."""
+    """Starts the action server and the Rasa processes with `env` overrides; stops all on exit.
+
+    By default one Rasa process per core behind the router (SEDORUM_PROCESSES,
+    SEDORUM_ROUTER=0 for a single Rasa process on the public port). `processes` is in start
+    order: the action server first (if started), then the Rasa processes, then the router.
+    """
     child_env = _child_env(env)
     saved = dict(os.environ)
     os.environ.update(child_env)
@@ -149,12 +172,12 @@ def running_stack(
         os.environ.update(saved)
     processes: list[subprocess.Popen] = []
 
-    def start(module: str, name: str) -> subprocess.Popen:
+    def start(module: str, name: str, extra: Mapping[str, str] | None = None) -> subprocess.Popen:
         out = open(log_dir / f"{name}.log", "ab") if log_dir else None  # noqa: SIM115
         proc = subprocess.Popen(
             [PYTHON, "-m", module],
             cwd=PROJECT_ROOT,
-            env=child_env,
+            env={**child_env, **(extra or {})},
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
@@ -168,12 +191,33 @@ def running_stack(
         if start_actions:
             say(f"Starting the action server on {settings.action_host}:{settings.action_port}")
             actions = start("sedorum.server.action_server", "actions")
-        say(f"Starting the Rasa server on port {settings.rasa_port} (loading the model takes 10-20 s)")
-        rasa = start("sedorum.server.rasa_server", "rasa")
+        if settings.router:
+            from sedorum.web.staff_auth import load_secret
+
+            load_secret(settings.var_dir)  # created once here, not raced by the Rasa processes
+            rasa_processes = [
+                start("sedorum.server.rasa_server", f"rasa-{index}", extra)
+                for index, extra in enumerate(worker_envs(settings), start=1)
+            ]
+            ports = ",".join(map(str, settings.worker_ports))
+            say(f"Starting {len(rasa_processes)} Rasa processes on 127.0.0.1:{ports} (loading the model takes 10-30 s)")
+            say(f"Starting the router on port {settings.rasa_port}: one process per conversation, fair queues")
+            router = start(
+                "sedorum.server.router",
+                "router",
+                {"SEDORUM_WORKER_PORTS": ",".join(map(str, settings.worker_ports))},
+            )
+        else:
+            say(f"Starting the Rasa server on port {settings.rasa_port} (loading the model takes 10-20 s)")
+            rasa_processes = [start("sedorum.server.rasa_server", "rasa")]
+            router = rasa_processes[0]
         if start_actions:
             wait_for_http(f"http://{settings.action_host}:{settings.action_port}/health", ready_timeout_s, actions)
+        if settings.router:
+            for port, proc in zip(settings.worker_ports, rasa_processes, strict=True):
+                wait_for_http(f"http://127.0.0.1:{port}/status?token={settings.auth_token}", ready_timeout_s, proc)
         wait_for_http(
-            f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.auth_token}", ready_timeout_s, rasa
+            f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.auth_token}", ready_timeout_s, router
         )
         yield RunningStack(settings, processes)
     finally:

@@ -87,7 +87,9 @@ def main() -> None:
         print(f"sedorum: {error.code}", file=sys.stderr)
         raise SystemExit(2) from None
     logger.info("Starting Rasa on %s:%s with model %s", settings.host, settings.rasa_port, model_path.name)
-    app.run(host=settings.host, port=settings.rasa_port, workers=1, access_log=False, motd=False)
+    # Sanic's default accept backlog (100) is smaller than a burst of visitors connecting at once:
+    # the kernel then drops their connection attempts, and clients retry after 1, 3, 7 s.
+    app.run(host=settings.host, port=settings.rasa_port, workers=1, access_log=False, motd=False, backlog=1024)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,11 @@ class Settings:
     sqlite_fast_commit: bool = True
     fast_model_load: bool = True
     lazy_ted: bool = True
+    # Processes (sedorum/server/router.py, docs/performance.md): 0 = one per core.
+    processes: int = 0
+    inflight_per_process: int = 2
+    router: bool = True
+    worker_base_port: int = 6005
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,7 +116,23 @@ class Settings:
             sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
             fast_model_load=_flag("SEDORUM_FAST_MODEL_LOAD", True),
             lazy_ted=_flag("SEDORUM_LAZY_TED", True),
+            processes=int(_env("SEDORUM_PROCESSES", "0")),
+            inflight_per_process=int(_env("SEDORUM_INFLIGHT_PER_PROCESS", "2")),
+            router=_flag("SEDORUM_ROUTER", True),
+            worker_base_port=int(_env("SEDORUM_WORKER_BASE_PORT", str(rasa_port + 1000))),
         )
+
+    @property
+    def process_count(self) -> int:
+        """Rasa processes to start: SEDORUM_PROCESSES, or one per core this process may use."""
+        if self.processes > 0:
+            return self.processes
+        return max(1, len(os.sched_getaffinity(0)))
+
+    @property
+    def worker_ports(self) -> tuple[int, ...]:
+        """Loopback ports of the Rasa processes behind the router."""
+        return tuple(self.worker_base_port + 1 + index for index in range(self.process_count))
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,152 @@
+"""Side-by-side rounds of the load benchmark: all cores vs one process, 256 visitors, emergencies.
+
+Part of `make bench-load` (bench/bench_load.py starts both layouts of the assistant and calls
+`side_by_side`). Every figure is measured within one round, rounds are repeated and the
+median is reported, because the machine is shared and noisy:
+
+- all cores (the `make run` default: the router and one Rasa process per core) and one Rasa
+  process (SEDORUM_ROUTER=0, the layout before) under the same 64-visitor load, alternating
+  which goes first: the throughput ratio and the p99/p50 fairness of each;
+- 256 visitors at once on the default layout: the longest wait and the errors;
+- 64 visitors saturating the default layout while emergency messages arrive from other
+  visitors: the emergency messages' p95 and the ordinary ones' p95, in the same round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import aiohttp
+
+from bench.bench_load import EMERGENCY_MARK, EMERGENCY_TEXTS, Config, Sample, System, drive, percentile, say
+
+
+def _median(values: Sequence[float]) -> float:
+    return round(statistics.median(values), 2) if values else float("nan")
+
+
+async def emergency_under_load(
+    http: aiohttp.ClientSession, system: System, users: int, per_user: int, emergencies: int
+) -> dict[str, Any]:
+    """`users` ordinary visitors saturating the assistant; emergencies sent by others meanwhile."""
+    emergency = Sample()
+    wrong_replies: list[str] = []
+    ordinary_done = asyncio.Event()
+
+    async def send_emergencies() -> None:
+        await asyncio.sleep(0.5)  # let the ordinary visitors fill the queues first
+        for index in range(emergencies):
+            if ordinary_done.is_set():
+                break
+            text = EMERGENCY_TEXTS[index % len(EMERGENCY_TEXTS)]
+            before = len(emergency.latencies_ms)
+            reply = await _send_and_read(http, system, f"sos-{uuid.uuid4().hex[:8]}", text, emergency)
+            if len(emergency.latencies_ms) > before and EMERGENCY_MARK not in reply:
+                wrong_replies.append(text)
+            await asyncio.sleep(0.25)
+
+    async def ordinary() -> dict[str, Any]:
+        try:
+            return await drive(http, system, users, per_user)
+        finally:
+            ordinary_done.set()
+
+    ordinary_run, _ = await asyncio.gather(ordinary(), send_emergencies())
+    return {
+        "ordinary": ordinary_run,
+        "emergency_sent": len(emergency.latencies_ms) + emergency.errors,
+        "emergency_errors": emergency.errors,
+        "emergency_without_emergency_reply": wrong_replies,
+        "emergency_p50_ms": round(percentile(emergency.latencies_ms, 50), 1),
+        "emergency_p95_ms": round(percentile(emergency.latencies_ms, 95), 1),
+        "emergency_max_ms": round(max(emergency.latencies_ms, default=0.0), 1),
+    }
+
+
+async def _send_and_read(http: aiohttp.ClientSession, system: System, sender: str, text: str, sample: Sample) -> str:
+    """Like bench_load.send, and returns the reply text (to check it is the emergency reply)."""
+    started = time.perf_counter()
+    try:
+        async with http.post(f"{system.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
+            body = await reply.json(content_type=None) if reply.status == 200 else None
+            if reply.status != 200 or not body:
+                sample.error(f"HTTP {reply.status} / empty reply to {text!r}")
+                return ""
+            sample.latencies_ms.append((time.perf_counter() - started) * 1000)
+            return " ".join(message.get("text") or "" for message in body)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        sample.error(f"{type(error).__name__}: {error}")
+        return ""
+
+
+async def side_by_side(
+    http: aiohttp.ClientSession, all_cores: System, one_process: System, config: Config, processes: int
+) -> dict[str, Any]:
+    """`config.repeats` rounds; each round measures every figure once; medians are reported."""
+    rounds: list[dict[str, Any]] = []
+    per64, per256 = config.per_user[64], config.per_user[256]
+    for index in range(config.repeats):
+        say(f"[round {index + 1}/{config.repeats}] all cores ({processes} processes) vs one process, 64 visitors")
+        pair: dict[str, Callable[[], Any]] = {
+            "all_cores_64": lambda: drive(http, all_cores, 64, per64),
+            "one_process_64": lambda: drive(http, one_process, 64, per64),
+        }
+        order = list(pair) if index % 2 == 0 else list(reversed(pair))
+        measured: dict[str, Any] = {}
+        for name in order:
+            measured[name] = await pair[name]()
+        say(f"    256 visitors at once x {per256} messages (all cores)")
+        measured["all_cores_256"] = await drive(http, all_cores, 256, per256)
+        say(f"    64 visitors saturating + {config.emergencies} emergency messages (all cores)")
+        measured["emergency"] = await emergency_under_load(http, all_cores, 64, per64, config.emergencies)
+        for name in ("all_cores_64", "one_process_64", "all_cores_256"):
+            run = measured[name]
+            say(
+                f"    {name}: p50 {run['p50_ms']} p99 {run['p99_ms']} max {run['max_ms']} ms, "
+                f"{run['msgs_per_s']} msg/s, errors {run['errors']}"
+            )
+        em = measured["emergency"]
+        say(
+            f"    emergency p95 {em['emergency_p95_ms']} ms vs ordinary p95 {em['ordinary']['p95_ms']} ms "
+            f"({em['emergency_sent']} sent, {em['emergency_errors']} errors)"
+        )
+        rounds.append(measured)
+
+    def ratio(run: dict[str, Any]) -> float:
+        return run["p99_ms"] / max(run["p50_ms"], 0.001)
+
+    return {
+        "processes": processes,
+        "throughput_all_cores_over_one_process": _median(
+            [r["all_cores_64"]["msgs_per_s"] / max(r["one_process_64"]["msgs_per_s"], 0.001) for r in rounds]
+        ),
+        "fairness_64_p99_over_p50": _median([ratio(r["all_cores_64"]) for r in rounds]),
+        "fairness_64_p99_over_p50_one_process": _median([ratio(r["one_process_64"]) for r in rounds]),
+        "max_wait_256_ms": _median([r["all_cores_256"]["max_ms"] for r in rounds]),
+        "errors_256": sum(r["all_cores_256"]["errors"] for r in rounds),
+        "emergency_under_load_p95_ms": _median([r["emergency"]["emergency_p95_ms"] for r in rounds]),
+        "ordinary_under_load_p95_ms": _median([r["emergency"]["ordinary"]["p95_ms"] for r in rounds]),
+        "emergency_errors": sum(r["emergency"]["emergency_errors"] for r in rounds)
+        + sum(len(r["emergency"]["emergency_without_emergency_reply"]) for r in rounds),
+        "run_256": median_run([r["all_cores_256"] for r in rounds]),
+        "one_process_64": median_run([r["one_process_64"] for r in rounds]),
+        "all_cores_64": median_run([r["all_cores_64"] for r in rounds]),
+        "rounds": rounds,
+    }
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One `runs` entry from repeated runs: the median of each figure, errors summed."""
+    first = runs[0]
+    merged = {key: first[key] for key in ("system", "users", "messages")}
+    merged["errors"] = sum(r["errors"] for r in runs)
+    for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "msgs_per_s", "wall_s"):
+        merged[key] = round(statistics.median(r[key] for r in runs), 1)
+    merged["repeats"] = len(runs)
+    merged["error_examples"] = [example for r in runs for example in r["error_examples"]][:5]
+    return merged

@@ -1,0 +1,234 @@
+"""The front process of `make run`: one port for visitors, several Rasa processes behind it.
+
+Why a small router of our own and not nginx: `make run` must use every core with the embedded
+stores and nothing to install, and the router has to read the REST body (the sender id and the
+message), which open-source nginx cannot do without njs or lua. It is a plain reverse proxy
+(aiohttp) that adds three things (rules in sedorum/server/dispatch.py):
+
+- each conversation always reaches the same Rasa process (the in-memory lock store of that
+  process serialises its messages); socket.io, the pages and the staff console all go to
+  process 0, so a browser's socket.io session and the console that pushes into it share one
+  process;
+- REST turns wait here, first come first served, while their process already works on
+  SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
+- a message the emergency detector flags (S1) is served before every queued ordinary one.
+
+Requests that are not turns (socket.io frames, pages, the API) are passed on at once. Every
+answer carries the Rasa process's own status, headers and body; the client address is added
+to X-Forwarded-For (the Rasa processes trust one proxy more than the deployment does).
+
+    SEDORUM_WORKER_PORTS=6006,6007 python -m sedorum.server.router
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+import aiohttp
+from aiohttp import WSMsgType, web
+from multidict import CIMultiDict
+
+from sedorum.server.dispatch import FairQueue, route_request
+from sedorum.server.settings import Settings
+
+logger = logging.getLogger("sedorum.router")
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "host",
+    }
+)
+WEBSOCKET_MAX_BYTES = 64 * 1024  # as the Rasa processes' own limit (hardening.py)
+LISTEN_BACKLOG = 1024  # 256 visitors connecting at once must not overflow the accept queue
+STATS_PATH = "/_router/stats"
+PROCESS_HEADER = "X-Sedorum-Process"  # which Rasa process answered (operations and tests)
+
+
+class Router:
+    """Proxies to the Rasa processes on `worker_ports` (index = process number)."""
+
+    def __init__(self, settings: Settings, worker_ports: list[int], inflight: int) -> None:
+        self.settings = settings
+        self.upstreams = [f"http://127.0.0.1:{port}" for port in worker_ports]
+        self.queues = [FairQueue(inflight) for _ in worker_ports]
+        self.max_body = max(settings.max_body_bytes, settings.max_api_body_bytes, WEBSOCKET_MAX_BYTES)
+        self.http: aiohttp.ClientSession | None = None
+
+    async def start(self, _: web.Application) -> None:
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
+        # No total timeout: a socket.io long-poll is held open by the Rasa process on purpose.
+        self.http = aiohttp.ClientSession(
+            connector=connector, auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None, connect=10)
+        )
+
+    async def stop(self, _: web.Application) -> None:
+        if self.http is not None:
+            await self.http.close()
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body)
+        app.on_startup.append(self.start)  # type: ignore[arg-type]  # aiohttp 3.9 stubs
+        app.on_cleanup.append(self.stop)  # type: ignore[arg-type]
+        app.router.add_get(STATS_PATH, self.stats)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def stats(self, request: web.Request) -> web.Response:
+        """Per-process counters (token required): which process served how many turns."""
+        if request.query.get("token") != self.settings.auth_token or not self.settings.auth_token:
+            return web.json_response({"error": "token required"}, status=401)
+        return web.json_response(
+            {
+                "processes": [
+                    {"upstream": up, "active": q.active, "waiting": q.waiting, "served": dict(q.served)}
+                    for up, q in zip(self.upstreams, self.queues, strict=True)
+                ]
+            }
+        )
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("upgrade", "").lower() == "websocket":
+            return await self.proxy_websocket(request, 0)
+        if request.content_length is not None and request.content_length > self.max_body:
+            return web.json_response(
+                {"error": f"request body over {self.max_body} bytes"}, status=413, headers={"Connection": "close"}
+            )
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
+        route = route_request(request.method, request.path, body, len(self.upstreams), self.settings.max_body_bytes)
+        if not route.queued:
+            return await self.forward(request, body, route.process)
+        async with self.queues[route.process].slot(route.emergency):
+            return await self.forward(request, body, route.process)
+
+    def _upstream_headers(self, request: web.Request) -> CIMultiDict[str]:
+        headers: CIMultiDict[str] = CIMultiDict()
+        for name, value in request.headers.items():
+            if name.lower() not in HOP_BY_HOP:
+                headers.add(name, value)
+        if request.host:
+            headers["Host"] = request.host
+        peer = request.remote or "unknown"
+        previous = request.headers.get("X-Forwarded-For")
+        headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
+        return headers
+
+    async def forward(self, request: web.Request, body: bytes, process: int) -> web.StreamResponse:
+        assert self.http is not None
+        url = self.upstreams[process] + request.rel_url.raw_path_qs
+        try:
+            async with self.http.request(
+                request.method, url, data=body or None, headers=self._upstream_headers(request), allow_redirects=False
+            ) as upstream:
+                payload = await upstream.read()
+                headers: CIMultiDict[str] = CIMultiDict()
+                for name, value in upstream.headers.items():
+                    if name.lower() not in HOP_BY_HOP:
+                        headers.add(name, value)
+                headers[PROCESS_HEADER] = str(process)
+                return web.Response(body=payload, status=upstream.status, headers=headers)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            logger.warning("Rasa process %d unavailable: %s", process, type(error).__name__)
+            return web.json_response(
+                {"error": "the assistant is restarting, please retry"}, status=503, headers={"Retry-After": "2"}
+            )
+
+    async def proxy_websocket(self, request: web.Request, process: int) -> web.StreamResponse:
+        """A WebSocket to the Rasa process, frame for frame (its handshake checks decide)."""
+        assert self.http is not None
+        url = self.upstreams[process].replace("http://", "ws://") + request.rel_url.raw_path_qs
+        headers = self._upstream_headers(request)
+        for name in ("Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions"):
+            headers.popall(name, None)
+        try:
+            upstream = await self.http.ws_connect(
+                url, headers=headers, autoping=False, compress=0, max_msg_size=WEBSOCKET_MAX_BYTES
+            )
+        except aiohttp.WSServerHandshakeError as refused:
+            return web.Response(status=refused.status, text=refused.message or "refused")
+        except aiohttp.ClientError:
+            return web.json_response({"error": "the assistant is restarting, please retry"}, status=503)
+        client = web.WebSocketResponse(autoping=False, max_msg_size=WEBSOCKET_MAX_BYTES)
+        await client.prepare(request)
+
+        async def pump(source: Any, target: Any) -> None:
+            async for message in source:
+                if message.type == WSMsgType.TEXT:
+                    await target.send_str(message.data)
+                elif message.type == WSMsgType.BINARY:
+                    await target.send_bytes(message.data)
+                elif message.type == WSMsgType.PING:
+                    await target.ping(message.data)
+                elif message.type == WSMsgType.PONG:
+                    await target.pong(message.data)
+                else:
+                    break
+
+        tasks = [asyncio.ensure_future(pump(client, upstream)), asyncio.ensure_future(pump(upstream, client))]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await upstream.close()
+            await client.close()
+        return client
+
+
+def worker_ports_from_env() -> list[int]:
+    raw = os.environ.get("SEDORUM_WORKER_PORTS", "")
+    ports = [int(part) for part in raw.split(",") if part.strip()]
+    if not ports:
+        raise SystemExit("SEDORUM_WORKER_PORTS is empty: the router needs the Rasa processes' ports.")
+    return ports
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SEDORUM_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    settings = Settings.from_env()
+    ports = worker_ports_from_env()
+    router = Router(settings, ports, settings.inflight_per_process)
+    logger.info(
+        "Router on %s:%s -> %d Rasa processes (%s), %d turns at a time each",
+        settings.host,
+        settings.rasa_port,
+        len(ports),
+        ",".join(map(str, ports)),
+        settings.inflight_per_process,
+    )
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop comes with Sanic
+        pass
+    web.run_app(
+        router.app(),
+        host=settings.host,
+        port=settings.rasa_port,
+        backlog=LISTEN_BACKLOG,
+        access_log=None,
+        print=None,
+        handle_signals=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Routing and queueing rules of the front process (sedorum/server/dispatch.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from sedorum.server.dispatch import FairQueue, process_for, route_request
+
+LIMIT = 16 * 1024
+
+
+def rest(sender: str, message: str) -> bytes:
+    return json.dumps({"sender": sender, "message": message}).encode()
+
+
+def test_a_conversation_always_maps_to_the_same_process_and_all_processes_get_some() -> None:
+    senders = [f"visitor-{uuid.uuid4().hex}" for _ in range(400)]
+    first = [process_for(s, 4) for s in senders]
+    assert [process_for(s, 4) for s in senders] == first
+    counts = [first.count(i) for i in range(4)]
+    assert all(60 <= c <= 140 for c in counts), counts  # roughly even, no empty process
+    assert {process_for(s, 1) for s in senders} == {0}
+
+
+def test_the_mapping_does_not_depend_on_the_python_process() -> None:
+    # Python's own hash() is salted per process and would move conversations to another Rasa
+    # process whenever the router restarts; another interpreter must give the same answer.
+    import subprocess
+    import sys
+
+    other = subprocess.run(
+        [sys.executable, "-c", "from sedorum.server.dispatch import process_for; print(process_for('alice', 7))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(other.stdout) == process_for("alice", 7)
+
+
+def test_rest_turns_are_queued_on_their_conversations_process() -> None:
+    route = route_request("POST", "/webhooks/rest/webhook", rest("someone", "what is rls?"), 3, LIMIT)
+    assert route.queued and not route.emergency
+    assert route.process == process_for("someone", 3) and route.sender == "someone"
+
+
+def test_the_http_api_of_a_conversation_goes_to_its_process() -> None:
+    for sender in ("abc", "user 7", "x/y"):
+        from urllib.parse import quote
+
+        route = route_request("GET", f"/conversations/{quote(sender, safe='')}/tracker", b"", 5, LIMIT)
+        assert route.process == process_for(sender, 5) and not route.queued
+
+
+def test_browser_traffic_and_unreadable_bodies_go_to_the_home_process_unqueued() -> None:
+    for method, path, body in [
+        ("GET", "/socket.io/", b""),
+        ("POST", "/socket.io/", b"42[...]"),
+        ("GET", "/staff/api/handoffs", b""),
+        ("GET", "/shop/", b""),
+        ("POST", "/webhooks/telegram/webhook", b"{}"),
+        ("POST", "/webhooks/rest/webhook", b"not json"),
+        ("POST", "/webhooks/rest/webhook", b"[1, 2]"),
+        ("POST", "/webhooks/rest/webhook", b"[" * 5000),
+        ("POST", "/webhooks/rest/webhook", b"\xff\xfe{"),
+        ("POST", "/webhooks/rest/webhook", json.dumps({"message": "no sender"}).encode()),
+        ("POST", "/webhooks/rest/webhook", rest("x", "y" * LIMIT)),
+    ]:
+        route = route_request(method, path, body, 4, LIMIT)
+        assert route.process == 0 and not route.queued, (method, path)
+
+
+def test_emergency_messages_take_the_emergency_lane() -> None:
+    for text in ("I can't breathe", "my husband just collapsed", "I took the whole bottle of magnesium pills"):
+        assert route_request("POST", "/webhooks/rest/webhook", rest("s", text), 2, LIMIT).emergency, text
+    for text in ("what foods have magnesium?", "what are the symptoms of an overdose?", "no chest pain"):
+        assert not route_request("POST", "/webhooks/rest/webhook", rest("s", text), 2, LIMIT).emergency, text
+
+
+def test_queue_serves_in_arrival_order_with_a_bounded_number_at_a_time() -> None:
+    async def scenario() -> tuple[list[int], int]:
+        queue = FairQueue(limit=2)
+        order: list[int] = []
+        busy = 0
+        most = 0
+
+        async def turn(index: int) -> None:
+            nonlocal busy, most
+            async with queue.slot():
+                busy += 1
+                most = max(most, busy)
+                order.append(index)
+                await asyncio.sleep(0.001)
+                busy -= 1
+
+        tasks = []
+        for index in range(20):
+            tasks.append(asyncio.create_task(turn(index)))
+            await asyncio.sleep(0)  # arrive one after the other
+        await asyncio.gather(*tasks)
+        return order, most
+
+    order, most = asyncio.run(scenario())
+    assert order == list(range(20))
+    assert most == 2
+
+
+def test_an_emergency_behind_fifty_queued_messages_is_served_next() -> None:
+    async def scenario() -> list[str]:
+        queue = FairQueue(limit=1)
+        served: list[str] = []
+        release = asyncio.Event()
+
+        async def turn(name: str, emergency: bool = False) -> None:
+            async with queue.slot(emergency):
+                served.append(name)
+                if name == "blocker":
+                    await release.wait()
+
+        tasks = [asyncio.create_task(turn("blocker"))]
+        await asyncio.sleep(0)
+        tasks += [asyncio.create_task(turn(f"ordinary-{i}")) for i in range(50)]
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(turn("emergency", emergency=True)))
+        await asyncio.sleep(0)
+        assert queue.waiting == 51
+        release.set()
+        await asyncio.gather(*tasks)
+        return served
+
+    served = asyncio.run(scenario())
+    assert served[:2] == ["blocker", "emergency"]
+    assert served[2:] == [f"ordinary-{i}" for i in range(50)]
+
+
+def test_a_client_that_leaves_the_queue_does_not_hold_a_slot() -> None:
+    async def scenario() -> tuple[int, int]:
+        queue = FairQueue(limit=1)
+        release = asyncio.Event()
+
+        async def turn(hold: bool) -> None:
+            async with queue.slot():
+                if hold:
+                    await release.wait()
+
+        holder = asyncio.create_task(turn(True))
+        await asyncio.sleep(0)
+        leaver = asyncio.create_task(turn(False))
+        await asyncio.sleep(0)
+        leaver.cancel()
+        release.set()
+        await holder
+        await asyncio.gather(leaver, return_exceptions=True)
+        await asyncio.wait_for(turn(False), 1)  # the slot is free again
+        return queue.active, queue.waiting
+
+    assert asyncio.run(scenario()) == (0, 0)
