@@ -596,13 +596,14 @@ _MALE_RE = re.compile(
     re.I,
 )
 _KIDNEYS_FINE_RE = re.compile(
-    r"\bmy\s+kidneys?(?:\s+function)?\s+(?:are|is|work|works|are\s+working|is\s+working)\s+"
+    r"\b(?:my|his|her|their)\s+kidneys?(?:\s+function)?\s+(?:are|is|work|works|are\s+working|is\s+working)\s+"
     r"(?:completely\s+|perfectly\s+|totally\s+|all\s+|absolutely\s+)?(?:fine|ok|okay|good|healthy|normal)\b"
-    r"|\bmy\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b",
+    r"|\b(?:my|his|her|their)\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b",
     re.I,
 )
 _HEART_FINE_RE = re.compile(
-    r"\bmy\s+heart\s+(?:is|works)\s+(?:completely\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|good|healthy|normal)\b",
+    r"\b(?:my|his|her|their)\s+heart\s+(?:is|works)\s+(?:completely\s+|perfectly\s+|totally\s+)?"
+    r"(?:fine|ok|okay|good|healthy|normal)\b",
     re.I,
 )
 _NO_ORGAN_PROBLEMS_RE = re.compile(

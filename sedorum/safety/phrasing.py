@@ -141,10 +141,17 @@ def _next_word(tokens: list[str], i: int) -> str | None:
     return word
 
 
+# Adverbs that may stand between "you" and its verb ("you already take").
+_ADVERBS = {"already", "also", "often", "usually", "still", "only", "sometimes", "regularly", "now", "ever"}
+
+
 def _next_word_index(tokens: list[str], i: int) -> tuple[int, str | None]:
     j = i + 1
     while j < len(tokens):
         if re.match(r"[A-Za-z']", tokens[j]):
+            if tokens[j].lower() in _ADVERBS:
+                j += 1
+                continue
             return j, tokens[j]
         if not tokens[j].isspace():
             return j, None
