@@ -150,7 +150,13 @@ class ActionRememberProfile(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = latest_text(tracker)
         person = person_with_latest_message(tracker)
-        if not person.switched and not person.extraction.mentions and not person.extraction.excluded:
+        extraction = person.extraction
+        if (
+            not person.switched
+            and not extraction.mentions
+            and not extraction.excluded
+            and extraction.profile.is_empty()
+        ):
             # Classified as personal details, but no detail could be read ("asdfgh 12345"):
             # say so rather than screen an empty profile.
             dispatcher.utter_message(response="utter_default")

@@ -170,3 +170,11 @@ def test_off_topic_messages_keep_facts_and_urgent_needs() -> None:
 def test_personal_details_that_cannot_be_read_are_not_screened() -> None:
     said, slots = run(ActionRememberProfile(), tracker([("asdfgh qwerty 12345 !!!", "inform")]))
     assert said == "<utter_default>" and slots == {}
+
+
+def test_a_denial_without_a_named_condition_still_counts() -> None:
+    dad = {"key": "dad", "group": "parent", "pronoun": "he"}
+    slots_before = {"safety_subject": dad, "safety_profile": {"age": 80, "medications": ["magnesium_laxative"]}}
+    said, slots = run(ActionRememberProfile(), tracker([("no, his kidneys are fine", "inform")], slots_before))
+    assert "his pharmacist" in said
+    assert slots["safety_profile"]["denied_conditions"] == ["kidney_disease"]
