@@ -26,7 +26,9 @@ from sedorum.stack import RunningStack
 from tests.conftest import TEST_TOKEN
 
 SCRIPT = ("hi", "what is restless legs syndrome?", "how much magnesium can I take a day?", "thanks")
-ORDINARY = "which foods contain magnesium?"
+# A turn with a custom action, like the emergency's: on an idle machine a turn without one is
+# so much cheaper that fifty of them could finish before any emergency turn, queue or not.
+ORDINARY = "I'm 70 and take omeprazole, how much magnesium can I take?"
 EMERGENCY = "I can't breathe and my chest hurts"
 
 
@@ -106,7 +108,8 @@ def test_an_emergency_behind_fifty_queued_messages_is_answered_first(stack: Runn
             future.result()
 
     text = " ".join(message.get("text", "") for message in emergency.json())
-    assert "emergency number" in text, text
+    # The emergency reply (S1), led by the default locale's number.
+    assert text.startswith("Call 999 now") and "emergency department" in text, text
     ahead = finished.index("emergency")
     # It waits for one busy slot of its process, not for the queue: at least 40 ordinary
     # messages were waiting when it was sent, and without the emergency lane all of them would
