@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
         bench bench-nlu bench-safety bench-load bench-insights audit clean
 
 run: install web             ## install on first use, train if needed, serve until Ctrl-C
-	$(PY) -m sedorum.stack run
+	$(PY) -m sedorum.server.stack run
 
 test: install web lint typecheck  ## the whole suite: lint, type check, unit, model (validate + stories), end-to-end
 	$(PY) -m pytest tests/unit tests/model tests/e2e
@@ -23,7 +23,7 @@ web:                         ## the chat widget bundle, built from the npm regis
 	@bash scripts/build_web.sh
 
 train: install
-	$(PY) -m sedorum.stack train
+	$(PY) -m sedorum.server.stack train
 
 lint: install
 	$(PY) -m ruff check .

@@ -1,7 +1,7 @@
 """S12: "delete my data" erases the conversation from every store the assistant controls.
 
 The tracker's events are erased by the Rasa process itself once this turn is saved
-(sedorum.server.tracker_store.ErasingTrackerStore sees this action in the turn); rows in
+(sedorum.stores.tracker_store.ErasingTrackerStore sees this action in the turn); rows in
 the handoff store are erased here.
 """
 

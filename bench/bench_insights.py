@@ -53,8 +53,8 @@ from sedorum.handoff.accounts import hash_password
 from sedorum.insights import figures, rollup
 from sedorum.insights.db import make_engine
 from sedorum.insights.figures import Period
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import wait_for_http
+from sedorum.server.stack import wait_for_http
+from sedorum.settings import PROJECT_ROOT
 
 PORT = 5330
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -174,7 +174,7 @@ class Store:
         """Rasa's own table and index, made by the project's SQL tracker store."""
         from rasa.shared.core.domain import Domain
 
-        from sedorum.server.tracker_store import ErasableSQLTrackerStore
+        from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 
         url = sa.engine.make_url(self.url)
         if self.name == "sqlite":

@@ -42,17 +42,17 @@ from typing import Any
 import aiohttp
 
 from bench.common import write_result
-from sedorum.server.settings import PROJECT_ROOT, Settings
-from sedorum.stack import running_stack, stop_processes, train_if_needed, wait_for_http
+from sedorum.server.stack import running_stack, stop_processes, train_if_needed, wait_for_http
+from sedorum.settings import PROJECT_ROOT, Settings
 
 ASSISTANT_PORTS = (5605, 5655)  # Rasa, actions
 STARTER_PORT = 5606
 ORDER = (("assistant", 1), ("starter", 1), ("starter", 16), ("assistant", 16), ("assistant", 64), ("starter", 64))
 REQUEST_TIMEOUT_S = 60
-# The reply sedorum/server/faults.py sends when a custom action fails: an error, not an answer.
+# The reply sedorum/patches/faults.py sends when a custom action fails: an error, not an answer.
 TROUBLE_MARK = "something went wrong on our side"
 # All benchmark traffic comes from one loopback address, and the long conversation sends 400
-# messages in a row: the edge rate limits (sedorum/server/hardening.py) would answer 429.
+# messages in a row: the edge rate limits (sedorum/edge/hardening.py) would answer 429.
 # They are raised here so the benchmark measures the assistant, not the limiter.
 NO_RATE_LIMITS = {
     "SEDORUM_RATE_IP_PER_S": "100000",
@@ -302,7 +302,7 @@ async def action_call_costs(system: System, action_url: str, sender: str, calls:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from sedorum.server.action_client import action_tracker_state
+    from sedorum.patches.action_client import action_tracker_state
 
     params = {"token": system.token}
     async with aiohttp.ClientSession() as http:

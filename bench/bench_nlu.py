@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from bench.common import write_result  # noqa: E402
-from sedorum.server.settings import PROJECT_ROOT  # noqa: E402
+from sedorum.settings import PROJECT_ROOT  # noqa: E402
 
 PIPELINES = {
     "config.yml (shipped: counts + MiniLM sentence embedding, linear intent model; DIET for entities)": (
@@ -112,7 +112,7 @@ def unseen_accuracy(config: Path, workdir: Path) -> dict[str, Any]:
     """
     from rasa.model_training import train_nlu
 
-    from sedorum.testing.unseen import classify_unseen
+    from sedorum.evaluation.unseen import classify_unseen
 
     model = train_nlu(
         str(config), str(PROJECT_ROOT / "data"), output=str(workdir / "models"), fixed_model_name=config.stem

@@ -26,9 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.bench_emergency import run as run_emergency  # noqa: E402
 from bench.common import write_result  # noqa: E402
-from sedorum.server.settings import PROJECT_ROOT  # noqa: E402
-from sedorum.stack import ensure_env_file, running_stack, train_if_needed  # noqa: E402
-from sedorum.testing.scenarios import (  # noqa: E402
+from sedorum.evaluation.scenarios import (  # noqa: E402
     Outcome,
     Scenario,
     load_suite,
@@ -37,6 +35,8 @@ from sedorum.testing.scenarios import (  # noqa: E402
     select,
     summarise,
 )
+from sedorum.server.stack import ensure_env_file, running_stack, train_if_needed  # noqa: E402
+from sedorum.settings import PROJECT_ROOT  # noqa: E402
 
 
 def run_conversations(scenarios: list[Scenario], never: list[str]) -> list[Outcome]:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sedorum.server.settings import PROJECT_ROOT
+from sedorum.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 

@@ -13,7 +13,7 @@ import sys
 
 from sanic import Sanic
 
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 from sedorum.web.insights import insights_blueprints
 from sedorum.web.shop import assets_blueprint
 from sedorum.web.staff import staff_blueprint

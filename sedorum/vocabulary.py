@@ -31,7 +31,7 @@ EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # A phone number a visitor leaves for staff to call back: generous, a person reads it.
 CONTACT_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 # A phone number in a log line: stricter (not dates, versions or ids), 9+ digits or "+" and 7+;
-# sedorum/server/redaction.py also skips ISO dates and short numbers it matches.
+# sedorum/edge/redaction.py also skips ISO dates and short numbers it matches.
 LOGGED_PHONE = re.compile(
     r"(?<![\w.:/-])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{2,5}\)?[\s.\-]?\d{2,5}[\s.\-]?\d{3,5}(?:[\s.\-]?\d{2,5})?)(?![\w:])"
 )

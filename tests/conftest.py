@@ -1,6 +1,6 @@
 """Shared fixtures: a trained model, and the real running stack for end-to-end tests.
 
-End-to-end tests talk to the same servers `make run` starts (sedorum.stack), on their own
+End-to-end tests talk to the same servers `make run` starts (sedorum.server.stack), on their own
 ports and with their own SQLite files, so they never touch a developer's running assistant.
 """
 
@@ -15,8 +15,8 @@ import pytest
 import requests
 from sanic import Sanic
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import RunningStack, running_stack, train_if_needed
+from sedorum.server.stack import RunningStack, running_stack, train_if_needed
+from sedorum.settings import PROJECT_ROOT
 
 # Sanic 21.12 rewrites some of its own methods at each server start-up ("TouchUp"); a second
 # in-process start-up (several modules start test servers) then fails unless test mode keeps

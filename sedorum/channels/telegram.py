@@ -207,8 +207,7 @@ async def register_webhook(
 
 def main(argv: Sequence[str]) -> int:
     """python -m sedorum.channels.telegram https://host/webhooks/telegram/webhook"""
-    from sedorum.server.settings import PROJECT_ROOT
-    from sedorum.stack import ensure_env_file
+    from sedorum.settings import PROJECT_ROOT, ensure_env_file
 
     if (PROJECT_ROOT / ".env").exists():
         ensure_env_file(PROJECT_ROOT / ".env")  # the same variables `make run` uses

@@ -71,7 +71,7 @@ def _parse_day(value: object) -> tuple[tuple[time, time], ...]:
 
 
 def config_path() -> Path:
-    from sedorum.server.settings import PROJECT_ROOT
+    from sedorum.settings import PROJECT_ROOT
 
     return Path(os.environ.get(CONFIG_ENV, "").strip() or PROJECT_ROOT / "config" / "handoff.yml")
 

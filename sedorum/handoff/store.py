@@ -449,7 +449,7 @@ def store_url() -> str:
     tracker = os.environ.get("SEDORUM_TRACKER_DB_URL", "").strip()
     if tracker:
         return tracker
-    from sedorum.server.settings import PROJECT_ROOT
+    from sedorum.settings import PROJECT_ROOT
 
     var_dir = Path(os.environ.get("SEDORUM_VAR_DIR", "").strip() or PROJECT_ROOT / "var")
     var_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sedorum.insights.schema import create_tables
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Engine
 
+from sedorum.edge.redaction import redact
 from sedorum.insights.schema import conversations, events, review_marks
-from sedorum.server.redaction import redact
 
 PAGE_SIZE = 50
 

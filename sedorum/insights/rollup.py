@@ -27,8 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sedorum.edge.redaction import redact
 from sedorum.insights.schema import conversations, events, feedback, messages, review_marks, state
-from sedorum.server.redaction import redact
 
 FALLBACK_INTENT = "nlu_fallback"
 HANDOFF_SLOT = "handoff"

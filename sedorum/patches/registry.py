@@ -3,7 +3,7 @@
 Why a registry: Rasa 3.6 is the last open-source Rasa and pins old libraries (Sanic 21.12,
 python-socketio 5.9, SQLAlchemy 1.4). Where they are slow, unsafe or broken on Python 3.11,
 the project replaces a function of theirs at start-up. Each replacement lives in its own
-module (in `sedorum/server/`, next to what it serves); this file says, for each one, what it
+module of this package; this file says, for each one, what it
 replaces, why, which upstream lines it copies if any, how it is undone, and which test holds
 it. Nothing else in the project replaces a library function.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sedorum.server.ratelimit import TokenBucketLimiter
-    from sedorum.server.settings import Settings
+    from sedorum.edge.ratelimit import TokenBucketLimiter
+    from sedorum.settings import Settings
 
 # The library versions every patch below was read against and tested with. A different
 # installed version may have moved or fixed the code a patch replaces: start-up stops.
@@ -92,61 +92,61 @@ class Patch:
 
 
 def _sanic_websockets(context: ApplyContext) -> None:
-    from sedorum.server import compat
+    from sedorum.patches import compat
 
     compat.patch_sanic_websockets()
 
 
 def _socketio_guard(context: ApplyContext) -> None:
-    from sedorum.server import socketio_guard
+    from sedorum.patches import socketio_guard
 
     socketio_guard.install()
 
 
 def _action_timeout_and_fallback(context: ApplyContext) -> None:
-    from sedorum.server import faults
+    from sedorum.patches import faults
 
     faults.install(context.settings)
 
 
 def _action_payload_trim(context: ApplyContext) -> None:
-    from sedorum.server import action_client
+    from sedorum.patches import action_client
 
     action_client.install_payload_trim(context.settings.action_event_turns)
 
 
 def _action_shared_session(context: ApplyContext) -> None:
-    from sedorum.server import action_client
+    from sedorum.patches import action_client
 
     action_client.install_shared_session()
 
 
 def _action_response_validation(context: ApplyContext) -> None:
-    from sedorum.server import action_client
+    from sedorum.patches import action_client
 
     action_client.install_fast_response_validation()
 
 
 def _lock_store(context: ApplyContext) -> None:
-    from sedorum.server import lock_store
+    from sedorum.patches import lock_store
 
     lock_store.install(poll_interval_s=max(context.settings.lock_poll_ms, 1.0) / 1000)
 
 
 def _session_bound(context: ApplyContext) -> None:
-    from sedorum.server import session_bound
+    from sedorum.patches import session_bound
 
     session_bound.install(context.settings.session_max_turns)
 
 
 def _event_types(context: ApplyContext) -> None:
-    from sedorum.server import event_types
+    from sedorum.patches import event_types
 
     event_types.install()
 
 
 def _sqlite_fast_commit(context: ApplyContext) -> None:
-    from sedorum.server import performance
+    from sedorum.patches import performance
 
     performance.install_sqlite_fast_commit()
 
@@ -155,7 +155,7 @@ def _sqlite_listener_state() -> bool:
     import sqlalchemy as sa
     from sqlalchemy.engine import Engine
 
-    from sedorum.server import performance
+    from sedorum.patches import performance
 
     return bool(sa.event.contains(Engine, "connect", performance.on_sqlite_connect))
 
@@ -164,7 +164,7 @@ def _restore_sqlite_listener(was_listening: bool) -> None:
     import sqlalchemy as sa
     from sqlalchemy.engine import Engine
 
-    from sedorum.server import performance
+    from sedorum.patches import performance
 
     listening = sa.event.contains(Engine, "connect", performance.on_sqlite_connect)
     if listening and not was_listening:
@@ -174,20 +174,20 @@ def _restore_sqlite_listener(was_listening: bool) -> None:
 
 
 def _lazy_ted(context: ApplyContext) -> None:
-    from sedorum.server import lazy_ted
+    from sedorum.patches import lazy_ted
 
     lazy_ted.install(enabled=context.settings.lazy_ted)
 
 
 def _model_load(context: ApplyContext) -> None:
-    from sedorum.server import model_load
+    from sedorum.patches import model_load
 
     model_load.install()
 
 
 def _turns(context: ApplyContext) -> None:
-    from sedorum.server import turns
-    from sedorum.server.ratelimit import TokenBucketLimiter
+    from sedorum.edge.ratelimit import TokenBucketLimiter
+    from sedorum.patches import turns
 
     settings = context.settings
     limiter = context.sender_limiter or TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
@@ -195,7 +195,7 @@ def _turns(context: ApplyContext) -> None:
 
 
 def _log_redaction(context: ApplyContext) -> None:
-    from sedorum.server.redaction import install_log_redaction
+    from sedorum.edge.redaction import install_log_redaction
 
     install_log_redaction()
 
@@ -205,7 +205,7 @@ def _logging_state() -> Any:
 
     import structlog
 
-    from sedorum.server import redaction
+    from sedorum.edge import redaction
 
     loggers = [logging.getLogger(name) for name in redaction.LOGGERS]
     holders = [*loggers, *(handler for target in loggers for handler in target.handlers)]
@@ -232,7 +232,7 @@ PATCHES: tuple[Patch, ...] = (
         ),
         why="Sanic 21.12 hands a bare coroutine to asyncio.wait, which Python 3.11 refuses: every "
         "socket.io WebSocket upgrade broke. Sanic 21.12 gets no release with the fix.",
-        module="sedorum/server/compat.py",
+        module="sedorum/patches/compat.py",
         test="tests/e2e/test_socketio.py",
         apply=_sanic_websockets,
         processes=frozenset({RASA_SERVER, ACTION_SERVER}),
@@ -249,7 +249,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Rasa's socket.io handlers crash or store garbage on a malformed user_uttered or "
         "session_request payload; the guard coerces or drops it. The packet limit lets a browser "
         "batch its polling packets.",
-        module="sedorum/server/socketio_guard.py",
+        module="sedorum/patches/socketio_guard.py",
         test="tests/unit/test_hardening_inputs.py",
         apply=_socketio_guard,
     ),
@@ -262,7 +262,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Rasa waits 300 s for an action, longer than its 60 s conversation lock, and sends "
         "nothing when the action server fails: the call now times out after "
         "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply.",
-        module="sedorum/server/faults.py",
+        module="sedorum/patches/faults.py",
         test="tests/unit/test_hardening_faults.py",
         apply=_action_timeout_and_fallback,
     ),
@@ -271,7 +271,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.core.actions.action:RemoteAction._action_call_format",),
         why="Every action call sent the whole session and rebuilt the domain dict; now only the "
         "events of the last SEDORUM_ACTION_EVENT_TURNS user turns, and the domain dict built once.",
-        module="sedorum/server/action_client.py",
+        module="sedorum/patches/action_client.py",
         test="tests/unit/test_performance_action_client.py",
         apply=_action_payload_trim,
         copies="rasa/core/actions/action.py lines 651-674 (RemoteAction._action_call_format, Rasa "
@@ -285,7 +285,7 @@ PATCHES: tuple[Patch, ...] = (
         ),
         why="Every action call opened a new aiohttp session (a new TCP connection); one kept-alive "
         "session per event loop is reused, and closed with Rasa's other resources.",
-        module="sedorum/server/action_client.py",
+        module="sedorum/patches/action_client.py",
         test="tests/unit/test_performance_action_client.py",
         apply=_action_shared_session,
         enabled=lambda settings: settings.action_http_pool,
@@ -295,7 +295,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.core.actions.action:RemoteAction._validate_action_result",),
         why="jsonschema.validate re-checked the constant schema against the meta-schema on every "
         "action response (tens of ms); the schema is checked once, each response still fully.",
-        module="sedorum/server/action_client.py",
+        module="sedorum/patches/action_client.py",
         test="tests/unit/test_performance_action_client.py",
         apply=_action_response_validation,
         copies="rasa/core/actions/action.py lines 699-713 (RemoteAction._validate_action_result, Rasa "
@@ -307,7 +307,7 @@ PATCHES: tuple[Patch, ...] = (
         why="A message waiting for its conversation's lock slept a whole second between checks, and "
         "Rasa's Redis lock store loses tickets between replicas; ours wakes on release, re-checks "
         "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction.",
-        module="sedorum/server/lock_store.py",
+        module="sedorum/patches/lock_store.py",
         test="tests/unit/test_performance_lock_store.py",
         apply=_lock_store,
     ),
@@ -316,7 +316,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.core.processor:MessageProcessor._update_tracker_session",),
         why="A turn's cost grew with the conversation; a new session (slots kept) every "
         "SEDORUM_SESSION_MAX_TURNS user turns bounds it.",
-        module="sedorum/server/session_bound.py",
+        module="sedorum/patches/session_bound.py",
         test="tests/unit/test_performance_session_bound.py",
         apply=_session_bound,
     ),
@@ -325,7 +325,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.shared.core.events:Event.resolve_by_type",),
         why="Reading a stored event walked the whole Event class tree; the class for a type name is "
         "now looked up once and cached (unknown names keep Rasa's behaviour).",
-        module="sedorum/server/event_types.py",
+        module="sedorum/patches/event_types.py",
         test="tests/unit/test_performance_event_types.py",
         apply=_event_types,
     ),
@@ -335,7 +335,7 @@ PATCHES: tuple[Patch, ...] = (
         why="SQLAlchemy 1.4 opens and closes a SQLite file for every read and write (NullPool) with "
         "a rollback journal; pooled connections, WAL and synchronous=NORMAL stop each turn waiting "
         "for an fsync. PostgreSQL is not affected.",
-        module="sedorum/server/performance.py",
+        module="sedorum/patches/performance.py",
         test="tests/unit/test_patch_registry.py",
         apply=_sqlite_fast_commit,
         enabled=lambda settings: settings.sqlite_fast_commit,
@@ -351,7 +351,7 @@ PATCHES: tuple[Patch, ...] = (
         why="TED (a TensorFlow model) ran for every prediction although a rule or the SafetyPolicy "
         "decides most steps with certainty; it now runs only when, by the ensemble's own rules, "
         "it could win.",
-        module="sedorum/server/lazy_ted.py",
+        module="sedorum/patches/lazy_ted.py",
         test="tests/unit/test_performance_lazy_ted.py",
         apply=_lazy_ted,
     ),
@@ -360,7 +360,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.utils.tensorflow.models:RasaModel.load",),
         why="Loading a TensorFlow model traced and ran a training step only to create the weights, "
         "most of the cold start; one eager prediction creates them instead.",
-        module="sedorum/server/model_load.py",
+        module="sedorum/patches/model_load.py",
         test="tests/unit/test_performance_model_load.py",
         apply=_model_load,
         enabled=lambda settings: settings.fast_model_load,
@@ -377,7 +377,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Rasa falls back to an in-memory store when PostgreSQL or Redis fails and answers as if "
         "nothing happened; a turn is now either stored or refused (503), and channels without an "
         "HTTP edge get the per-sender rate limit and the message length limit.",
-        module="sedorum/server/turns.py",
+        module="sedorum/patches/turns.py",
         test="tests/unit/test_hardening_faults.py",
         apply=_turns,
     ),
@@ -386,7 +386,7 @@ PATCHES: tuple[Patch, ...] = (
         targets=("logging:_logRecordFactory",),
         why="Rasa logs user text at DEBUG, and database errors carry it as SQL parameters; every log "
         "record, Rasa's structlog events and medspaCy's loguru output are redacted.",
-        module="sedorum/server/redaction.py",
+        module="sedorum/edge/redaction.py",
         test="tests/unit/test_hardening_redaction.py",
         apply=_log_redaction,
         processes=frozenset({RASA_SERVER, ACTION_SERVER}),
@@ -397,7 +397,7 @@ PATCHES: tuple[Patch, ...] = (
 
 # Not a replacement of a library function, listed so nobody looks for it here: the socket.io
 # CORS allow-list is set on the project's own socket.io server instance by its channel class
-# (sedorum/web/socketio_channel.py, tested by tests/e2e/test_security.py), and goes away with it.
+# (sedorum/channels/socketio.py, tested by tests/e2e/test_security.py), and goes away with it.
 
 
 # --------------------------------------------------------------------------- versions

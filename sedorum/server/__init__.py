@@ -1,2 +1,2 @@
-"""Process entry points: the Rasa server with the project's blueprints, the action server,
-and the supervisor that installs, trains and starts both (`make run`)."""
+"""Process entry points: the Rasa server with the project's pages and channels, the action server,
+the front router, the supervisor behind `make run` (`stack`) and the replica launcher."""

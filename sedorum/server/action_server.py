@@ -4,7 +4,7 @@ Why not `rasa run actions`: it binds to every interface, and the action server h
 authentication of its own (it receives whole conversations). Here it listens on
 SEDORUM_ACTION_HOST (127.0.0.1 unless a deployment says otherwise); with SEDORUM_ACTION_TOKEN
 set, every request except /health must carry `Authorization: Bearer <token>` (the Rasa
-server sends it, sedorum/server/endpoints.py). Binding to a non-loopback address without a
+server sends it, sedorum/stores/endpoints.py). Binding to a non-loopback address without a
 token is refused at start-up. Logs are redacted like the Rasa server's.
 """
 
@@ -19,7 +19,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from sedorum import patches  # noqa: E402
-from sedorum.server.settings import Settings  # noqa: E402
+from sedorum.settings import Settings  # noqa: E402
 
 OPEN_PATHS = frozenset({"/health"})
 

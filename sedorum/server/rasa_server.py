@@ -18,7 +18,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from sedorum import patches  # noqa: E402
-from sedorum.server.settings import PROJECT_ROOT, Settings  # noqa: E402
+from sedorum.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 logger = logging.getLogger("sedorum.server")
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings, model_path: Path):
             "RASA_AUTH_TOKEN is not set: refusing to serve Rasa's HTTP API without a token. "
             "`make run` generates one into .env."
         )
-    from sedorum.server.ratelimit import TokenBucketLimiter
+    from sedorum.edge.ratelimit import TokenBucketLimiter
 
     # Every library patch of this process, in one call, before anything of Rasa's is created
     # (it refuses to run on library versions the patches were not checked against).
@@ -50,9 +50,11 @@ def create_app(settings: Settings, model_path: Path):
 
     from rasa.core import run as rasa_run
 
-    from sedorum.server import hardening, performance
-    from sedorum.server.channels import create_input_channels
-    from sedorum.server.endpoints import build_endpoints
+    from sedorum.channels.credentials import create_input_channels
+    from sedorum.edge import hardening
+    from sedorum.patches import performance
+    from sedorum.stores import retention
+    from sedorum.stores.endpoints import build_endpoints
     from sedorum.web import register_web
 
     performance.log_settings(settings)
@@ -72,6 +74,7 @@ def create_app(settings: Settings, model_path: Path):
     app.register_listener(rasa_run.close_resources, "after_server_stop")
     register_web(app, settings)
     hardening.install(app, settings, sender_limiter=sender_limiter)
+    retention.install_job(app, settings)
     return app
 
 

@@ -3,7 +3,7 @@
 Why a small router of our own and not nginx: `make run` must use every core with the embedded
 stores and nothing to install, and the router has to read the REST body (the sender id and the
 message), which open-source nginx cannot do without njs or lua. It is a plain reverse proxy
-(aiohttp) that adds three things (rules in sedorum/server/dispatch.py):
+(aiohttp) that adds three things (rules in sedorum/routing.py):
 
 - each conversation always reaches the same Rasa process (the in-memory lock store of that
   process serialises its messages); socket.io, the pages and the staff console all go to
@@ -31,8 +31,8 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.server.dispatch import FairQueue, route_request
-from sedorum.server.settings import Settings
+from sedorum.routing import FairQueue, route_request
+from sedorum.settings import Settings
 
 logger = logging.getLogger("sedorum.router")
 

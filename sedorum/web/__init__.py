@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sanic import Sanic
 
-    from sedorum.server.settings import Settings
+    from sedorum.settings import Settings
 
 
 def register_web(app: Sanic, settings: Settings) -> None:

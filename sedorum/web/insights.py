@@ -34,13 +34,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Engine
 
+from sedorum.edge.security import same_origin, secure_blueprint
 from sedorum.handoff import accounts
 from sedorum.handoff.store import open_store
 from sedorum.insights import feedback, figures, review, rollup
 from sedorum.insights.db import engine_for, tracker_db_url
 from sedorum.insights.figures import Period
-from sedorum.server.settings import PROJECT_ROOT, Settings
-from sedorum.web.security import same_origin, secure_blueprint
+from sedorum.settings import PROJECT_ROOT, Settings
 from sedorum.web.staff_auth import SessionSigner, StaffGuard, load_secret
 
 logger = logging.getLogger(__name__)

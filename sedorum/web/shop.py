@@ -13,8 +13,8 @@ from pathlib import Path
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from sedorum.server.settings import Settings
-from sedorum.web.security import secure_blueprint
+from sedorum.edge.security import secure_blueprint
+from sedorum.settings import Settings
 
 PAGES_DIR = Path(__file__).parent / "pages"
 STATIC_DIR = Path(__file__).parent / "static"

@@ -25,13 +25,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from sedorum.edge.security import same_origin, secure_blueprint
 from sedorum.handoff import accounts
 from sedorum.handoff.conversation import ConversationBridge
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import CLAIMED, Handoff, HandoffStore, open_store
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 from sedorum.vocabulary import MAX_MESSAGE_CHARS
-from sedorum.web.security import same_origin, secure_blueprint
 from sedorum.web.staff_auth import (
     LoginLimiter,
     SessionSigner,

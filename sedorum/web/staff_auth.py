@@ -28,7 +28,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from sedorum.web.security import SAFE_METHODS, same_origin
+from sedorum.edge.security import SAFE_METHODS, same_origin
 
 COOKIE = "sedorum_staff"
 SESSION_SECONDS = 8 * 3600

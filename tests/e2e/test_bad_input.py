@@ -1,6 +1,6 @@
 """Bad input on the REST channel: every request gets a defined answer or a 4xx, never a 5xx.
 
-Runs against the real servers (sedorum.stack) on ports 5411/5461. What each input gets is the
+Runs against the real servers (sedorum.server.stack) on ports 5411/5461. What each input gets is the
 promise in docs/security-and-privacy.md ("Bad input"); the server must still answer normally afterwards.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
 
 EMPTY_PROMPT = "Please type a question"

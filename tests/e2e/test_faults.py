@@ -26,8 +26,8 @@ import psycopg2
 import pytest
 import requests
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import RunningStack, _child_env, running_stack, wait_for_http
+from sedorum.server.stack import RunningStack, _child_env, running_stack, wait_for_http
+from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
 
 CONVERSATIONS = 24

@@ -19,7 +19,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
 
 LOG_DIR = ARTIFACTS / "logs" / "fuzz"

@@ -21,7 +21,7 @@ import requests
 from sedorum.handoff.accounts import hash_password
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import HandoffStore, open_store
-from sedorum.stack import RunningStack
+from sedorum.server.stack import RunningStack
 from tests.conftest import Chat
 from tests.e2e.test_socketio import RawSocketIO
 

@@ -14,7 +14,7 @@ import pytest
 
 from sedorum.handoff.accounts import hash_password
 from sedorum.handoff.hours import ALWAYS_OPEN_ENV, office_status
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_handoff_api import StaffClient
 

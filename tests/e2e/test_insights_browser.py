@@ -27,8 +27,8 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from sedorum.handoff.accounts import hash_password
 from sedorum.insights.seed import Turn, conversation_events
-from sedorum.server.tracker_store import ErasableSQLTrackerStore
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
+from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_widget_browser import SCREENSHOTS, Watched, chromium, open_widget, send, wait_for_bot
 

@@ -18,8 +18,8 @@ import psycopg2
 import pytest
 import requests
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
+from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -124,7 +124,7 @@ def test_retention_erases_only_expired_conversations_on_postgresql(private: Runn
         "SEDORUM_RETENTION_DAYS": "30",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "sedorum.retention"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "sedorum.stores.retention"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "idle for more than 30 days" in done.stdout

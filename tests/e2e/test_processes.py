@@ -20,9 +20,9 @@ from typing import Any
 
 import requests
 
-from sedorum.server.dispatch import process_for
+from sedorum.routing import process_for
 from sedorum.server.router import PROCESS_HEADER, STATS_PATH
-from sedorum.stack import RunningStack
+from sedorum.server.stack import RunningStack
 from tests.conftest import TEST_TOKEN
 
 SCRIPT = ("hi", "what is restless legs syndrome?", "how much magnesium can I take a day?", "thanks")

@@ -1,6 +1,6 @@
 """Two Rasa servers and two action servers behind nginx, sharing PostgreSQL and Redis.
 
-The deployment of docs/scaling.md, started by the same launcher (sedorum.deploy.replicas),
+The deployment of docs/scaling.md, started by the same launcher (sedorum.server.replicas),
 with a fresh PostgreSQL database created and dropped here and the Redis lock store:
 
 - REST: many conversations sent at the same time, interleaved, through nginx. Every
@@ -25,7 +25,7 @@ import psycopg2
 import pytest
 import requests
 
-from sedorum.deploy.replicas import Layout, RunningReplicas, running_replicas
+from sedorum.server.replicas import Layout, RunningReplicas, running_replicas
 from tests.conftest import ARTIFACTS, TEST_TOKEN, stack_env
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

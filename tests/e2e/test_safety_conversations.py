@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from sedorum.stack import RunningStack
-from sedorum.testing.scenarios import load_scenarios, run_scenario
+from sedorum.evaluation.scenarios import load_scenarios, run_scenario
+from sedorum.server.stack import RunningStack
 
 SCENARIOS, NEVER = load_scenarios()
 

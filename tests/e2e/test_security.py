@@ -19,8 +19,8 @@ import jwt
 import pytest
 import requests
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
+from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
 
 ACTION_TOKEN = "action-" + uuid.uuid4().hex

@@ -1,7 +1,7 @@
 """The website's socket.io channel: a real WebSocket round trip, and the Origin allow-list.
 
 Why a real WebSocket: on Python 3.11 every upgrade broke inside Sanic 21.12 until the start-up
-patch in sedorum/server/compat.py; long-polling alone would hide that. Why the Origin test:
+patch in sedorum/patches/compat.py; long-polling alone would hide that. Why the Origin test:
 Rasa 3.6 does not check it (cors_allowed_origins=[] means "allow all" to engine.io), so any
 site could talk to the assistant from a visitor's browser; our channel subclass refuses that.
 
@@ -21,7 +21,7 @@ import pytest
 import requests
 import websockets
 
-from sedorum.stack import RunningStack
+from sedorum.server.stack import RunningStack
 
 FOREIGN = "http://evil.example"
 

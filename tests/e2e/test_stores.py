@@ -1,6 +1,6 @@
 """The scaled-out stores: PostgreSQL tracker store, Redis lock store, RabbitMQ event broker.
 
-Switched on only by environment variables (sedorum/server/endpoints.py), against the local
+Switched on only by environment variables (sedorum/stores/endpoints.py), against the local
 services (also on CI), with a fresh database and queue created and removed here:
 
 - a conversation survives a restart of the Rasa server with every event kept, and what the
@@ -24,7 +24,7 @@ import psycopg2
 import pytest
 import redis
 
-from sedorum.stack import running_stack
+from sedorum.server.stack import running_stack
 from tests.conftest import ARTIFACTS, Chat, stack_env
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

@@ -25,7 +25,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sedorum.handoff.accounts import hash_password
-from sedorum.stack import RunningStack, running_stack
+from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
 
 pytestmark = pytest.mark.browser

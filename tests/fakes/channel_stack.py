@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import running_stack
+from sedorum.server.stack import running_stack
+from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
 from tests.fakes.e2e_support import (
     ACTION_PORT,

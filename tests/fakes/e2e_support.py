@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import requests
 import yaml
 
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import RunningStack
-from sedorum.testing.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from sedorum.evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from sedorum.server.stack import RunningStack
+from sedorum.settings import PROJECT_ROOT
 from sedorum.vocabulary import sign_staff_reply
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.slack import FakeSlack

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sedorum.server.settings import PROJECT_ROOT
+from sedorum.settings import PROJECT_ROOT
 
 RASA = [sys.executable, "-m", "rasa"]
 

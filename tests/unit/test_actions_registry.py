@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from sedorum.server.settings import PROJECT_ROOT
+from sedorum.settings import PROJECT_ROOT
 
 
 def test_domain_actions_match_the_action_server() -> None:

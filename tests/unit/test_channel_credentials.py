@@ -1,6 +1,6 @@
 """credentials.yml: the messaging channels read only environment variables and are opt-in.
 
-Through the server's own loader (sedorum.server.channels): with no variables every messaging
+Through the server's own loader (sedorum.channels.credentials): with no variables every messaging
 channel is off and the rest still load; with them, all four are created under the names
 the webhooks, the trackers and the staff console use.
 """
@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from sedorum.server.channels import create_input_channels, enabled_channel_credentials
-from sedorum.server.settings import PROJECT_ROOT
+from sedorum.channels.credentials import create_input_channels, enabled_channel_credentials
+from sedorum.settings import PROJECT_ROOT
 
 CREDENTIALS = PROJECT_ROOT / "credentials.yml"
 CHANNELS = {

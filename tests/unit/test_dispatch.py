@@ -1,4 +1,4 @@
-"""Routing and queueing rules of the front process (sedorum/server/dispatch.py)."""
+"""Routing and queueing rules of the front process (sedorum/routing.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import json
 import uuid
 
-from sedorum.server.dispatch import FairQueue, process_for, route_request
+from sedorum.routing import FairQueue, process_for, route_request
 
 LIMIT = 16 * 1024
 
@@ -31,7 +31,7 @@ def test_the_mapping_does_not_depend_on_the_python_process() -> None:
     import sys
 
     other = subprocess.run(
-        [sys.executable, "-c", "from sedorum.server.dispatch import process_for; print(process_for('alice', 7))"],
+        [sys.executable, "-c", "from sedorum.routing import process_for; print(process_for('alice', 7))"],
         capture_output=True,
         text=True,
         check=True,

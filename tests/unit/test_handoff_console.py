@@ -31,7 +31,7 @@ from sanic import Sanic
 
 from sedorum.handoff import accounts
 from sedorum.handoff.store import HandoffStore, open_store
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 
 ALICE_PASSWORD = "alice-password-1"
 BOB_PASSWORD = "bob-password-22"

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from sedorum.web.socketio_channel import (
+from sedorum.channels.socketio import (
     LineBreakSocketIOOutput,
     OriginCheckedSocketIOInput,
     hard_line_breaks,

@@ -21,10 +21,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, FollowupAction, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from sedorum.server import faults, turns
-from sedorum.server.inputs import EMPTY_MESSAGE_REPLY, SLOW_DOWN_REPLY
-from sedorum.server.ratelimit import TokenBucketLimiter
-from sedorum.server.settings import PROJECT_ROOT, Settings
+from sedorum.edge import turn_report
+from sedorum.edge.inputs import EMPTY_MESSAGE_REPLY, SLOW_DOWN_REPLY
+from sedorum.edge.ratelimit import TokenBucketLimiter
+from sedorum.patches import faults, turns
+from sedorum.settings import PROJECT_ROOT, Settings
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -129,9 +130,9 @@ class BrokenStore(InMemoryTrackerStore):
 def test_store_errors_raise_instead_of_silently_falling_back(patched: None) -> None:
     turns.install(Settings(), TokenBucketLimiter(0, 1))
     store = Agent._create_tracker_store(BrokenStore(DOMAIN), DOMAIN)
-    with pytest.raises(turns.StoreUnavailable):
+    with pytest.raises(turn_report.StoreUnavailable):
         asyncio.run(store.save(DialogueStateTracker("x", [])))
-    with pytest.raises(turns.StoreUnavailable):
+    with pytest.raises(turn_report.StoreUnavailable):
         asyncio.run(store.retrieve("x"))
 
 
@@ -163,7 +164,7 @@ class FakeProcessor:
 
     async def handle_message(self, message: UserMessage) -> Any:
         if self.fail:
-            raise turns.StoreUnavailable("db down")
+            raise turn_report.StoreUnavailable("db down")
         await message.output_channel.send_text_message(message.sender_id, "answer")
         turns._turn_state.get().processed = True  # what the MessageProcessor wrapper records
         return message.output_channel.messages
@@ -181,11 +182,11 @@ def test_a_failed_turn_is_reported_and_a_stored_turn_is_kept(patched: None, monk
     monkeypatch.setattr(Agent, "is_ready", lambda self: True)
     agent = Agent()
 
-    async def with_report(text: str) -> tuple[turns.TurnReport, Any]:
-        report = turns.begin_request_report()
+    async def with_report(text: str) -> tuple[turn_report.TurnReport, Any]:
+        report = turn_report.begin_request_report()
         try:
             result = await agent.handle_message(UserMessage(text, CollectingOutputChannel(), "c", input_channel="rest"))
-        except turns.StoreUnavailable:
+        except turn_report.StoreUnavailable:
             result = "raised"
         return report, result
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sedorum.server.inputs import InvalidInput, clean_text, parse_rest_body, valid_sender
-from sedorum.server.ratelimit import TokenBucketLimiter, retry_after_header
+from sedorum.edge.inputs import InvalidInput, clean_text, parse_rest_body, valid_sender
+from sedorum.edge.ratelimit import TokenBucketLimiter, retry_after_header
 
 JSON = "application/json"
 
@@ -126,7 +126,7 @@ def test_a_polling_post_with_many_queued_messages_is_accepted() -> None:
     from engineio import packet
     from engineio.payload import Payload
 
-    from sedorum.server import socketio_guard
+    from sedorum.patches import socketio_guard
 
     socketio_guard.install()
     queued = [packet.Packet(packet.MESSAGE, data=f'42["user_uttered",{{"message":"m{i}"}}]') for i in range(40)]

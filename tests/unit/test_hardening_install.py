@@ -11,15 +11,15 @@ import pytest
 import structlog
 from sanic import Sanic
 
-from sedorum.server import hardening
-from sedorum.server.settings import Settings
+from sedorum.edge import hardening
+from sedorum.settings import Settings
 from tests.unit.test_hardening_faults import patched  # noqa: F401  (fixture: restores Rasa's classes)
 
 
 @pytest.fixture
 def restore_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """hardening.install redacts this process's logging: undo it for the tests that follow."""
-    from sedorum.server import redaction
+    from sedorum.edge import redaction
 
     monkeypatch.setattr(logging, "_logRecordFactory", logging.getLogRecordFactory())
     config = structlog.get_config()
@@ -78,7 +78,7 @@ def test_body_limits_depend_on_the_route() -> None:
 
 
 def test_signed_platform_webhooks_skip_the_per_address_limit_but_rest_does_not() -> None:
-    from sedorum.server.hardening import is_signed_platform_webhook
+    from sedorum.edge.hardening import is_signed_platform_webhook
 
     assert is_signed_platform_webhook("/webhooks/twilio/webhook")
     assert is_signed_platform_webhook("/webhooks/telegram/webhook")

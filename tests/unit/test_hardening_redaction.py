@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from sedorum.server import redaction
-from sedorum.server.redaction import RedactingFilter, install_log_redaction, redact, redact_event_dict
+from sedorum.edge import redaction
+from sedorum.edge.redaction import RedactingFilter, install_log_redaction, redact, redact_event_dict
 
 
 @pytest.fixture

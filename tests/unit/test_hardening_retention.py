@@ -1,4 +1,4 @@
-"""Retention on the default SQLite store: `python -m sedorum.retention --days N`."""
+"""Retention on the default SQLite store: `python -m sedorum.stores.retention --days N`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from sedorum import retention
+from sedorum.stores import retention
 
 
 def conversation(sender: str, age_days: float) -> DialogueStateTracker:

@@ -23,7 +23,7 @@ from sedorum.insights.db import make_engine
 from sedorum.insights.figures import Period
 from sedorum.insights.seed import Turn, conversation_events
 from sedorum.insights.similarity import group_similar
-from sedorum.server.tracker_store import ErasableSQLTrackerStore
+from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 
 DAY1 = datetime(2026, 3, 2, 10, tzinfo=UTC).timestamp()
 DAY2 = DAY1 + 86400

@@ -12,7 +12,7 @@ import itertools
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from sedorum.server.settings import PROJECT_ROOT
+from sedorum.settings import PROJECT_ROOT
 
 SOCIAL_LISTS = ("greeting_word", "farewell_word", "thanks_word", "yes_word", "no_word")
 SEDORUM_INGREDIENTS = ("magnesium", "iron", "folic", "folate", "calcium", "b12", "cobalamin", "sedorum")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sedorum import patches
 from sedorum.patches import registry
 from sedorum.patches.registry import PATCHES, Snapshot, _resolve
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 THIRD_PARTY = ("rasa", "rasa_sdk", "sanic", "socketio", "engineio", "sqlalchemy", "logging")
@@ -266,7 +266,7 @@ def test_sqlalchemy_settings_are_undone_with_their_listener(tmp_path: Path) -> N
     from rasa.core import tracker_store
     from sqlalchemy.engine import Engine
 
-    from sedorum.server import performance
+    from sedorum.patches import performance
 
     snapshot = Snapshot.take(PATCHES)
     patches.apply_all(patches.RASA_SERVER, Settings())

@@ -15,8 +15,8 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk import Tracker
 
 from actions.handoff import previous_user_intent
-from sedorum.server import action_client
-from sedorum.server.action_client import action_tracker_state, cached_domain_dict, event_tail
+from sedorum.patches import action_client
+from sedorum.patches.action_client import action_tracker_state, cached_domain_dict, event_tail
 
 DOMAIN = Domain.from_yaml(
     """

@@ -8,7 +8,7 @@ import pytest
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
-from sedorum.server import event_types
+from sedorum.patches import event_types
 
 
 @pytest.fixture

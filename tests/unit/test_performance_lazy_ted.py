@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from sedorum.server import lazy_ted
-from sedorum.server.settings import PROJECT_ROOT
-from sedorum.stack import _child_env, stop_processes, wait_for_http
+from sedorum.patches import lazy_ted
+from sedorum.server.stack import _child_env, stop_processes, wait_for_http
+from sedorum.settings import PROJECT_ROOT
 
 ACTION_PORT = 5395
 CONVERSATIONS = [
@@ -180,7 +180,7 @@ def test_lazy_ted_takes_the_same_decisions(trained_model: Path, action_server: s
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from sedorum.server import compat, model_load
+    from sedorum.patches import compat, model_load
 
     os.environ.setdefault("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")  # same handoff text both runs
     compat.patch_sanic_websockets()

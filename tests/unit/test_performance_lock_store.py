@@ -16,8 +16,8 @@ import pytest
 import redis
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 
-from sedorum.server import lock_store as fast
-from sedorum.server.lock_store import FastInMemoryLockStore, FastRedisLockStore, create_lock_store
+from sedorum.patches import lock_store as fast
+from sedorum.patches.lock_store import FastInMemoryLockStore, FastRedisLockStore, create_lock_store
 
 SLOW_POLL_S = 30.0
 

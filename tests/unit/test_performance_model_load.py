@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sedorum.server import model_load
+from sedorum.patches import model_load
 
 MESSAGES = [
     "hi",
@@ -57,7 +57,7 @@ def predictions(model_path: Path) -> list[Any]:
 
 @pytest.mark.timeout(600)
 def test_fast_load_predicts_exactly_like_rasas_loader(trained_model: Path) -> None:
-    from sedorum.server import compat
+    from sedorum.patches import compat
 
     compat.patch_sanic_websockets()
     try:

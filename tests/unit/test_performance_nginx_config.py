@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sedorum.deploy.replicas import Layout, check_shared_stores, find_nginx, render_nginx_config
+from sedorum.server.replicas import Layout, check_shared_stores, find_nginx, render_nginx_config
 
 LAYOUT = Layout.numbered(rasa=3, actions=2, proxy_port=5890, base=5800)
 

@@ -16,8 +16,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from sedorum.server import session_bound
-from sedorum.server.session_bound import roll_over_events, should_roll_over, user_turns_in_current_session
+from sedorum.patches import session_bound
+from sedorum.patches.session_bound import roll_over_events, should_roll_over, user_turns_in_current_session
 
 DOMAIN = Domain.from_yaml(
     """

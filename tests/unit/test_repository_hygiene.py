@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
 # Generated or bulky files that no person writes.
-NOT_SCANNED = ("web/package-lock.json",)
+NOT_SCANNED = ("widget/package-lock.json",)
 TEXT_SUFFIXES = {
     ".py", ".md", ".yml", ".yaml", ".json", ".txt", ".toml", ".sh", ".js", ".css", ".html",
     ".template", ".cfg", ".ini", "",
@@ -68,7 +68,7 @@ GENERATED = (
     ".venv",
     "sedorum/web/static/vendor",
     "bench/work",
-    "web/node_modules",
+    "widget/node_modules",
     "data/nlu/reviewed.yml",
 )
 

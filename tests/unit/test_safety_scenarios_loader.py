@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sedorum.testing import scenarios as sc
+from sedorum.evaluation import scenarios as sc
 
 BASELINE = """\
 # the first suite

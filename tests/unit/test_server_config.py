@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sedorum.server.channels import enabled_channel_credentials
-from sedorum.server.endpoints import ERASABLE_SQL_STORE, build_endpoints
-from sedorum.server.settings import Settings
+from sedorum.channels.credentials import enabled_channel_credentials
+from sedorum.settings import Settings
+from sedorum.stores.endpoints import ERASABLE_SQL_STORE, build_endpoints
 
 
 def settings_from(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Settings:
@@ -72,7 +72,7 @@ def test_channel_with_unset_variable_is_off_and_others_stay_on(monkeypatch: pyte
 def test_sanic_websocket_patch_passes_tasks_to_asyncio_wait() -> None:
     from sanic.server.websockets.impl import WebsocketImplProtocol
 
-    from sedorum.server.compat import patch_sanic_websockets
+    from sedorum.patches.compat import patch_sanic_websockets
 
     patch_sanic_websockets()
     patch_sanic_websockets()  # idempotent

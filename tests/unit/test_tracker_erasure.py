@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from sedorum.server.tracker_store import ErasableSQLTrackerStore, deletion_requested_this_turn
+from sedorum.stores.tracker_store import ErasableSQLTrackerStore, deletion_requested_this_turn
 
 
 def make_store(tmp_path: Path) -> ErasableSQLTrackerStore:

@@ -13,10 +13,10 @@ from urllib.parse import unquote, urlparse
 from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 
-from sedorum.server.settings import PROJECT_ROOT, Settings
+from sedorum.settings import PROJECT_ROOT, Settings
 
 # SQL tracker store that can erase conversations (S12, retention).
-ERASABLE_SQL_STORE = "sedorum.server.tracker_store.ErasableSQLTrackerStore"
+ERASABLE_SQL_STORE = "sedorum.stores.tracker_store.ErasableSQLTrackerStore"
 
 
 def build_endpoints(settings: Settings) -> AvailableEndpoints:

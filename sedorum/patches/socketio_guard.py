@@ -15,7 +15,7 @@ import json
 import logging
 from typing import Any
 
-from sedorum.server.inputs import valid_sender
+from sedorum.edge.inputs import valid_sender
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
     SEDORUM_TRACKER_DB_URL=postgresql://postgres@127.0.0.1:5432/rasa \\
     SEDORUM_REDIS_URL=redis://127.0.0.1:6379/0 \\
-    python -m sedorum.deploy.replicas --rasa 2 --actions 2 --port 8080
+    python -m sedorum.server.replicas --rasa 2 --actions 2 --port 8080
 
 Why a launcher and not a process manager's unit files: the end-to-end test
 (tests/e2e/test_replicas.py) and a person trying the deployment start exactly the same set of
@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sedorum.server.settings import PROJECT_ROOT, Settings
-from sedorum.stack import _child_env, ensure_env_file, say, stop_processes, wait_for_http
+from sedorum.server.stack import _child_env, ensure_env_file, say, stop_processes, wait_for_http
+from sedorum.settings import PROJECT_ROOT, Settings
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 PYTHON = sys.executable

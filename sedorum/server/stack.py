@@ -4,15 +4,14 @@ Why in Python and not a shell script: `make run`, the end-to-end tests and the b
 all start the same stack the same way (on other ports, with other stores), wait for the
 same readiness signal and stop every process they started, Ctrl-C included.
 
-    python -m sedorum.stack train   # train only if data, domain or config changed
-    python -m sedorum.stack run     # train if needed, then serve until Ctrl-C
+    python -m sedorum.server.stack train   # train only if data, domain or config changed
+    python -m sedorum.server.stack run     # train if needed, then serve until Ctrl-C
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sedorum.server.settings import PROJECT_ROOT, Settings
+from sedorum.settings import PROJECT_ROOT, Settings, ensure_env_file
 
 MODEL_NAME = "sedorum"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
@@ -33,22 +32,6 @@ PYTHON = sys.executable
 
 def say(message: str) -> None:
     print(f"==> {message}", flush=True)
-
-
-def ensure_env_file(path: Path = PROJECT_ROOT / ".env") -> None:
-    """Loads .env into os.environ, creating it with a fresh API token on first run."""
-    if not path.exists():
-        token = secrets.token_urlsafe(32)
-        path.write_text(
-            f"# Generated on first run; never commit this file.\nRASA_AUTH_TOKEN={token}\n", encoding="utf-8"
-        )
-        path.chmod(0o600)
-        say(f"Generated an API token into {path.name}")
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            os.environ.setdefault(key.strip(), value.strip())
 
 
 def training_fingerprint(root: Path = PROJECT_ROOT) -> str:

@@ -26,7 +26,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from sedorum.server.settings import Settings
+from sedorum.settings import Settings
 
 _SOFT_NEWLINE = re.compile(r"(?<!  )(?<!\\)\n")
 

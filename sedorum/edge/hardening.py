@@ -12,8 +12,9 @@ measured in Rasa 3.6:
 * optional JWT (SEDORUM_JWT_SECRET) exactly as `rasa run --jwt-secret` sets it up;
 * security headers on every response, a CSP on HTML pages (inline scripts allowed by hash);
 * a failed turn on the REST channel becomes 503 + Retry-After instead of 200 `[]`;
-* telemetry forced off, log redaction, action-call fallback, retention job.
-Docs: docs/security-and-privacy.md. Variables: sedorum/server/settings.py.
+* telemetry forced off, log redaction, action-call fallback (the retention job is started by
+  the server entry point, `sedorum.stores.retention.install_job`).
+Docs: docs/security-and-privacy.md. Variables: sedorum/settings.py.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from sedorum.server import turns
-from sedorum.server.inputs import InvalidInput, parse_rest_body
-from sedorum.server.ratelimit import TokenBucketLimiter, retry_after_header
+from sedorum.edge import turn_report as turns
+from sedorum.edge.inputs import InvalidInput, parse_rest_body
+from sedorum.edge.ratelimit import TokenBucketLimiter, retry_after_header
 
 if TYPE_CHECKING:
     from sanic import Sanic
     from sanic.request import Request
     from sanic.response import HTTPResponse
 
-    from sedorum.server.settings import Settings
+    from sedorum.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,6 @@ def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter |
         _add_security_headers(request, response)
 
     _install_unavailable_handler(app)
-    _install_retention(app, settings)
     logger.info(
         "Hardening on: body limit %d B (webhooks), message limit %d chars, rate limits %.1f/s per IP, "
         "%.1f/s per sender, action timeout %.0f s.",
@@ -286,35 +286,3 @@ def _install_jwt(app: Sanic, settings: Settings) -> None:
 
     for exception_type in (jwt.exceptions.PyJWTError, SanicJWTException):
         app.error_handler.add(exception_type, not_authenticated)
-
-
-def _install_retention(app: Sanic, settings: Settings) -> None:
-    """Runs the retention job in the Rasa process every SEDORUM_RETENTION_INTERVAL_H hours."""
-    if settings.retention_days <= 0 or settings.retention_interval_h <= 0:
-        return
-
-    async def retention_loop() -> None:
-        from sedorum.retention import erase_expired
-
-        await asyncio.sleep(60)  # let the model load and the first users in first
-        while True:
-            agent = getattr(app.ctx, "agent", None)
-            if agent is not None and agent.tracker_store is not None:
-                try:
-                    await asyncio.get_running_loop().run_in_executor(
-                        None, erase_expired, agent.tracker_store, settings.retention_days
-                    )
-                except Exception as error:
-                    logger.error("Retention run failed (%s); will retry next interval.", type(error).__name__)
-            await asyncio.sleep(settings.retention_interval_h * 3600)
-
-    async def start(app_: Sanic, _loop: Any) -> None:
-        app_.ctx.sedorum_retention = asyncio.get_running_loop().create_task(retention_loop())
-
-    async def stop(app_: Sanic, _loop: Any) -> None:
-        task = getattr(app_.ctx, "sedorum_retention", None)
-        if task is not None:
-            task.cancel()
-
-    app.register_listener(start, "after_server_start")
-    app.register_listener(stop, "before_server_stop")

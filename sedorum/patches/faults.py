@@ -20,12 +20,12 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sedorum.server.turns import SERVICE_TROUBLE, SERVICE_TROUBLE_TEXT
+from sedorum.patches.turns import SERVICE_TROUBLE, SERVICE_TROUBLE_TEXT
 
 if TYPE_CHECKING:
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from sedorum.server.settings import Settings
+    from sedorum.settings import Settings
 
 logger = logging.getLogger(__name__)
 _PATCHED = "_sedorum_faults_patched"

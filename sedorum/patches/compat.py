@@ -37,7 +37,7 @@ def patch_sanic_websockets() -> None:
         if new in source:
             continue  # already fixed upstream
         if old not in source:
-            raise RuntimeError(f"Sanic's WebsocketImplProtocol.{name} changed; review sedorum/server/compat.py")
+            raise RuntimeError(f"Sanic's WebsocketImplProtocol.{name} changed; review sedorum/patches/compat.py")
         namespace: dict = {}
         exec(compile(source.replace(old, new), impl.__file__, "exec"), vars(impl) | {"asyncio": asyncio}, namespace)
         setattr(cls, name, namespace[name])

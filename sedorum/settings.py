@@ -8,12 +8,13 @@ and documents every variable (docs/configuration.md).
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sedorum.vocabulary import MAX_MESSAGE_CHARS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(name: str, default: str) -> str:
@@ -47,7 +48,7 @@ class Settings:
     action_url: str = ""
     action_timeout_s: float = 10.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
-    # --- hardening (sedorum/server/hardening.py, docs/security-and-privacy.md) ---
+    # --- hardening (sedorum/edge/hardening.py, docs/security-and-privacy.md) ---
     max_body_bytes: int = 16 * 1024
     max_api_body_bytes: int = 1024 * 1024
     max_message_chars: int = MAX_MESSAGE_CHARS
@@ -61,7 +62,7 @@ class Settings:
     jwt_method: str = "HS256"
     retention_days: float = 30.0
     retention_interval_h: float = 6.0
-    # Performance bounds (sedorum/server/performance.py, docs/performance.md).
+    # Performance bounds (sedorum/patches/performance.py, docs/performance.md).
     lock_poll_ms: float = 10.0
     session_max_turns: int = 25
     action_event_turns: int = 5
@@ -138,3 +139,23 @@ class Settings:
     def base_url(self) -> str:
         host = "localhost" if self.host in ("0.0.0.0", "127.0.0.1") else self.host
         return f"http://{host}:{self.rasa_port}"
+
+
+def ensure_env_file(path: Path = PROJECT_ROOT / ".env") -> None:
+    """Loads .env into os.environ, creating it with a fresh API token on first run.
+
+    Here, beside the settings it feeds, so every entry point (the supervisor, the channel set-up
+    commands, the benchmarks) reads the same variables without importing the supervisor.
+    """
+    if not path.exists():
+        token = secrets.token_urlsafe(32)
+        path.write_text(
+            f"# Generated on first run; never commit this file.\nRASA_AUTH_TOKEN={token}\n", encoding="utf-8"
+        )
+        path.chmod(0o600)
+        print(f"==> Generated an API token into {path.name}", flush=True)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip())

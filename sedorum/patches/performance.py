@@ -32,7 +32,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sedorum.server.settings import Settings
+    from sedorum.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -26,19 +26,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sedorum.content.locale import conversation_locale, default_locale, template_values
-from sedorum.server.inputs import (
+from sedorum.edge.inputs import (
     EMPTY_MESSAGE_REPLY,
     SLOW_DOWN_REPLY,
     TOO_LONG_REPLY,
     clean_text,
     valid_sender,
 )
+from sedorum.edge.turn_report import StoreUnavailable, current_report
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import UserMessage
 
-    from sedorum.server.ratelimit import TokenBucketLimiter
-    from sedorum.server.settings import Settings
+    from sedorum.edge.ratelimit import TokenBucketLimiter
+    from sedorum.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -52,32 +53,12 @@ EDGE_LIMITED_CHANNELS = frozenset({"rest"})
 _PATCHED = "_sedorum_turns_patched"
 
 
-class StoreUnavailable(RuntimeError):
-    """The tracker store could not be read or written; the turn must not be treated as done."""
-
-
-@dataclass
-class TurnReport:
-    """What the edge middleware needs to know about the turn(s) run for one HTTP request."""
-
-    failed: bool = False
-    error: str = ""
-
-
 @dataclass
 class _TurnState:
     processed: bool = False
 
 
-_request_report: ContextVar[TurnReport | None] = ContextVar("sedorum_request_report", default=None)
 _turn_state: ContextVar[_TurnState | None] = ContextVar("sedorum_turn_state", default=None)
-
-
-def begin_request_report() -> TurnReport:
-    """Called by the edge middleware for each webhook request (same task as the handler)."""
-    report = TurnReport()
-    _request_report.set(report)
-    return report
 
 
 def _raise_unavailable(error: Exception) -> None:
@@ -184,7 +165,7 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
                 type(error).__name__,
                 type(getattr(error, "__cause__", None)).__name__,
             )
-            report = _request_report.get()
+            report = current_report()
             if report is not None:
                 report.failed = True
                 report.error = type(error).__name__

@@ -1,1 +1,0 @@
-"""Deployment helpers: several Rasa and action-server replicas behind nginx (docs/scaling.md)."""

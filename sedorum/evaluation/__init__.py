@@ -1,0 +1,1 @@
+"""Conversation scenarios and unseen messages, shared by the end-to-end suites and the benchmarks."""

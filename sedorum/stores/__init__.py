@@ -1,0 +1,1 @@
+"""Where conversations are kept: endpoint switching, the erasable SQL tracker store, retention."""
