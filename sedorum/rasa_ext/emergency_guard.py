@@ -20,6 +20,11 @@ Why: S1 must not depend on a statistical classifier alone, in either direction.
       classifier's second chance for emergencies worded in ways the detector has no pattern for.
   The ranking is then read as "given that it is not an emergency": the other intents'
   probabilities are divided by (1 - p_emergency), and the FallbackClassifier decides as usual.
+
+Both components read the detector's verdict through `detected_signs` and `sign_mentioned`,
+which compute it at most once per message and keep it on the message (`emergency_signs`,
+`emergency_sign_mentioned`): the detector normalises and scans the whole text, and the
+second component must not pay for it again nor, in principle, see a different answer.
 """
 
 from __future__ import annotations
@@ -44,6 +49,39 @@ from sedorum.vocabulary import EMERGENCY_INTENT
 
 UNCONFIRMED_KEY = "emergency_unconfirmed"
 DEFAULT_MIN_CONFIDENCE = 0.7
+# The detector's verdict, kept on the message (not in the parse output) so that it runs once.
+SIGNS_KEY = "emergency_signs"
+SIGN_MENTIONED_KEY = "emergency_sign_mentioned"
+
+
+def detected_signs(message: Message) -> list[dict[str, str]]:
+    """The emergency signs that count in the message's text ({"sign", "category"}, first one first).
+
+    Computed on the first call and kept on the message; later calls, from either component,
+    read it back.
+    """
+    signs = message.get(SIGNS_KEY)
+    if signs is None:
+        # Imported here: the detector builds its patterns on first import, which training
+        # (where these components do nothing) should not pay for.
+        from sedorum.safety import emergency
+
+        text = message.get(TEXT) or ""
+        signs = [match.to_dict() for match in emergency.detect_all(text)] if text else []
+        message.set(SIGNS_KEY, signs)
+    return list(signs)
+
+
+def sign_mentioned(message: Message) -> bool:
+    """True when the text names an emergency sign at all, even one the detector ruled out (kept too)."""
+    mentioned = message.get(SIGN_MENTIONED_KEY)
+    if mentioned is None:
+        from sedorum.safety import emergency
+
+        text = message.get(TEXT) or ""
+        mentioned = bool(text) and emergency.mentions_sign(text)
+        message.set(SIGN_MENTIONED_KEY, mentioned)
+    return bool(mentioned)
 
 
 def condition_on_no_emergency(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,20 +136,15 @@ class EmergencyGuard(_AfterTheClassifier):
     """Overrides the predicted intent when the deterministic emergency detector fires."""
 
     def process(self, messages: list[Message]) -> list[Message]:
-        # Imported here: the detector builds its patterns on first import, which training
-        # (where this component does nothing) should not pay for.
-        from sedorum.safety.emergency import detect_emergency
-
         for message in messages:
-            text = message.get(TEXT) or ""
-            match = detect_emergency(text) if text else None
-            if match is None:
+            signs = detected_signs(message)
+            if not signs:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT]
             top = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
-            message.set("emergency_sign", match.sign, add_to_output=True)
+            message.set("emergency_sign", signs[0]["sign"], add_to_output=True)
         return messages
 
 
@@ -134,15 +167,14 @@ class UnconfirmedEmergencyFilter(_AfterTheClassifier):
             raise ValueError(f"UnconfirmedEmergencyFilter: min_confidence must be in [0, 1], got {value!r}")
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from sedorum.safety.emergency import detect_emergency, mentions_sign
-
         for message in messages:
             top = message.get(INTENT)
             if not top or top.get(INTENT_NAME_KEY) != EMERGENCY_INTENT:
                 continue
-            text = message.get(TEXT) or ""
-            fired = bool(text) and detect_emergency(text) is not None
-            if not should_demote(top, fired, bool(text) and mentions_sign(text), self.min_confidence):
+            fired = bool(detected_signs(message))
+            # Only asked when the detector did not fire: should_demote ignores it otherwise.
+            mentioned = not fired and sign_mentioned(message)
+            if not should_demote(top, fired, mentioned, self.min_confidence):
                 continue
             ranking = condition_on_no_emergency(message.get(INTENT_RANKING_KEY) or [top])
             if not ranking:

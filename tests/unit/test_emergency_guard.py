@@ -10,11 +10,14 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+import sedorum.safety.emergency as detector
 from sedorum.rasa_ext.emergency_guard import (
+    SIGNS_KEY,
     UNCONFIRMED_KEY,
     EmergencyGuard,
     UnconfirmedEmergencyFilter,
     condition_on_no_emergency,
+    detected_signs,
     should_demote,
 )
 
@@ -117,3 +120,55 @@ def test_other_intents_pass_untouched() -> None:
 def test_a_threshold_outside_zero_to_one_is_refused(value: object) -> None:
     with pytest.raises(ValueError, match="min_confidence"):
         UnconfirmedEmergencyFilter.validate_config({"min_confidence": value})
+
+
+@pytest.fixture
+def detector_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the calls into the detector that the components make (the real detector answers)."""
+    calls = {"detect_all": 0, "mentions_sign": 0}
+    real_detect, real_mentions = detector.detect_all, detector.mentions_sign
+
+    def counting_detect(text: str) -> list[detector.EmergencyMatch]:
+        calls["detect_all"] += 1
+        return real_detect(text)
+
+    def counting_mentions(text: str) -> bool:
+        calls["mentions_sign"] += 1
+        return real_mentions(text)
+
+    monkeypatch.setattr(detector, "detect_all", counting_detect)
+    monkeypatch.setattr(detector, "mentions_sign", counting_mentions)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "intent", "mentions"),
+    [
+        # the detector fires: the filter keeps the emergency, the guard confirms it
+        (REAL_EMERGENCY, [("report_emergency", 0.4), ("ask_side_effects", 0.35)], "report_emergency", 0),
+        # a sign ruled out: the filter demotes, the guard reads the same verdict
+        ("I'm not having any trouble breathing", [("report_emergency", 0.95), ("inform", 0.05)], "inform", 1),
+        # not an emergency for the classifier: only the guard asks
+        ("what foods have magnesium", [("ask_food_sources", 0.9), ("inform", 0.1)], "ask_food_sources", 0),
+    ],
+)
+def test_the_detector_runs_once_per_message_through_both_components(
+    detector_calls: dict[str, int], text: str, ranking: list[tuple[str, float]], intent: str, mentions: int
+) -> None:
+    message = classified(text, ranking)
+    out = EmergencyGuard({}).process(UnconfirmedEmergencyFilter({"min_confidence": 0.7}).process([message]))[0]
+    assert out.get(INTENT)["name"] == intent
+    assert detector_calls == {"detect_all": 1, "mentions_sign": mentions}
+    assert out.get(SIGNS_KEY) == [m.to_dict() for m in detector.detect_all(text)]
+    # kept on the message for the components, not added to the parse output
+    assert SIGNS_KEY not in out.as_dict(only_output_properties=True)
+
+
+def test_a_verdict_already_on_the_message_is_not_computed_again(detector_calls: dict[str, int]) -> None:
+    message = classified("hello", [("greet", 0.9), ("inform", 0.1)])
+    message.set(SIGNS_KEY, [{"sign": "collapsed", "category": "fainting"}])
+    out = EmergencyGuard({}).process([message])[0]
+    assert detector_calls["detect_all"] == 0
+    assert out.get(INTENT) == {"name": "report_emergency", "confidence": 1.0}
+    assert out.get("emergency_sign") == "collapsed"
+    assert detected_signs(out) == [{"sign": "collapsed", "category": "fainting"}]

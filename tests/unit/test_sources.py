@@ -1,6 +1,7 @@
 """Every source the assistant cites resolves to a full citation in docs/sources.md.
 
-The safety rules cite short keys (`sources: [SmPC-MgAsp, MSD-HYPER]`), the emergency signs cite
+The safety rules and the emergency signs cite short keys (`sources: [SmPC-MgAsp, MSD-HYPER]`;
+the signs' keys are checked by tests/unit/test_safety_emergency_signs.py), the safety code cites
 keys in comments (`[NHLBI-DVT]`), and the answers end with a "Source: ..." line in plain words.
 A key or a name that docs/sources.md does not list is a health claim nobody can trace back.
 """
@@ -92,7 +93,7 @@ def test_every_rule_cites_listed_sources() -> None:
 def test_every_source_cited_in_the_safety_code_is_listed() -> None:
     entries = _entries()
     cited: dict[str, set[str]] = {}
-    for path in sorted(SAFETY.glob("*.py")):
+    for path in sorted(SAFETY.rglob("*.py")):
         for key in BRACKETED_KEY.findall(_comments_and_docstrings(path)):
             cited.setdefault(key, set()).add(path.name)
     assert cited, "no source key found in the safety code's comments"

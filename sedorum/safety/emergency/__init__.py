@@ -1,0 +1,51 @@
+"""Deterministic emergency safety net (S1 in docs/safety.md; sources in docs/sources.md).
+
+    match = detect_emergency("my husband just collapsed")
+    if match:                      # EmergencyMatch(sign="collapsed", category="fainting")
+        ...                        # reply with the emergency instruction, before anything else
+
+Independent of any ML classifier and of spaCy: regular expressions over a normalised
+copy of the message, with typo tolerance for the longer key words. A sign counts when it
+is happening now, to the user or to someone with them ("my husband collapsed" IS an
+emergency). It does not count when it is negated ("no chest pain"), in the past ("I
+fainted once years ago"), hypothetical ("if I get chest pain...") or part of a general
+question ("what are the symptoms of an overdose?", "can magnesium cause chest pain?").
+
+When in doubt the detector says "emergency": a wrong emergency reply costs a little
+precision, a missed one can cost a life.
+
+What a clinician reviews is data, beside rules.yml in sedorum/safety/:
+- emergency_signs.yml: every sign, with its category, description, sources, an example that
+  must be caught and a near miss that must not (run by tests/unit/test_safety_emergency_signs.py);
+- emergency_context.yml: the cue words for negated, past, habitual, hypothetical, general and
+  "happening now";
+- emergency_spelling.yml: contractions, typos and the typo-tolerance vocabulary.
+
+The modules: signs.py reads and compiles the signs, context.py the cues, normalise.py the
+spelling; assess.py decides which signs count.
+
+Categories: breathing, chest_pain, fainting, heart_rhythm, seizure, overdose, clot,
+coughing_blood, weakness, confusion, stroke, self_harm, help_request.
+Sources for the signs: [ODS*][MSD-HYPER][SmPC-MgSO4-OD] (magnesium toxicity),
+[FDA-PPI] (severe low magnesium), [NHLBI-DVT] (clot in a leg or lung). Stroke, self-harm
+and "call an ambulance" are added because the instruction to call the emergency number is
+the right reply to them too; no health fact is stated about them.
+"""
+
+from __future__ import annotations
+
+from .assess import EmergencyMatch, detect_all, detect_emergency, mentions_sign
+from .normalise import normalise
+from .signs import CATEGORIES, SIGNS, Sign, load_signs
+
+__all__ = [
+    "CATEGORIES",
+    "SIGNS",
+    "EmergencyMatch",
+    "Sign",
+    "detect_all",
+    "detect_emergency",
+    "load_signs",
+    "mentions_sign",
+    "normalise",
+]

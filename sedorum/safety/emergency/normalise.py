@@ -1,0 +1,70 @@
+"""The normalised copy of a message that the emergency signs are matched against.
+
+Why: people in an emergency type fast and badly ("cant breath", "chset pian", "siezure"),
+and the signs are written once, in lower case with straight apostrophes. The word tables
+(contractions and typos, typo-tolerance vocabulary and the real words it must leave alone)
+are data, in emergency_spelling.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..fuzzy import FuzzyVocab
+from .data import SPELLING_PATH, alternatives, read_mapping
+
+SPELLING_FIELDS = frozenset({"typos", "fuzzy_words", "fuzzy_protected"})
+# Typo tolerance applies to vocabulary words of at least this many letters (see fuzzy.py).
+FUZZY_MIN_WORD_LEN = 6
+
+
+@dataclass(frozen=True)
+class Spelling:
+    typos: dict[str, str]  # whole word -> replacement
+    fuzzy_words: tuple[str, ...]
+    fuzzy_protected: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def load_spelling(path: str | Path = SPELLING_PATH) -> Spelling:
+    data = read_mapping(path, SPELLING_FIELDS, SPELLING_FIELDS)
+    typos = data["typos"]
+    if not isinstance(typos, dict) or not typos:
+        raise ValueError("emergency_spelling.yml: `typos` must map words to their replacement")
+    for word, fixed in typos.items():
+        if not isinstance(word, str) or not isinstance(fixed, str) or not re.fullmatch(r"[a-z]+", word):
+            raise ValueError(f"emergency_spelling.yml: typos: {word!r}: {fixed!r} must be lower-case text (quote it)")
+    return Spelling(
+        typos=dict(typos),
+        fuzzy_words=alternatives(data["fuzzy_words"], "emergency_spelling.yml: fuzzy_words"),
+        fuzzy_protected=alternatives(data["fuzzy_protected"], "emergency_spelling.yml: fuzzy_protected"),
+    )
+
+
+_SPELLING = load_spelling()
+CONTRACTIONS: dict[str, str] = _SPELLING.typos
+FUZZY = FuzzyVocab(_SPELLING.fuzzy_words, min_word_len=FUZZY_MIN_WORD_LEN, protected=_SPELLING.fuzzy_protected)
+
+_REPEATS_RE = re.compile(r"([a-z])\1{2,}")
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_SPACES_RE = re.compile(r"[ \t]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight apostrophes, common contractions and typos fixed."""
+    t = (text or "").lower()
+    t = t.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00a0", " ")
+    t = _REPEATS_RE.sub(r"\1", t)  # "sooo" -> "so", "heeelp" -> "help"
+
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        if w in CONTRACTIONS:
+            return CONTRACTIONS[w]
+        fixed = FUZZY.correct(w)
+        return fixed or w
+
+    t = _WORD_RE.sub(fix, t)
+    return _SPACES_RE.sub(" ", t)
