@@ -133,6 +133,8 @@ _DECADE_WORDS = {
 
 @dataclass(frozen=True)
 class AgeHit:
+    """An age written in the text: character offsets and the value in years (months as a fraction)."""
+
     start: int
     end: int
     value: float
