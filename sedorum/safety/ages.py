@@ -1,0 +1,172 @@
+"""Ages in a chat message: number words ("seventy-two") and age statements ("I'm 72", "my dad is 82").
+
+Kept apart from the clinical NLP because it is plain regular expressions: `find_ages` finds
+where an age is written and its value, and the pipeline (`sedorum/safety/pipeline.py`) turns
+each hit into an AGE entity whose owner ConText then decides (the visitor, a relative...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .subject import RELATIONS
+
+_RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
+
+# ----------------------------------------------------------------------------- numbers
+
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TEENS = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_TENS_RE = "|".join(_TENS)
+_ONES_RE = "|".join(_ONES)
+_TEENS_RE = "|".join(_TEENS)
+# Number words 10..99 (no single digits: "I'm one of those people" is not an age).
+_WORDS_10_99 = rf"(?:(?:{_TENS_RE})(?:[- ]?(?:{_ONES_RE}))?|{_TEENS_RE})"
+WORDS_1_99 = rf"(?:{_WORDS_10_99}|{_ONES_RE})"
+
+
+def words_to_number(text: str) -> int | None:
+    """'seventy-two' -> 72, 'fifteen' -> 15, '72' -> 72; None if not a number."""
+    t = text.strip().lower()
+    if t.isdigit():
+        return int(t)
+    t = t.replace("-", " ")
+    parts = t.split()
+    if len(parts) == 1:
+        w = parts[0]
+        for table in (_ONES, _TEENS, _TENS):
+            if w in table:
+                return table[w]
+        for tens, val in _TENS.items():  # "seventytwo"
+            if w.startswith(tens) and w[len(tens) :] in _ONES:
+                return val + _ONES[w[len(tens) :]]
+        return None
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _ONES:
+        return _TENS[parts[0]] + _ONES[parts[1]]
+    return None
+
+
+_NUM = rf"(?P<n>\d{{1,3}}|{WORDS_1_99})"
+_NUM10 = rf"(?P<n>\d{{1,3}}|{_WORDS_10_99})"
+# What may not follow a number for it to be an age.
+NOT_AGE_UNIT = (
+    r"(?!\s*(?:%|percent|mg\b|mcg\b|µg\b|g\b|grams?\b|kg\b|kilos?\b|lbs?\b|pounds?\b|stone\b|st\b|cm\b|ft\b|"
+    r"feet\b|foot\b|inch|'|\"|weeks?\b|wks?\b|days?\b|months?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|times\b|"
+    r"tablets?\b|pills?\b|capsules?\b|caps\b|doses?\b|x\b|/|\.\d|th\b|nd\b|rd\b|ml\b|units?\b|mmol\b))"
+)
+
+_AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # "72 years old", "72-year-old", "seventy two years old", "72 yrs old"
+    (re.compile(rf"\b{_NUM}\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\b", re.I), "years"),
+    # "72yo", "72 y/o", "72 y.o."
+    (re.compile(r"\b(?P<n>\d{1,3})\s*(?:yo|y/o|y\.o\.?)(?![a-z])", re.I), "years"),
+    # "8 months old"
+    (re.compile(rf"\b{_NUM}\s*-?\s*months?\s*-?\s*old\b", re.I), "months"),
+    # "I'm 72", "I am 72", "I'm over 65", "I'm nearly seventy"
+    (
+        re.compile(
+            rf"\b(?:i'?m|i\s+am)\s+(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?"
+            rf"{_NUM10}\b{NOT_AGE_UNIT}",
+            re.I,
+        ),
+        "years",
+    ),
+    # "he's 82", "she is 79", "my dad is 82", "my son's 8": found here, attributed by ConText
+    # (the relation or pronoun before it marks it as someone else's age).
+    (
+        re.compile(
+            rf"\b(?:he|she|(?:my|our)\s+(?:[a-z]+\s+)?(?:{_RELATION_RE}))(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
+            rf"(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?{_NUM}\b{NOT_AGE_UNIT}"
+            rf"(?!\s*(?:and\s+a\s+half\s+)?(?:weeks?|months?)\s+pregnant)",
+            re.I,
+        ),
+        "years_of_other",
+    ),
+    # "aged 64", "age: 65", "age 65", "my age is 65", "I turned 65", "I'll be 70"
+    (
+        re.compile(
+            rf"\b(?:aged|age\s*(?:is|[:=])?|i\s+turned|i'?ve\s+turned|i'?ll\s+be|i\s+will\s+be)\s*{_NUM}\b{NOT_AGE_UNIT}",
+            re.I,
+        ),
+        "years",
+    ),
+]
+_DECADE_WORD_RE = "|".join(t + "ies" for t in ("twent", "thirt", "fort", "fift", "sixt", "sevent", "eight", "ninet"))
+_DECADE_RE = re.compile(
+    rf"\b(?:i'?m\s+)?in\s+my\s+(?P<q>early|mid|late)?[\s-]*(?:(?P<d>[1-9]0)'?s|(?P<w>{_DECADE_WORD_RE}))\b",
+    re.I,
+)
+_DECADE_WORDS = {
+    "twenties": 20,
+    "thirties": 30,
+    "forties": 40,
+    "fifties": 50,
+    "sixties": 60,
+    "seventies": 70,
+    "eighties": 80,
+    "nineties": 90,
+}
+
+
+@dataclass(frozen=True)
+class AgeHit:
+    """An age written in the text: character offsets and the value in years (months as a fraction)."""
+
+    start: int
+    end: int
+    value: float
+
+
+def find_ages(text: str) -> list[AgeHit]:
+    """Age statements in `text` (without attributing them to anyone)."""
+    hits: list[AgeHit] = []
+
+    def add(start: int, end: int, value: float) -> None:
+        if not 0 < value <= 120:
+            return
+        if any(not (end <= h.start or start >= h.end) for h in hits):
+            return
+        hits.append(AgeHit(start, end, value))
+
+    for pattern, unit in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            n = words_to_number(m.group("n"))
+            if n is None:
+                continue
+            value = n / 12 if unit == "months" else float(n)
+            if m.groupdict().get("over"):
+                value += 1
+            if unit == "years_of_other":
+                # Only the number is the age: the relation before it is who it belongs to.
+                add(m.start("n"), m.end("n"), value)
+            else:
+                add(m.start(), m.end(), value)
+    for m in _DECADE_RE.finditer(text):
+        decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
+        offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)
+        add(m.start(), m.end(), float(decade + offset))
+    hits.sort(key=lambda h: h.start)
+    return hits

@@ -1,0 +1,229 @@
+"""Loads context_rules.yml: the ConText rules of the extractor, kept as data a clinician can read.
+
+Each entry of the file becomes one medspaCy `ConTextRule` per literal, in the order written
+(medspaCy breaks ties between rules matching the same words by that order, so it is kept).
+The file is checked strictly on load: an unknown field, category, direction, lexicon id or
+check name is refused, because a typo in a safety rule must not pass silently as "no rule".
+
+The few checks that cannot be data (`on_modifies`) are Python functions, named in the file
+and looked up in `CALLBACKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTEXT_RULES_PATH = Path(__file__).with_name("context_rules.yml")
+
+CATEGORIES = (
+    "NEGATED_EXISTENCE",
+    "POSSIBLE_EXISTENCE",
+    "HYPOTHETICAL",
+    "HISTORICAL",
+    "FAMILY",
+    "FIRST_PERSON",
+    "PSEUDO",
+    "TERMINATE",
+)
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE")
+REQUIRED_FIELDS = frozenset({"id", "description", "category", "direction", "examples", "not_examples"})
+ENTRY_FIELDS = REQUIRED_FIELDS | {
+    "literal",
+    "literals",
+    "pattern",
+    "max_scope",
+    "allowed_types",
+    "terminated_by",
+    "on_modifies",
+    "on_modifies_except",
+}
+EXAMPLE_FIELDS = frozenset({"text", "concept", "reason", "about"})
+EXAMPLE_REASONS = ("negated", "family", "self", "hypothetical", "historical")
+
+# First-person verb forms: after "<relative> ... and", these mean the visitor speaks of themself.
+_OWN_VERBS = {"take", "have", "use", "am", "'m", "need", "get", "do", "suffer", "feel", "was"}
+
+
+def family_still_subject(target: Any, modifier: Any, span_between: Any) -> bool:
+    """A singular relative stays the subject until a verb in the first-person form appears.
+
+    "my mum has kidney disease and take omeprazole" is unusual English for her; "pregnant with
+    my first baby and take iron tablets" is the visitor, so the relative's reach stops there.
+    """
+    return not any(tok.lower_ in _OWN_VERBS for tok in span_between)
+
+
+# The checks context_rules.yml may name in `on_modifies`.
+CALLBACKS: dict[str, Callable[[Any, Any, Any], bool]] = {
+    "family_still_subject": family_still_subject,
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A sentence from the file and what the extractor must report for one fact in it."""
+
+    text: str
+    concept: str  # a lexicon id, or "age"
+    reason: str | None  # None: the fact counts as stated
+    about: str  # "self" or "other"
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One entry of context_rules.yml (one or more literals sharing everything else)."""
+
+    id: str
+    description: str
+    category: str
+    direction: str
+    literals: tuple[str, ...]
+    pattern: list[dict[str, Any]] | None
+    options: dict[str, Any]  # max_scope, allowed_types, terminated_by as given
+    on_modifies: str | None
+    on_modifies_except: frozenset[str]
+    examples: tuple[Example, ...]
+    not_examples: tuple[Example, ...]
+
+    def rules(self) -> list[Any]:
+        """The medspaCy ConTextRule objects of this entry, one per literal."""
+        from medspacy.context import ConTextRule
+
+        made = []
+        for literal in self.literals:
+            kw: dict[str, Any] = {}
+            for key in ("max_scope", "allowed_types", "terminated_by"):
+                if key in self.options:
+                    value = self.options[key]
+                    kw[key] = set(value) if isinstance(value, list) else value
+            if self.on_modifies is not None:
+                kw["on_modifies"] = None if literal in self.on_modifies_except else CALLBACKS[self.on_modifies]
+            made.append(ConTextRule(literal, self.category, pattern=self.pattern, direction=self.direction, **kw))
+        return made
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        # YAML reads a bare `no` or `on` as a boolean: such words must be quoted.
+        raise ValueError(f"{where}: must be a non-empty list of words (quote yes/no/on/off)")
+    return value
+
+
+def _examples(raw: Any, where: str, known_concepts: frozenset[str] | None) -> tuple[Example, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{where}: at least one is required")
+    examples = []
+    for i, item in enumerate(raw):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{at}: must be a mapping with text and concept")
+        unknown = set(item) - EXAMPLE_FIELDS
+        if unknown:
+            raise ValueError(f"{at}: unknown fields {sorted(unknown)} (allowed: {sorted(EXAMPLE_FIELDS)})")
+        text, concept = item.get("text"), item.get("concept")
+        if not isinstance(text, str) or not text.strip() or not isinstance(concept, str):
+            raise ValueError(f"{at}: text and concept are required")
+        if known_concepts is not None and concept != "age" and concept not in known_concepts:
+            raise ValueError(f"{at}: unknown concept {concept!r} (not in lexicon.yml)")
+        reason = item.get("reason")
+        if reason is not None and reason not in EXAMPLE_REASONS:
+            raise ValueError(f"{at}: reason must be one of {EXAMPLE_REASONS}")
+        about = item.get("about", "self")
+        if about not in ("self", "other"):
+            raise ValueError(f"{at}: about must be self or other")
+        examples.append(Example(text, concept, reason, about))
+    return tuple(examples)
+
+
+def parse_entries(data: Any, known_concepts: frozenset[str] | None = None) -> list[RuleEntry]:
+    """Validate the loaded YAML and return its entries (ValueError on anything unexpected)."""
+    if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
+        raise ValueError("context_rules.yml: must hold one list, `rules`")
+    entries: list[RuleEntry] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data["rules"]):
+        if not isinstance(raw, dict):
+            raise ValueError(f"context_rules.yml: entry {index} is not a mapping")
+        rid = raw.get("id")
+        if not isinstance(rid, str) or not rid or rid in seen:
+            raise ValueError(f"context_rules.yml: missing or duplicate id {rid!r} (quote yes/no/on/off)")
+        seen.add(rid)
+        where = f"context_rules.yml: {rid}"
+        unknown = set(raw) - ENTRY_FIELDS
+        if unknown:
+            raise ValueError(f"{where}: unknown fields {sorted(unknown)} (allowed: {sorted(ENTRY_FIELDS)})")
+        missing = REQUIRED_FIELDS - set(raw)
+        if missing:
+            raise ValueError(f"{where}: missing fields {sorted(missing)}")
+        if not isinstance(raw["description"], str) or not raw["description"].strip():
+            raise ValueError(f"{where}: description must be plain text")
+        if raw["category"] not in CATEGORIES:
+            raise ValueError(f"{where}: category must be one of {CATEGORIES}")
+        if raw["direction"] not in DIRECTIONS:
+            raise ValueError(f"{where}: direction must be one of {DIRECTIONS}")
+        if ("literal" in raw) == ("literals" in raw):
+            raise ValueError(f"{where}: give either `literal` (with a pattern) or `literals`")
+        pattern = raw.get("pattern")
+        if "literal" in raw:
+            if not isinstance(raw["literal"], str) or not raw["literal"]:
+                raise ValueError(f"{where}: literal must be text (quote yes/no/on/off)")
+            if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+                raise ValueError(f"{where}: `literal` needs a `pattern` (a list of token descriptions)")
+            literals: list[str] = [raw["literal"]]
+        else:
+            if pattern is not None:
+                raise ValueError(f"{where}: a pattern describes one rule: use `literal`, not `literals`")
+            literals = _string_list(raw["literals"], f"{where}: literals")
+        options = {k: raw[k] for k in ("max_scope", "allowed_types", "terminated_by") if k in raw}
+        if "max_scope" in options and (not isinstance(options["max_scope"], int) or options["max_scope"] < 1):
+            raise ValueError(f"{where}: max_scope must be a positive whole number")
+        if "allowed_types" in options:
+            allowed = _string_list(options["allowed_types"], f"{where}: allowed_types")
+            if known_concepts is not None and not set(allowed) <= known_concepts:
+                raise ValueError(f"{where}: allowed_types {sorted(set(allowed) - known_concepts)} not in lexicon.yml")
+        if "terminated_by" in options:
+            ends = _string_list(options["terminated_by"], f"{where}: terminated_by")
+            if not set(ends) <= set(CATEGORIES):
+                raise ValueError(f"{where}: terminated_by must name categories from {CATEGORIES}")
+        callback = raw.get("on_modifies")
+        if callback is not None and callback not in CALLBACKS:
+            raise ValueError(f"{where}: on_modifies {callback!r} is not one of {sorted(CALLBACKS)}")
+        skip = raw.get("on_modifies_except", [])
+        if skip and (callback is None or not set(_string_list(skip, where)) <= set(literals)):
+            raise ValueError(f"{where}: on_modifies_except must list literals of an entry with on_modifies")
+        entries.append(
+            RuleEntry(
+                id=rid,
+                description=raw["description"].strip(),
+                category=raw["category"],
+                direction=raw["direction"],
+                literals=tuple(literals),
+                pattern=pattern,
+                options=options,
+                on_modifies=callback,
+                on_modifies_except=frozenset(skip),
+                examples=_examples(raw["examples"], f"{where}: examples", known_concepts),
+                not_examples=_examples(raw["not_examples"], f"{where}: not_examples", known_concepts),
+            )
+        )
+    return entries
+
+
+@lru_cache(maxsize=4)
+def load_context_entries(path: Path = CONTEXT_RULES_PATH) -> tuple[RuleEntry, ...]:
+    """The entries of context_rules.yml, checked against the lexicon."""
+    from .lexicon import load_lexicon
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return tuple(parse_entries(data, frozenset(load_lexicon().concepts)))
+
+
+def build_context_rules(path: Path = CONTEXT_RULES_PATH) -> list[Any]:
+    """All ConTextRule objects for the pipeline, in file order."""
+    return [rule for entry in load_context_entries(path) for rule in entry.rules()]

@@ -1,0 +1,297 @@
+"""Who has what: turns the pipeline's entities and their ConText modifiers into facts.
+
+    ex = extract("I'm 72, on dialysis, and my wife takes Gaviscon")
+    ex.profile    # Profile(age=72, conditions={"kidney_disease"})
+    ex.excluded   # [Mention(id="magnesium_antacid", reason="family", ...)]
+
+Mentions that are negated, about someone else, hypothetical or in the past (the rules of
+context_rules.yml) are reported in `excluded` and never become the person's facts; an
+explicit "no" (negated, or "stopped taking") is remembered as a negative in the profile. The
+regular expressions below catch the denials ConText cannot see because they name no
+condition ("my kidneys are fine", "no health problems", "I don't take any medicines").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ages import words_to_number
+from .pipeline import concepts, get_nlp
+from .profile import HEART_CONDITIONS, Profile
+from .subject import RELATION_WORDS, RELATIONS
+
+REASONS = ("negated", "family", "self", "hypothetical", "historical")
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str
+    kind: str  # condition | medication | pregnancy | breastfeeding | age
+    id: str
+    start: int
+    end: int
+    reason: str | None = None  # None if used as the user's fact
+    value: float | None = None  # the age, for kind == "age"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"text": self.text, "kind": self.kind, "id": self.id, "start": self.start, "end": self.end}
+        if self.reason:
+            d["reason"] = self.reason
+        if self.value is not None:
+            d["value"] = self.value
+        return d
+
+
+@dataclass
+class Extraction:
+    profile: Profile
+    mentions: list[Mention] = field(default_factory=list)  # used as the user's facts (incl. explicit "no")
+    excluded: list[Mention] = field(default_factory=list)  # ignored, with the reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.to_dict(),
+            "mentions": [m.to_dict() for m in self.mentions],
+            "excluded": [m.to_dict() for m in self.excluded],
+        }
+
+
+_MEDS_NONE_RE = re.compile(
+    r"\b(?:(?:i(?:'m|\s+am)?\s+)?(?:not\s+(?:on|taking)|don'?t\s+take|do\s+not\s+take|never\s+take|take\s+no)\s+"
+    r"(?:any\s+)?(?:other\s+|regular\s+|prescription\s+|prescribed\s+|daily\s+)*"
+    r"(?:medications?|medicines?|meds|drugs|pills|tablets|prescriptions?)"
+    r"|no\s+(?:other\s+|regular\s+|prescription\s+|prescribed\s+|daily\s+)*(?:medications?|medicines?|meds|drugs|pills|prescriptions?)"
+    r"|i\s+(?:don'?t|do\s+not)\s+take\s+anything|i\s+take\s+nothing|nothing\s+regular)\b",
+    re.I,
+)
+_MEDS_SOME_RE = re.compile(
+    r"\bi(?:'m|\s+am)?\s+(?:on|take|taking)\s+(?:some|several|a\s+few|lots\s+of|many|a\s+lot\s+of|various|"
+    r"regular|daily|prescription|prescribed|other)?\s*(?:medications?|medicines?|meds|drugs|prescriptions?)\b",
+    re.I,
+)
+_MALE_RE = re.compile(
+    r"\b(?:i'?m|i\s+am)\s+(?:a\s+)?(?:\d{1,3}\s*-?\s*(?:years?|yrs?|yr)?\s*-?\s*(?:old\s+)?)?(?:man|male|guy|gentleman|bloke)\b"
+    r"|\bas\s+a\s+(?:man|male|guy)\b",
+    re.I,
+)
+_KIDNEYS_FINE_RE = re.compile(
+    r"\b(?:my|his|her|their)\s+kidneys?(?:\s+function)?\s+(?:are|is|work|works|are\s+working|is\s+working)\s+"
+    r"(?:completely\s+|perfectly\s+|totally\s+|all\s+|absolutely\s+)?(?:fine|ok|okay|good|healthy|normal)\b"
+    r"|\b(?:my|his|her|their)\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b",
+    re.I,
+)
+_HEART_FINE_RE = re.compile(
+    r"\b(?:my|his|her|their)\s+heart\s+(?:is|works)\s+(?:completely\s+|perfectly\s+|totally\s+)?"
+    r"(?:fine|ok|okay|good|healthy|normal)\b",
+    re.I,
+)
+_NO_ORGAN_PROBLEMS_RE = re.compile(
+    r"\b(?:no|not|never|without|(?:don'?t|do\s+not)\s+have)\s+(?:any\s+)?(?P<a>kidney|heart)\s+(?:or|and|nor|/)\s+"
+    r"(?P<b>kidney|heart)\s+(?:problems?|issues?|disease|conditions?|trouble)\b",
+    re.I,
+)
+_NO_HEALTH_PROBLEMS_RE = re.compile(
+    r"\b(?:no|(?:i\s+|he\s+|she\s+)?(?:don'?t|do\s+not|doesn'?t|does\s+not)\s+have\s+any)\s+(?:other\s+)?"
+    r"(?:(?:health|medical|known)\s+)?(?:problems?|conditions?|issues?|illness(?:es)?|diseases?)\b"
+    r"|\b(?:i'?m|i\s+am|he'?s|he\s+is|she'?s|she\s+is)\s+(?:perfectly\s+|completely\s+|generally\s+|otherwise\s+|"
+    r"very\s+|quite\s+|pretty\s+)?(?:healthy|fit\s+and\s+healthy|fit\s+and\s+well|in\s+good\s+health)\b"
+    r"|\bnothing\s+(?:else\s+)?wrong\s+with\s+(?:me|him|her)\b|\bhealthy\s+otherwise\b"
+    r"|\b(?:i'?m|i\s+am|he'?s|she'?s)\s+\d{1,3}\s+and\s+(?:otherwise\s+|perfectly\s+|very\s+|quite\s+)?healthy\b",
+    re.I,
+)
+
+
+# A comma before a new clause in the visitor's own voice ("no kidney problems, I have
+# myasthenia", "no kidney problems, take milk of magnesia") ends the sentence for the
+# clinical NLP, so a "no" cannot reach across it.
+_NEW_CLAUSE = re.compile(r",(?=\s+(?:i|i'm|im|i've|ive|i\s+am|take|taking|use|using|on|he|she|he's|she's)\b)", re.I)
+
+
+def normalise(text: str) -> str:
+    """Straight quotes and plain spaces; a comma before a new own-voice clause becomes a full stop."""
+    # Same length as the input, so offsets stay valid.
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+    return _NEW_CLAUSE.sub(".", text)
+
+
+# "I'm a 68-year-old woman" is the visitor; "my 82-year-old dad" is not.
+_RELATION_AFTER_AGE = frozenset(w for w in RELATIONS if w not in {"man", "woman", "lady", "gentleman", "boy", "girl"})
+_RELATION_AFTER_AGE |= {w + "s" for w in _RELATION_AFTER_AGE}
+_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "their"}) | frozenset(RELATION_WORDS)
+_FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "myself", "mine", "i've", "ive", "i'd", "i'll"})
+
+
+def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
+    """Whose fact a mention is, seen from `about` ("self" or "other").
+
+    "family" marks a fact that belongs to someone other than the person we screen, "self"
+    (only when screening someone else) a fact the visitor states about themself.
+    """
+    family = bool(span._.is_family) or (is_age and (_relation_right_after(span) or _possessive_right_before(span)))
+    if about == "self":
+        return "family" if family else None
+    if family:
+        return None
+    # Screening someone else: an unattributed fact ("on dialysis 3 times a week", answering
+    # "Is he on dialysis?") is about them; one the visitor says of themself ("I have CKD") is not.
+    # The nearest person word before the fact decides: "I have CKD, but he doesn't have kidney
+    # disease" - the second mention is his.
+    before = [t for t in span.sent if t.i < span.start]
+    for index in range(len(before) - 1, -1, -1):
+        word = before[index].lower_
+        if word in _THIRD_PERSON:
+            return None
+        if word in _FIRST_PERSON:
+            following = before[index + 1].lower_ if index + 1 < len(before) else ""
+            if word in ("my", "our") and following in _THIRD_PERSON:
+                return None  # "my husbnd has hart block": the relation, not the visitor
+            return "self"
+    return None
+
+
+def _possessive_right_before(span: Any) -> bool:
+    """ "breastfeeding my 3 month old": an age after "my" is someone else's."""
+    starts_with_number = span[0].like_num or words_to_number(span[0].text) is not None
+    return (
+        starts_with_number
+        and span.start > 0
+        and span.doc[span.start - 1].lower_ in ("my", "our", "his", "her", "their")
+    )
+
+
+def _relation_right_after(span: Any) -> bool:
+    """ "my 82-year-old dad": an age written right before the relation it belongs to."""
+    doc = span.doc
+    for tok in doc[span.end : min(span.end + 2, len(doc))]:
+        if tok.lower_ in _RELATION_AFTER_AGE:
+            return True
+        if not tok.is_alpha:
+            return False
+    return False
+
+
+def _reason(span: Any, about: str = "self") -> str | None:
+    owner = _owner(span, about)
+    if owner == "family":
+        return "family"
+    if owner == "self":
+        return "self"
+    if span._.is_hypothetical:
+        return "hypothetical"
+    if span._.is_negated:
+        return "negated"
+    if span._.is_historical:
+        return "historical"
+    return None
+
+
+def _age_reason(span: Any, about: str = "self") -> str | None:
+    owner = _owner(span, about, is_age=True)
+    if owner:
+        return owner
+    if span._.is_hypothetical:
+        return "hypothetical"
+    # A negation counts for an age only right before it ("not 65"), not across a list.
+    for mod in span._.modifiers:
+        if mod.category == "NEGATED_EXISTENCE" and 0 <= span.start - mod.modifier_span[1] <= 1:
+            return "negated"
+    return None
+
+
+def extract(text: str, about: str = "self") -> Extraction:
+    """The current facts in `text` about one person, and what was ignored (with the reason).
+
+    about="self" (default): the visitor's own facts; a relative's are excluded as "family".
+    about="other": the facts of the person the visitor asks for (named as "my dad", "he",
+    or not named at all in an answer); the visitor's own ("I have ...") are excluded as "self".
+    """
+    text = normalise(text or "")
+    profile = Profile()
+    result = Extraction(profile=profile)
+    if not text.strip():
+        return result
+    nlp = get_nlp()
+    doc = nlp(text)
+    ages = doc._.sedorum_ages or {}
+
+    positives: dict[str, set[str]] = {"condition": set(), "medication": set()}
+    negatives: dict[str, set[str]] = {"condition": set(), "medication": set()}
+    preg: dict[str, list[bool]] = {"pregnant": [], "breastfeeding": []}
+    user_ages: list[float] = []
+
+    for ent in doc.ents:
+        if ent.label_ == "AGE":
+            value = ages.get((ent.start_char, ent.end_char))
+            reason = _age_reason(ent, about)
+            mention = Mention(ent.text, "age", "age", ent.start_char, ent.end_char, reason, value)
+            if reason:
+                result.excluded.append(mention)
+            elif value is not None:
+                user_ages.append(value)
+                result.mentions.append(mention)
+            continue
+        concept = concepts.get(ent.label_)
+        if concept is None:
+            continue
+        reason = _reason(ent, about)
+        mention = Mention(ent.text, concept.kind, concept.id, ent.start_char, ent.end_char, reason)
+        if concept.kind in ("condition", "medication"):
+            if reason is None:
+                positives[concept.kind].add(concept.id)
+                result.mentions.append(mention)
+            elif reason == "negated" or (reason == "historical" and concept.kind == "medication"):
+                # "I don't have X" / "I stopped taking Y": an explicit no for now.
+                negatives[concept.kind].add(concept.id)
+                result.mentions.append(mention)
+                result.excluded.append(mention)
+            else:
+                result.excluded.append(mention)
+        else:  # pregnancy / breastfeeding
+            key = concept.id
+            if reason is None:
+                preg[key].append(True)
+                result.mentions.append(mention)
+            elif reason in ("negated", "historical"):
+                preg[key].append(False)
+                result.mentions.append(mention)
+                result.excluded.append(mention)
+            else:
+                result.excluded.append(mention)
+
+    # A "no" to a general heart problem rules out the whole heart group.
+    if negatives["condition"] & HEART_CONDITIONS and "heart_other" in negatives["condition"]:
+        negatives["condition"] |= HEART_CONDITIONS
+    if _KIDNEYS_FINE_RE.search(text):
+        negatives["condition"].add("kidney_disease")
+    if _HEART_FINE_RE.search(text):
+        negatives["condition"] |= HEART_CONDITIONS
+    for m in _NO_ORGAN_PROBLEMS_RE.finditer(text):
+        for organ in (m.group("a").lower(), m.group("b").lower()):
+            negatives["condition"] |= {"kidney_disease"} if organ == "kidney" else HEART_CONDITIONS
+    if _NO_HEALTH_PROBLEMS_RE.search(text):
+        negatives["condition"] |= HEART_CONDITIONS | {"kidney_disease", "myasthenia_gravis"}
+
+    profile.conditions = positives["condition"]
+    profile.medications = positives["medication"]
+    # Within one message a "yes" for a fact wins over a "no" for the same fact.
+    profile.denied_conditions = negatives["condition"] - positives["condition"]
+    profile.denied_medications = negatives["medication"] - positives["medication"]
+    for key in ("pregnant", "breastfeeding"):
+        if preg[key]:
+            setattr(profile, key, any(preg[key]))
+    if _MALE_RE.search(text):
+        if profile.pregnant is None:
+            profile.pregnant = False
+        if profile.breastfeeding is None:
+            profile.breastfeeding = False
+    if user_ages:
+        profile.age = user_ages[0]
+    if profile.medications:
+        profile.takes_medicines = True
+    elif _MEDS_NONE_RE.search(text):
+        profile.takes_medicines = False
+    elif _MEDS_SOME_RE.search(text):
+        profile.takes_medicines = True
+    return result
