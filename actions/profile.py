@@ -111,7 +111,7 @@ def person_with_latest_message(tracker: Tracker, text: str | None = None) -> Per
                             profile = profile.merge(extract(said, "other").profile)
             subject = wanted
     readable = text if text and not text.startswith("/") else ""
-    if about_someone_else(readable, subject):
+    if not switched and about_someone_else(readable, subject):
         # "my mother is on dialysis" while the questions are about dad: her facts are not his
         # (and, as in any message about a relative, not the visitor's either).
         return Person(subject=subject, profile=profile, extraction=extract(readable, "self"), saved=saved)

@@ -236,7 +236,7 @@ def mentions(text: str, subject: Subject) -> bool:
 
 
 def named_people(text: str) -> list[Subject]:
-    """Everyone `text` names as "my <relation>" ("my mother is on dialysis" -> [mum's Subject])."""
+    """Everyone `text` names as "my <relation>", then a child named by age ("my 4 year old")."""
     named = [relation_subject(m.group("rel")) for m in _NAMED.finditer(text or "")]
     if _AGED_CHILD.search(text or ""):
         named.append(CHILD)

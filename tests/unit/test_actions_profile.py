@@ -189,6 +189,13 @@ def test_a_pronoun_refers_to_the_person_named_in_an_earlier_message_with_their_f
     assert chat.about == "son" and chat.profile()["age"] == 7.0
 
 
+def test_a_request_about_him_is_about_him_even_when_another_relative_is_named() -> None:
+    chat = Conversation()
+    chat.say("my dad is 80 and has restless legs")
+    chat.say("can he take sedorum? my mum thinks not")
+    assert chat.about == "dad" and chat.profile()["age"] == 80.0
+
+
 def test_button_payloads_are_not_read_as_facts() -> None:
     person = person_with_latest_message(tracker(['/inform{"age": 30}'], {"safety_profile": {"age": 70}}))
     assert person.profile.age == 70.0 and not person.switched and person.extraction.profile.is_empty()
