@@ -52,25 +52,25 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
             person.profile = before.merge(answer)
         else:  # the message that started the form: its facts were already read and answered
             person = person_with_latest_message(tracker, text=text)
-            if person.switched:
-                # "ok fine, it's me" as the answer to the offer: what the facts mean for them.
-                dispatcher.utter_message(text=evaluate(person.profile).render(person.subject))
         profile = person.profile
         if asked and profile.to_dict() == before.to_dict():
             # Not an answer ("stop", a side question): returning nothing lets Rasa reject the
             # form's turn, so the interruption rules (stop, handoff, topic questions) apply.
             return []
         events = person_events(person)
-        told = set(told_findings(tracker))
+        # What was said about the person before a switch was said about someone else.
+        told = set() if person.switched else set(told_findings(tracker))
         screening = evaluate(profile)
         new = [f for f in screening.findings if f.rule_id not in told]
         if any(f.severity == "stop" for f in new):
             # Something new rules out starting without a clinician (kidney disease, pregnancy,
-            # heart conduction...): more questions would only delay that answer.
+            # heart conduction...): more questions would only delay that answer, which
+            # action_screening_result gives next.
             events.append(SlotSet("requested_slot", None))
-        elif new:
+        elif new or person.switched:
             # A finding the answers already trigger ("67, I take Rennie daily") is said now,
-            # not after the remaining questions.
+            # not after the remaining questions; after "ok fine, it's me" as the answer to the
+            # offer, what the facts mean for the visitor is said, once.
             dispatcher.utter_message(text=screening.render(person.subject))
             events.append(SlotSet(TOLD_SLOT, sorted(told | {f.rule_id for f in new})))
         return events

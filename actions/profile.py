@@ -7,7 +7,7 @@ carer who asks for their dad and then for themself gets each person's own advice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 
 from sedorum.safety.extract import Extraction, extract
 from sedorum.safety.profile import HEART_CONDITIONS, Profile
-from sedorum.safety.subject import Subject, is_self_reveal, mentions, requested_subject
+from sedorum.safety.subject import SELF, Subject, is_self_reveal, mentions, named_people, requested_subject
 
 PROFILE_SLOT = "safety_profile"
 SUBJECT_SLOT = "safety_subject"
@@ -92,7 +92,13 @@ def person_with_latest_message(tracker: Tracker, text: str | None = None) -> Per
         if wanted is not None and wanted != subject:
             switched = True
             if wanted.is_self and is_self_reveal(text):
-                pass  # the facts given "for a friend" were the visitor's own
+                # The facts given "for a friend" were the visitor's own, added to what they
+                # said of themself before asking for someone else. What was only assumed for
+                # a "he" (not pregnant) was never said, so the question is asked again.
+                if subject.pronoun == "he":
+                    profile = replace(profile, pregnant=None, breastfeeding=None, pregnant_or_breastfeeding=None)
+                if SELF.key in saved:
+                    profile = Profile.from_dict(saved.pop(SELF.key)).merge(profile)
             else:
                 saved[subject.key] = profile.to_dict()
                 if wanted.key in saved:
@@ -104,9 +110,32 @@ def person_with_latest_message(tracker: Tracker, text: str | None = None) -> Per
                         if not wanted.is_self and mentions(said, wanted):
                             profile = profile.merge(extract(said, "other").profile)
             subject = wanted
-    extraction = extract(text if text and not text.startswith("/") else "", "self" if subject.is_self else "other")
+    readable = text if text and not text.startswith("/") else ""
+    if not switched and about_someone_else(readable, subject):
+        # "my mother is on dialysis" while the questions are about dad: her facts are not his
+        # (and, as in any message about a relative, not the visitor's either).
+        return Person(subject=subject, profile=profile, extraction=extract(readable, "self"), saved=saved)
+    extraction = extract(readable, "self" if subject.is_self else "other")
     profile = profile.merge(extraction.profile)
     return Person(subject=subject, profile=profile, extraction=extraction, switched=switched, saved=saved)
+
+
+def about_someone_else(text: str, subject: Subject) -> bool:
+    """Whether a message about a relative names only people other than the one asked about."""
+    if subject.is_self or not text:
+        return False
+    named = named_people(text)
+    return bool(named) and not any(_may_be_the_same(person, subject) for person in named)
+
+
+def _may_be_the_same(named: Subject, subject: Subject) -> bool:
+    """ "my father" is "dad", "my son" is "my 7 year old": the same kind of relation and a
+    pronoun that fits. Only a clearly different person (mum while asking for dad) is not."""
+    if named.key == subject.key:
+        return True
+    return named.group == subject.group and (
+        named.pronoun == subject.pronoun or "they" in (named.pronoun, subject.pronoun)
+    )
 
 
 def profile_with_latest_message(tracker: Tracker) -> Profile:

@@ -174,7 +174,7 @@ def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter |
                     {"Retry-After": retry_after_header(wait_s)},
                 )
             # What RestInput reads: only checked fields. Sanic 21.12 declares parsed_json as None.
-            request.parsed_json = message.as_json()  # type: ignore[assignment]
+            request.parsed_json = message.as_json()  # type: ignore[assignment]  # Sanic 21.12 types it None
             request.ctx.sedorum_turn = turns.begin_request_report()
         return None
 

@@ -264,7 +264,7 @@ def install_log_redaction() -> None:
             return redact_record(current(*args, **kwargs))
 
         # A marker on the function itself, so a second install does not wrap the factory twice.
-        factory._sedorum_redacting = True  # type: ignore[attr-defined]
+        factory._sedorum_redacting = True  # type: ignore[attr-defined]  # a marker on a function object
         logging.setLogRecordFactory(factory)
     _attach_filter(LOGGERS)
     configure_structlog()

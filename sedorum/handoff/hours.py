@@ -58,8 +58,13 @@ class Schedule:
 def _parse_day(value: object) -> tuple[tuple[time, time], ...]:
     if value in (None, "closed", False, []):
         return ()
-    # A day is a string or a YAML list of strings; anything else fails below with a clear message.
-    ranges = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    # A day is a string or a YAML list of strings ("09:00-13:00"); anything else is refused.
+    if isinstance(value, str):
+        ranges: list[object] = [value]
+    elif isinstance(value, list):
+        ranges = list(value)
+    else:
+        raise ValueError(f"office hours {value!r}: expected 'HH:MM-HH:MM', a list of them, or closed")
     parsed = []
     for item in ranges:
         start_text, _, end_text = str(item).partition("-")

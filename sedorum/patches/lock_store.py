@@ -65,13 +65,13 @@ class PromptHandoverMixin:
     async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
         while True:
             # get_lock and update_lock come from the Rasa LockStore this class is mixed into.
-            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
+            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]  # from the Rasa LockStore mixed in
             if not lock:
                 break  # expired: Rasa raises too
             if not lock.is_locked(ticket):
                 return lock
             await self._wait_for_release(conversation_id, wait_time_in_seconds)
-            self.update_lock(conversation_id)  # type: ignore[attr-defined]  # (see get_lock above)
+            self.update_lock(conversation_id)  # type: ignore[attr-defined]  # from the Rasa LockStore, as get_lock
         raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
     async def _wait_for_release(self, conversation_id: str, timeout_s: float) -> None:
@@ -84,7 +84,7 @@ class PromptHandoverMixin:
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         # The next class in the MRO is the Rasa LockStore this mixin is combined with.
-        super().cleanup(conversation_id, ticket_number)  # type: ignore[misc]
+        super().cleanup(conversation_id, ticket_number)  # type: ignore[misc]  # a mixin: Rasa's LockStore is next
         event = self._release_events().pop(conversation_id, None)
         if event is not None:
             event.set()  # every waiter re-checks; the one holding the next ticket goes

@@ -235,5 +235,13 @@ def mentions(text: str, subject: Subject) -> bool:
     return any(relation_subject(m.group("rel")).key == subject.key for m in _NAMED.finditer(text or ""))
 
 
+def named_people(text: str) -> list[Subject]:
+    """Everyone `text` names as "my <relation>", then a child named by age ("my 4 year old")."""
+    named = [relation_subject(m.group("rel")) for m in _NAMED.finditer(text or "")]
+    if _AGED_CHILD.search(text or ""):
+        named.append(CHILD)
+    return named
+
+
 def is_self_reveal(text: str) -> bool:
     return bool(_SELF_REVEAL.search(text or ""))

@@ -80,8 +80,8 @@ class Router:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body)
-        app.on_startup.append(self.start)  # type: ignore[arg-type]  # aiohttp 3.9 stubs
-        app.on_cleanup.append(self.stop)  # type: ignore[arg-type]  # aiohttp 3.9 stubs, as above
+        app.on_startup.append(self.start)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
+        app.on_cleanup.append(self.stop)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
         app.router.add_get(STATS_PATH, self.stats)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app

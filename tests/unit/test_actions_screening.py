@@ -25,6 +25,7 @@ from actions.screening import (
     ActionOutOfScope,
     ActionRememberProfile,
     ActionSafetyCheck,
+    ActionScreeningResult,
 )
 
 DOMAIN: dict[str, Any] = {"responses": {}, "slots": {}, "forms": {"safety_screening_form": {"required_slots": []}}}
@@ -178,3 +179,34 @@ def test_a_denial_without_a_named_condition_still_counts() -> None:
     said, slots = run(ActionRememberProfile(), tracker([("no, his kidneys are fine", "inform")], slots_before))
     assert "his pharmacist" in said
     assert slots["safety_profile"]["denied_conditions"] == ["kidney_disease"]
+
+
+def test_the_screening_ends_with_the_findings_about_the_person_asked_for() -> None:
+    dad = {"key": "dad", "group": "parent", "pronoun": "he"}
+    slots_before = {
+        "safety_subject": dad,
+        "safety_profile": {"age": 82, "conditions": ["kidney_disease"]},
+        "safety_findings_told": ["older_adult"],
+        "requested_slot": "heart_condition",
+    }
+    said, slots = run(ActionScreeningResult(), tracker([("yes he is", "affirm")], slots_before))
+    assert said.startswith("From what you told me about your dad")
+    assert "his kidney doctor" in said and "Age 65 or over" in said  # every finding, the told one too
+    assert "your kidney doctor" not in said
+    assert slots["requested_slot"] is None and slots["screening_next"] is None
+    assert slots["safety_findings_told"] == ["kidney_disease", "older_adult"]
+
+
+def test_a_screening_without_findings_is_never_an_all_clear() -> None:
+    profile = {
+        "age": 30,
+        "denied_conditions": ["kidney_disease", "heart_block", "slow_heart_rate", "heart_conduction"],
+        "pregnant": False,
+        "breastfeeding": False,
+        "takes_medicines": False,
+    }
+    said, slots = run(ActionScreeningResult(), tracker([("no", "deny")], {"safety_profile": profile}))
+    assert said.startswith("I can't say if a supplement is right for you.")
+    assert "pharmacist or GP" in said
+    assert not re.search(r"\b(safe for you|you can take|no problem)\b", said, re.I)
+    assert slots["safety_findings_told"] == []

@@ -247,8 +247,7 @@ def domain_texts() -> list[tuple[str, str, list]]:
 
 def test_every_response_fits_every_channel_and_keeps_its_emergency_lines_whole() -> None:
     texts = domain_texts()
-    if not texts:
-        pytest.skip("domain.yml has no responses yet")
+    assert len(texts) >= 40, "could not read the responses of domain.yml"
     for name, text, buttons in texts:
         emergency_lines = [line for line in text.split("\n") if fmt.has_emergency_number(line)]
         renderings = {

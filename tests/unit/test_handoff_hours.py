@@ -111,7 +111,12 @@ def test_never_open_schedule_still_answers() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"office_hours": {"funday": ["09:00-10:00"]}}, {"office_hours": {"monday": ["10:00-09:00"]}}],
+    [
+        {"office_hours": {"funday": ["09:00-10:00"]}},
+        {"office_hours": {"monday": ["10:00-09:00"]}},
+        {"office_hours": {"monday": 9}},  # a number, not "09:00-17:00"
+        {"office_hours": {"monday": True}},  # YAML's "yes"
+    ],
 )
 def test_invalid_config_is_rejected(bad: dict) -> None:
     with pytest.raises(ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sedorum.safety.extract import extract, interpret_answer
-from sedorum.safety.subject import SELF, Subject, relation_subject, requested_subject
+from sedorum.safety.subject import SELF, Subject, named_people, relation_subject, requested_subject
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,9 @@ def test_kidney_typos(text: str) -> None:
 def test_healthy_answers_the_condition_questions(text: str) -> None:
     denied = extract(text).profile.denied_conditions
     assert {"kidney_disease", "heart_block", "myasthenia_gravis"} <= denied
+
+
+def test_named_people_are_everyone_called_my_something() -> None:
+    named = named_people("my mother is on dialysis and my 4 year old has a cold; a friend said hi")
+    assert [(person.key, person.pronoun) for person in named] == [("mother", "she"), ("child", "they")]
+    assert named_people("he is 82 and takes digoxin") == []
