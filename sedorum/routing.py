@@ -13,7 +13,7 @@ event loop, so under load some visitors waited 30 times longer than others
 - moves a message that the deterministic emergency detector flags (S1) ahead of every
   queued ordinary message of its process.
 
-Pure logic without I/O: tests/unit/test_dispatch.py checks each rule.
+Pure logic without I/O: tests/unit/test_routing.py checks each rule.
 """
 
 from __future__ import annotations
