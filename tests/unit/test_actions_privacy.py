@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import ActionDeleteData
 from sedorum.handoff.store import HandoffStore, open_store
-from sedorum.server.tracker_store import ErasableSQLTrackerStore
+from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -78,7 +78,7 @@ def test_the_action_is_the_one_the_deletion_rule_and_the_tracker_store_name() ->
     rules = yaml.safe_load((ROOT / "data" / "rules" / "handoff_privacy.yml").read_text(encoding="utf-8"))
     steps = next(rule["steps"] for rule in rules["rules"] if {"intent": "delete_data"} in rule["steps"])
     assert steps == [{"intent": "delete_data"}, {"action": ActionDeleteData().name()}]
-    from sedorum.server.tracker_store import DELETE_ACTION
+    from sedorum.stores.tracker_store import DELETE_ACTION
 
     assert DELETE_ACTION == ActionDeleteData().name() == "action_delete_data"
 
