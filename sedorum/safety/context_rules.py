@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .yaml_data import alternatives, check_keys
+
 CONTEXT_RULES_PATH = Path(__file__).with_name("context_rules.yml")
 
 CATEGORIES = (
@@ -108,13 +110,6 @@ class RuleEntry:
         return made
 
 
-def _string_list(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        # YAML reads a bare `no` or `on` as a boolean: such words must be quoted.
-        raise ValueError(f"{where}: must be a non-empty list of words (quote yes/no/on/off)")
-    return value
-
-
 def _examples(raw: Any, where: str, known_concepts: frozenset[str] | None) -> tuple[Example, ...]:
     if not isinstance(raw, list) or not raw:
         raise ValueError(f"{where}: at least one is required")
@@ -123,9 +118,7 @@ def _examples(raw: Any, where: str, known_concepts: frozenset[str] | None) -> tu
         at = f"{where}[{i}]"
         if not isinstance(item, dict):
             raise ValueError(f"{at}: must be a mapping with text and concept")
-        unknown = set(item) - EXAMPLE_FIELDS
-        if unknown:
-            raise ValueError(f"{at}: unknown fields {sorted(unknown)} (allowed: {sorted(EXAMPLE_FIELDS)})")
+        check_keys(item, EXAMPLE_FIELDS, at)
         text, concept = item.get("text"), item.get("concept")
         if not isinstance(text, str) or not text.strip() or not isinstance(concept, str):
             raise ValueError(f"{at}: text and concept are required")
@@ -155,12 +148,7 @@ def parse_entries(data: Any, known_concepts: frozenset[str] | None = None) -> li
             raise ValueError(f"context_rules.yml: missing or duplicate id {rid!r} (quote yes/no/on/off)")
         seen.add(rid)
         where = f"context_rules.yml: {rid}"
-        unknown = set(raw) - ENTRY_FIELDS
-        if unknown:
-            raise ValueError(f"{where}: unknown fields {sorted(unknown)} (allowed: {sorted(ENTRY_FIELDS)})")
-        missing = REQUIRED_FIELDS - set(raw)
-        if missing:
-            raise ValueError(f"{where}: missing fields {sorted(missing)}")
+        check_keys(raw, ENTRY_FIELDS, where, REQUIRED_FIELDS)
         if not isinstance(raw["description"], str) or not raw["description"].strip():
             raise ValueError(f"{where}: description must be plain text")
         if raw["category"] not in CATEGORIES:
@@ -179,23 +167,23 @@ def parse_entries(data: Any, known_concepts: frozenset[str] | None = None) -> li
         else:
             if pattern is not None:
                 raise ValueError(f"{where}: a pattern describes one rule: use `literal`, not `literals`")
-            literals = _string_list(raw["literals"], f"{where}: literals")
+            literals = list(alternatives(raw["literals"], f"{where}: literals"))
         options = {k: raw[k] for k in ("max_scope", "allowed_types", "terminated_by") if k in raw}
         if "max_scope" in options and (not isinstance(options["max_scope"], int) or options["max_scope"] < 1):
             raise ValueError(f"{where}: max_scope must be a positive whole number")
         if "allowed_types" in options:
-            allowed = _string_list(options["allowed_types"], f"{where}: allowed_types")
+            allowed = alternatives(options["allowed_types"], f"{where}: allowed_types")
             if known_concepts is not None and not set(allowed) <= known_concepts:
                 raise ValueError(f"{where}: allowed_types {sorted(set(allowed) - known_concepts)} not in lexicon.yml")
         if "terminated_by" in options:
-            ends = _string_list(options["terminated_by"], f"{where}: terminated_by")
+            ends = alternatives(options["terminated_by"], f"{where}: terminated_by")
             if not set(ends) <= set(CATEGORIES):
                 raise ValueError(f"{where}: terminated_by must name categories from {CATEGORIES}")
         callback = raw.get("on_modifies")
         if callback is not None and callback not in CALLBACKS:
             raise ValueError(f"{where}: on_modifies {callback!r} is not one of {sorted(CALLBACKS)}")
         skip = raw.get("on_modifies_except", [])
-        if skip and (callback is None or not set(_string_list(skip, where)) <= set(literals)):
+        if skip and (callback is None or not set(alternatives(skip, where)) <= set(literals)):
             raise ValueError(f"{where}: on_modifies_except must list literals of an entry with on_modifies")
         entries.append(
             RuleEntry(

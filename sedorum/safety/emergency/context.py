@@ -16,7 +16,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .data import CONTEXT_PATH, alternatives, read_mapping
+from ..yaml_data import alternatives, read_mapping
+from .data import CONTEXT_PATH
 
 CUE_LISTS = frozenset(
     {

@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..fuzzy import FuzzyVocab
-from .data import SPELLING_PATH, alternatives, read_mapping
+from ..yaml_data import alternatives, read_mapping
+from .data import SPELLING_PATH
 
 SPELLING_FIELDS = frozenset({"typos", "fuzzy_words", "fuzzy_protected"})
 # Typo tolerance applies to vocabulary words of at least this many letters (see fuzzy.py).

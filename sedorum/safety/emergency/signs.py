@@ -23,7 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .data import SIGNS_PATH, alternatives, check_keys, read_mapping
+from ..yaml_data import alternatives, check_keys, read_mapping
+from .data import SIGNS_PATH
 
 CATEGORIES: tuple[str, ...] = (
     "breathing",
