@@ -36,7 +36,7 @@ BUILD_HISTORY_WORDS = {
     "a numbered work round": r"\bsessions? [0-9]+\b",
     "the person who led the work": r"\bthe lead(?![\w-])|\blead (?:engineer|developer)s?\b",
     "a tracker ticket": r"\bthe issue\b|\bissue ?#\d+|\bissue \d+\b",
-    "notes kept elsewhere": r"\bshared notes\b|\bshared/notes\b",
+    "notes kept elsewhere": r"\bshared[ /]notes\b",
     "an agreement kept elsewhere": r"\bthe contract(?:'s)?\b|\bcontract\.md\b|\bcontract S\d",
     "a unit of planned work": r"\bwork ?packages?\b|\bWP ?\d+\b",
     "a fact sheet kept elsewhere": r"\bhealth_facts(?:\.md)?\b",
@@ -50,7 +50,7 @@ OUTSIDE_PATHS = {
 # of a URL or of a longer path (`https://host/docs/...`, `site-packages/rasa/...`).
 TOP_DIRS = (
     "actions", "bench", "config", "data", "deploy", "docs", "requirements", "scripts", "security",
-    "sedorum", "tests", "web",
+    "sedorum", "tests", "widget",
 )  # fmt: skip
 FILE_MENTION = re.compile(
     r"(?<![\w./:@-])((?:" + "|".join(TOP_DIRS) + r")/[\w./-]*\.(?:md|py|yml|yaml|json|sh|txt|html|js|css|png|template))"
@@ -215,14 +215,16 @@ def test_the_type_ignore_check_needs_a_reason() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Measured in session 2 on that data.",
-        "the lead trains the model",
-        "the scenario of the issue: a visitor",
-        "see ../shared/notes/x.md",
-        "read /work/main/README.md",
-        "under the contract's keys",
-        "facts come from health_facts.md",
-        "work package 3",
+        # Each sample is written in two pieces (joined with +), so this file does not itself hold the words it
+        # keeps out of the repository; the check sees them joined.
+        "Measured in ses" + "sion 2 on that data.",
+        "the le" + "ad trains the model",
+        "the scenario of the is" + "sue: a visitor",
+        "see ../sha" + "red/notes/x.md",
+        "read /wo" + "rk/main/README.md",
+        "under the con" + "tract's keys",
+        "facts come from health_" + "facts.md",
+        "work pack" + "age 3",
     ],
 )
 def test_the_word_check_catches_build_history(text: str) -> None:
