@@ -24,6 +24,7 @@ from .lexicon import load_lexicon
 from .phrasing import to_third_person
 from .profile import Profile
 from .subject import SELF, Subject
+from .yaml_data import check_keys
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
 SOURCES_PATH = Path(__file__).with_name("sources.yml")
@@ -118,10 +119,7 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
         if not rid or rid in seen:
             raise ValueError(f"rules.yml: missing or duplicate rule id {rid!r}")
         seen.add(rid)
-        unknown = set(raw) - RULE_FIELDS
-        if unknown:
-            allowed = sorted(RULE_FIELDS)
-            raise ValueError(f"rules.yml: rule {rid}: unknown fields {sorted(unknown)} (allowed: {allowed})")
+        check_keys(raw, RULE_FIELDS, f"rules.yml: rule {rid}")
         severity = raw.get("severity")
         if severity not in SEVERITIES:
             raise ValueError(f"rules.yml: rule {rid}: severity must be one of {SEVERITIES}")
