@@ -17,6 +17,7 @@ from sanic import Sanic
 
 from sedorum.server.stack import RunningStack, running_stack, train_if_needed
 from sedorum.settings import PROJECT_ROOT
+from tests.ports import port
 
 # Sanic 21.12 rewrites some of its own methods at each server start-up ("TouchUp"); a second
 # in-process start-up (several modules start test servers) then fails unless test mode keeps
@@ -49,7 +50,7 @@ def stack_env(tmp: Path, rasa_port: int, action_port: int, **extra: str) -> dict
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The assistant with default (embedded) stores on ports 5105/5155 for the whole session."""
     var = tmp_path_factory.mktemp("var")
-    with running_stack(stack_env(var, 5105, 5155), log_dir=ARTIFACTS / "logs" / "e2e") as running:
+    with running_stack(stack_env(var, port(5105), port(5155)), log_dir=ARTIFACTS / "logs" / "e2e") as running:
         yield running
 
 

@@ -3,7 +3,7 @@
 Why one module: every platform needs the same three decisions (where to split a long answer,
 what to do with buttons, what never to break), and the safety rules behind them must not
 drift apart between channels. Nothing here does I/O, so all of it is unit-tested without a
-server (tests/unit/test_channels_formatting.py).
+server (tests/unit/channels/test_formatting.py).
 
 Splitting rules, in order of preference: paragraph (blank line), line, sentence, word. A
 token without spaces (a URL, an e-mail address) is never cut; only an over-long token that

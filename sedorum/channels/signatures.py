@@ -2,7 +2,7 @@
 
 Why a module of its own: these checks are the only thing between the public internet and the
 assistant, so they are small, side-effect free and tested with valid, missing, forged and
-replayed signatures (tests/unit/test_channels_signatures.py) apart from any server.
+replayed signatures (tests/unit/channels/test_signatures.py) apart from any server.
 
 Each check returns None when the request is authentic, else a `Refusal`: 401 when the proof
 is missing (the caller did not even try), 403 when it is present but wrong or too old.

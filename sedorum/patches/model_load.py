@@ -14,7 +14,7 @@ ones; only the optimizer's slots and training-only objects stay unrestored, whic
 never reads (`expect_partial`). The label embeddings are then recomputed from the restored
 weights and the prediction function is traced, as in Rasa's own path. Fine-tuning
 (`rasa train --finetune`) and models without a prediction example keep Rasa's own path.
-`tests/unit/test_patches_model_load.py` checks that both paths give the same predictions.
+`tests/unit/patches/test_model_load.py` checks that both paths give the same predictions.
 """
 
 from __future__ import annotations

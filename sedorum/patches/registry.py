@@ -250,7 +250,7 @@ PATCHES: tuple[Patch, ...] = (
         "session_request payload; the guard coerces or drops it. The packet limit lets a browser "
         "batch its polling packets.",
         module="sedorum/patches/socketio_guard.py",
-        test="tests/unit/test_edge_inputs.py",
+        test="tests/unit/edge/test_inputs.py",
         apply=_socketio_guard,
     ),
     Patch(
@@ -263,7 +263,7 @@ PATCHES: tuple[Patch, ...] = (
         "nothing when the action server fails: the call now times out after "
         "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply.",
         module="sedorum/patches/faults.py",
-        test="tests/unit/test_patches_turns_and_faults.py",
+        test="tests/unit/patches/test_turns_and_faults.py",
         apply=_action_timeout_and_fallback,
     ),
     Patch(
@@ -272,7 +272,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Every action call sent the whole session and rebuilt the domain dict; now only the "
         "events of the last SEDORUM_ACTION_EVENT_TURNS user turns, and the domain dict built once.",
         module="sedorum/patches/action_client.py",
-        test="tests/unit/test_patches_action_client.py",
+        test="tests/unit/patches/test_action_client.py",
         apply=_action_payload_trim,
         copies="rasa/core/actions/action.py lines 651-674 (RemoteAction._action_call_format, Rasa "
         "3.6.21): the same payload keys, with the tracker trimmed and the domain cached",
@@ -286,7 +286,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Every action call opened a new aiohttp session (a new TCP connection); one kept-alive "
         "session per event loop is reused, and closed with Rasa's other resources.",
         module="sedorum/patches/action_client.py",
-        test="tests/unit/test_patches_action_client.py",
+        test="tests/unit/patches/test_action_client.py",
         apply=_action_shared_session,
         enabled=lambda settings: settings.action_http_pool,
     ),
@@ -296,7 +296,7 @@ PATCHES: tuple[Patch, ...] = (
         why="jsonschema.validate re-checked the constant schema against the meta-schema on every "
         "action response (tens of ms); the schema is checked once, each response still fully.",
         module="sedorum/patches/action_client.py",
-        test="tests/unit/test_patches_action_client.py",
+        test="tests/unit/patches/test_action_client.py",
         apply=_action_response_validation,
         copies="rasa/core/actions/action.py lines 699-713 (RemoteAction._validate_action_result, Rasa "
         "3.6.21): the same error message appended to the validation error",
@@ -308,7 +308,7 @@ PATCHES: tuple[Patch, ...] = (
         "Rasa's Redis lock store loses tickets between replicas; ours wakes on release, re-checks "
         "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction.",
         module="sedorum/patches/lock_store.py",
-        test="tests/unit/test_patches_lock_store.py",
+        test="tests/unit/patches/test_lock_store.py",
         apply=_lock_store,
     ),
     Patch(
@@ -317,7 +317,7 @@ PATCHES: tuple[Patch, ...] = (
         why="A turn's cost grew with the conversation; a new session (slots kept) every "
         "SEDORUM_SESSION_MAX_TURNS user turns bounds it.",
         module="sedorum/patches/session_bound.py",
-        test="tests/unit/test_patches_session_bound.py",
+        test="tests/unit/patches/test_session_bound.py",
         apply=_session_bound,
     ),
     Patch(
@@ -326,7 +326,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Reading a stored event walked the whole Event class tree; the class for a type name is "
         "now looked up once and cached (unknown names keep Rasa's behaviour).",
         module="sedorum/patches/event_types.py",
-        test="tests/unit/test_patches_event_types.py",
+        test="tests/unit/patches/test_event_types.py",
         apply=_event_types,
     ),
     Patch(
@@ -336,7 +336,7 @@ PATCHES: tuple[Patch, ...] = (
         "a rollback journal; pooled connections, WAL and synchronous=NORMAL stop each turn waiting "
         "for an fsync. PostgreSQL is not affected.",
         module="sedorum/patches/performance.py",
-        test="tests/unit/test_patches_registry.py",
+        test="tests/unit/patches/test_registry.py",
         apply=_sqlite_fast_commit,
         enabled=lambda settings: settings.sqlite_fast_commit,
         save_extra=_sqlite_listener_state,
@@ -352,7 +352,7 @@ PATCHES: tuple[Patch, ...] = (
         "decides most steps with certainty; it now runs only when, by the ensemble's own rules, "
         "it could win.",
         module="sedorum/patches/lazy_ted.py",
-        test="tests/unit/test_patches_lazy_ted.py",
+        test="tests/unit/patches/test_lazy_ted.py",
         apply=_lazy_ted,
     ),
     Patch(
@@ -361,7 +361,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Loading a TensorFlow model traced and ran a training step only to create the weights, "
         "most of the cold start; one eager prediction creates them instead.",
         module="sedorum/patches/model_load.py",
-        test="tests/unit/test_patches_model_load.py",
+        test="tests/unit/patches/test_model_load.py",
         apply=_model_load,
         enabled=lambda settings: settings.fast_model_load,
         copies="rasa/utils/tensorflow/models.py lines 407-455 (RasaModel.load, Rasa 3.6.21): the "
@@ -378,7 +378,7 @@ PATCHES: tuple[Patch, ...] = (
         "nothing happened; a turn is now either stored or refused (503), and channels without an "
         "HTTP edge get the per-sender rate limit and the message length limit.",
         module="sedorum/patches/turns.py",
-        test="tests/unit/test_patches_turns_and_faults.py",
+        test="tests/unit/patches/test_turns_and_faults.py",
         apply=_turns,
     ),
     Patch(
@@ -387,7 +387,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Rasa logs user text at DEBUG, and database errors carry it as SQL parameters; every log "
         "record, Rasa's structlog events and medspaCy's loguru output are redacted.",
         module="sedorum/edge/redaction.py",
-        test="tests/unit/test_edge_redaction.py",
+        test="tests/unit/edge/test_redaction.py",
         apply=_log_redaction,
         processes=frozenset({RASA_SERVER, ACTION_SERVER}),
         save_extra=_logging_state,

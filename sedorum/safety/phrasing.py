@@ -4,7 +4,7 @@ Why a rewriter and not a second copy of every rule: the clinicians review one ad
 per rule in rules.yml. The texts are written in a small, plain register ("Please do not
 take ...", "Ask your pharmacist ..."), so a short table of pronoun and verb changes turns
 them into third-person advice ("Please make sure he does not take ...", "Ask his
-pharmacist ..."). tests/unit/test_safety_phrasing.py rewrites every rule for he, she and
+pharmacist ..."). tests/unit/safety/test_phrasing.py rewrites every rule for he, she and
 they and checks that no "you" is left and the grammar of the common verbs holds.
 """
 

@@ -17,6 +17,7 @@ import requests
 
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 EMPTY_PROMPT = "Please type a question"
 
@@ -24,7 +25,7 @@ EMPTY_PROMPT = "Please type a question"
 @pytest.fixture(scope="module")
 def edge(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     var = tmp_path_factory.mktemp("bad-input-var")
-    env = stack_env(var, 5411, 5461)
+    env = stack_env(var, port(5411), port(5461))
     with running_stack(env, log_dir=ARTIFACTS / "logs" / "bad-input") as running:
         yield running
 

@@ -29,6 +29,7 @@ import requests
 from sedorum.server.stack import RunningStack, _child_env, running_stack, wait_for_http
 from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 CONVERSATIONS = 24
 MAX_TURNS = 24
@@ -136,8 +137,8 @@ def faulty(trained_model: Path, database: str, tmp_path_factory: pytest.TempPath
     var = tmp_path_factory.mktemp("faults-var")
     env = stack_env(
         var,
-        5431,
-        5481,
+        port(5431),
+        port(5481),
         SEDORUM_TRACKER_DB_URL=f"postgresql://postgres@127.0.0.1:5432/{database}",
         SEDORUM_REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         SEDORUM_ACTION_TIMEOUT_S="3",

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 LOG_DIR = ARTIFACTS / "logs" / "fuzz"
 FUZZ = settings(derandomize=True, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -57,7 +58,7 @@ def target(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     var = tmp_path_factory.mktemp("fuzz-var")
     for log in LOG_DIR.glob("rasa*.log"):  # one per Rasa process (rasa.log without the router)
         log.unlink()
-    env = stack_env(var, 5441, 5491, SEDORUM_RATE_IP_PER_S="0", SEDORUM_RATE_SENDER_PER_S="0")
+    env = stack_env(var, port(5441), port(5491), SEDORUM_RATE_IP_PER_S="0", SEDORUM_RATE_SENDER_PER_S="0")
     with running_stack(env, log_dir=LOG_DIR) as running:
         yield running
 

@@ -17,6 +17,7 @@ from sedorum.handoff.hours import ALWAYS_OPEN_ENV, office_status
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_handoff_api import StaffClient
+from tests.ports import port
 
 PASSWORD = "night-" + uuid.uuid4().hex[:12]
 
@@ -26,8 +27,8 @@ def closed_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) 
     var = tmp_path_factory.mktemp("closed-var")
     env = stack_env(
         var,
-        5220,
-        5270,
+        port(5220),
+        port(5270),
         SEDORUM_OFFICE_HOURS_ALWAYS_OPEN="0",
         SEDORUM_STAFF_USERS=f"night:{hash_password(PASSWORD)}",
         SEDORUM_HANDOFF_DB_URL=f"sqlite:///{var / 'handoff.db'}",

@@ -31,6 +31,7 @@ from sedorum.server.stack import RunningStack, running_stack
 from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_widget_browser import SCREENSHOTS, Watched, chromium, open_widget, send, wait_for_bot
+from tests.ports import port
 
 pytestmark = pytest.mark.browser
 __all__ = ["chromium"]  # the Chromium fixture, shared with the widget tests
@@ -80,8 +81,8 @@ def insights_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory
     seed(var / "tracker.db")
     env = stack_env(
         var,
-        5310,
-        5360,
+        port(5310),
+        port(5360),
         SEDORUM_OFFICE_HOURS_ALWAYS_OPEN="1",
         SEDORUM_STAFF_USERS=f"{STAFF_NAME}:{hash_password(STAFF_PASSWORD)}",
         SEDORUM_HANDOFF_DB_URL=f"sqlite:///{var / 'handoff.db'}",

@@ -21,6 +21,7 @@ import requests
 from sedorum.server.stack import RunningStack, running_stack
 from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 LOG_DIR = ARTIFACTS / "logs" / "privacy"
@@ -61,8 +62,8 @@ def private(trained_model: Path, database: str, tmp_path_factory: pytest.TempPat
         path.unlink(missing_ok=True)
     env = stack_env(
         var,
-        5405,
-        5455,
+        port(5405),
+        port(5455),
         SEDORUM_TRACKER_DB_URL=f"postgresql://postgres@127.0.0.1:5432/{database}",
         SEDORUM_LOG_LEVEL="DEBUG",
     )

@@ -27,9 +27,15 @@ import requests
 
 from sedorum.server.replicas import Layout, RunningReplicas, running_replicas
 from tests.conftest import ARTIFACTS, TEST_TOKEN, stack_env
+from tests.ports import port
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-LAYOUT = Layout(proxy_port=5790, rasa_ports=(5701, 5702), action_ports=(5751, 5752), action_proxy_port=5750)
+LAYOUT = Layout(
+    proxy_port=port(5790),
+    rasa_ports=(port(5701), port(5702)),
+    action_ports=(port(5751), port(5752)),
+    action_proxy_port=port(5750),
+)
 CONVERSATIONS = 24
 SCRIPT = (
     "hi",

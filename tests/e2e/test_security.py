@@ -22,6 +22,7 @@ import requests
 from sedorum.server.stack import RunningStack, running_stack
 from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 ACTION_TOKEN = "action-" + uuid.uuid4().hex
 JWT_SECRET = "jwt-" + uuid.uuid4().hex
@@ -35,8 +36,8 @@ def secured(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     var = tmp_path_factory.mktemp("security-var")
     env = stack_env(
         var,
-        5421,
-        5471,
+        port(5421),
+        port(5471),
         SEDORUM_ACTION_TOKEN=ACTION_TOKEN,
         SEDORUM_JWT_SECRET=JWT_SECRET,
         SEDORUM_RATE_SENDER_BURST=str(SENDER_BURST),
@@ -212,7 +213,11 @@ def test_the_action_server_is_not_reachable_from_outside_loopback(secured: Runni
 
 
 def test_the_action_server_will_not_listen_publicly_without_a_token() -> None:
-    env = {**stack_env(Path("/tmp"), 5422, 5472), "SEDORUM_ACTION_HOST": "0.0.0.0", "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **stack_env(Path("/tmp"), port(5422), port(5472)),
+        "SEDORUM_ACTION_HOST": "0.0.0.0",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     started = subprocess.run(
         [sys.executable, "-m", "sedorum.server.action_server"], env=env, capture_output=True, text=True, timeout=120
     )

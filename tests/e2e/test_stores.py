@@ -26,6 +26,7 @@ import redis
 
 from sedorum.server.stack import running_stack
 from tests.conftest import ARTIFACTS, Chat, stack_env
+from tests.ports import port
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -107,8 +108,8 @@ def test_conversation_survives_restart_and_streams_to_rabbitmq(
 ) -> None:
     env = stack_env(
         tmp_path_factory.mktemp("stores"),
-        5805,
-        5855,
+        port(5805),
+        port(5855),
         SEDORUM_TRACKER_DB_URL=f"postgresql://postgres@127.0.0.1:5432/{database}",
         SEDORUM_REDIS_URL=REDIS_URL,
         SEDORUM_RABBITMQ_URL=RABBITMQ_URL,

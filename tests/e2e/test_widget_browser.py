@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from sedorum.handoff.accounts import hash_password
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, stack_env
+from tests.ports import port
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +50,8 @@ def web_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     var = tmp_path_factory.mktemp("browser-var")
     env = stack_env(
         var,
-        5210,
-        5260,
+        port(5210),
+        port(5260),
         SEDORUM_OFFICE_HOURS_ALWAYS_OPEN="1",
         SEDORUM_STAFF_USERS=f"{STAFF_NAME}:{hash_password(STAFF_PASSWORD)}",
         SEDORUM_HANDOFF_DB_URL=f"sqlite:///{var / 'handoff.db'}",

@@ -21,8 +21,9 @@ from tests.fakes.messenger import FakeMessenger
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
+from tests.ports import port
 
-RASA_PORT, ACTION_PORT = 5305, 5355
+RASA_PORT, ACTION_PORT = port(5305), port(5355)
 PUBLIC_BASE_URL = "https://sedorum.example.test"  # as if behind a TLS proxy (Twilio signs this)
 SMS_MAX_CHARS = 320  # Twilio's advice for deliverability; makes real answers split on SMS
 

@@ -16,7 +16,7 @@ precision, a missed one can cost a life.
 
 What a clinician reviews is data, beside rules.yml in sedorum/safety/:
 - emergency_signs.yml: every sign, with its category, description, sources, an example that
-  must be caught and a near miss that must not (run by tests/unit/test_safety_emergency_signs.py);
+  must be caught and a near miss that must not (run by tests/unit/safety/emergency/test_signs.py);
 - emergency_context.yml: the cue words for negated, past, habitual, hypothetical, general and
   "happening now";
 - emergency_spelling.yml: contractions, typos and the typo-tolerance vocabulary.

@@ -2,7 +2,7 @@
 
 Why data and not code: every sign is a regular expression, and a clinician reviewing the
 detector needs to see, per sign, what it means, what backs it, one message it must catch and
-one near miss it must let through. tests/unit/test_safety_emergency_signs.py runs those
+one near miss it must let through. tests/unit/safety/emergency/test_signs.py runs those
 examples, so the file cannot drift from what the detector does.
 
 The file's format (also described at its top):

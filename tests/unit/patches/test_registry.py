@@ -21,7 +21,7 @@ from sedorum.patches import registry
 from sedorum.patches.registry import PATCHES, Snapshot, _resolve
 from sedorum.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 THIRD_PARTY = ("rasa", "rasa_sdk", "sanic", "socketio", "engineio", "sqlalchemy", "logging")
 CHECKED = dict(patches.CHECKED_VERSIONS)
 

@@ -13,7 +13,7 @@ from sanic import Sanic
 
 from sedorum.edge import hardening
 from sedorum.settings import Settings
-from tests.unit.test_patches_turns_and_faults import patched  # noqa: F401  (fixture: restores Rasa's classes)
+from tests.unit.patches.test_turns_and_faults import patched  # noqa: F401  (fixture: restores Rasa's classes)
 
 
 @pytest.fixture

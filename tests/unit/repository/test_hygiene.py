@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
 # Generated or bulky files that no person writes.

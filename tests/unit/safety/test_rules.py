@@ -135,7 +135,7 @@ def test_advice_never_clears_the_person_or_doses(rule):
         assert "limit" in low, f"{rule.id} states {number} mg without calling it a limit"
 
 
-# Every rule's source keys resolve in docs/sources.md: tests/unit/test_sources.py.
+# Every rule's source keys resolve in docs/sources.md: tests/unit/repository/test_sources.py.
 
 
 def test_unknown_lexicon_id_in_a_rule_is_refused(tmp_path):

@@ -25,8 +25,9 @@ import pytest
 from sedorum.patches import lazy_ted
 from sedorum.server.stack import _child_env, stop_processes, wait_for_http
 from sedorum.settings import PROJECT_ROOT
+from tests.ports import port
 
-ACTION_PORT = 5395
+ACTION_PORT = port(5395)
 CONVERSATIONS = [
     ["hi", "what is restless legs syndrome?", "how much magnesium can I take a day?", "thanks", "bye"],
     ["is sedorum safe for me?", "I am 70", "no", "no", "no", "I take antacids", "what are the side effects?"],

@@ -23,7 +23,7 @@ from actions.privacy import ActionDeleteData
 from sedorum.handoff.store import HandoffStore, open_store
 from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 VISITOR, OTHER = "visitor-privacy", "visitor-other"
 PROFILE = {"age": 70, "conditions": ["kidney_disease"]}

@@ -19,7 +19,7 @@ from sedorum.safety.emergency.context import load_cues
 from sedorum.safety.emergency.data import CONTEXT_PATH, SIGNS_PATH, SPELLING_PATH
 from sedorum.safety.emergency.normalise import load_spelling
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 SOURCES = ROOT / "docs" / "sources.md"
 
 

@@ -1,6 +1,6 @@
 """The NumPy MiniLM encoder against sentence-transformers' own output, and the Rasa featurizer.
 
-tests/unit/data/minilm_reference.json holds vectors that sentence-transformers produced for
+tests/unit/nlp/data/minilm_reference.json holds vectors that sentence-transformers produced for
 the same texts (its "generated_by" says which version): if the forward pass, the tokenizer
 settings or the pooling drift, these fail.
 """

@@ -20,7 +20,7 @@ from sedorum.content.locale import (
     template_values,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from actions.profile import (
 from actions.screening import ActionAnswerDosage, ActionRememberProfile
 from sedorum.safety.profile import Profile
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 SCREENING_SLOTS = DOMAIN["forms"]["safety_screening_form"]["required_slots"]
 

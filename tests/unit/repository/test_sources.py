@@ -1,7 +1,7 @@
 """Every source the assistant cites resolves to a full citation in docs/sources.md.
 
 The safety rules and the emergency signs cite short keys (`sources: [SmPC-MgAsp, MSD-HYPER]`;
-the signs' keys are checked by tests/unit/test_safety_emergency_signs.py), the safety code cites
+the signs' keys are checked by tests/unit/safety/emergency/test_signs.py), the safety code cites
 keys in comments (`[NHLBI-DVT]`), and the answers end with a "Source: ..." line in plain words.
 A key or a name that docs/sources.md does not list is a health claim nobody can trace back.
 """
@@ -16,7 +16,7 @@ import yaml
 
 from sedorum.safety.engine import load_rules
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = ROOT / "docs" / "sources.md"
 SAFETY = ROOT / "sedorum" / "safety"
 

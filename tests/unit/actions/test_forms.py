@@ -22,7 +22,7 @@ from actions.forms import ValidateSafetyScreeningForm
 from actions.profile import screening_slot_values
 from sedorum.safety.profile import SCREENING_QUESTIONS, Profile
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FORM = "safety_screening_form"
 DAD = {"key": "dad", "group": "parent", "pronoun": "he"}

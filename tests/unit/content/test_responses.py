@@ -18,7 +18,7 @@ import yaml
 from sedorum.content.locale import load_locales, template_values
 from sedorum.content.readability import clean, grade
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES: dict[str, list[dict]] = DOMAIN.get("responses") or {}
 INTENTS = {next(iter(item)) if isinstance(item, dict) else item for item in DOMAIN.get("intents", [])}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # From the ground up; a module may import from its own layer and the ones below it.
 LAYERS: tuple[tuple[str, ...], ...] = (

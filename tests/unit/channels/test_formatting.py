@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sedorum.channels import formatting as fmt
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 EMERGENCY_REPLY = (
     "Call your local emergency number now: 911 in the US, 999 in the UK, 112 in the EU. "
