@@ -137,6 +137,8 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
         return "family" if family else None
     if family:
         return None
+    if is_age and span[0].lower_ in _FIRST_PERSON:
+        return "self"  # "I'm 45", "I turned 70": the age statement names its owner itself
     # Screening someone else: an unattributed fact ("on dialysis 3 times a week", answering
     # "Is he on dialysis?") is about them; one the visitor says of themself ("I have CKD") is not.
     # The nearest person word before the fact decides: "I have CKD, but he doesn't have kidney

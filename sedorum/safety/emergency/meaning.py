@@ -67,12 +67,14 @@ class MeaningBook:
     thresholds: dict[str, float]
     margins: dict[str, float]
     everyday: tuple[str, ...]
+    floor: float = 0.5
+    strong_margin: float = 0.25
 
 
 @lru_cache(maxsize=2)
 def load_meanings(path: str | Path = MEANINGS_PATH) -> MeaningBook:
     """emergency_meanings.yml, checked: known categories, thresholds between 0 and 1."""
-    data = read_mapping(path, frozenset({"threshold", "margin", "categories", "everyday"}))
+    data = read_mapping(path, frozenset({"threshold", "margin", "floor", "strong_margin", "categories", "everyday"}))
     default = _fraction(data.get("threshold"), "threshold")
     margin = _fraction(data.get("margin"), "margin")
     categories: list[str] = []
@@ -90,7 +92,15 @@ def load_meanings(path: str | Path = MEANINGS_PATH) -> MeaningBook:
             categories.append(category)
             examples.append(example)
     everyday = alternatives(data.get("everyday"), "emergency_meanings.yml: everyday")
-    return MeaningBook(tuple(categories), tuple(examples), thresholds, margins, everyday)
+    return MeaningBook(
+        tuple(categories),
+        tuple(examples),
+        thresholds,
+        margins,
+        everyday,
+        floor=_fraction(data.get("floor", 0.5), "floor"),
+        strong_margin=_fraction(data.get("strong_margin", 0.25), "strong_margin"),
+    )
 
 
 def _fraction(value: object, where: str) -> float:
@@ -155,9 +165,11 @@ def meaning_matches(text: str) -> list[MeaningMatch]:
         for column in np.argsort(-to_emergencies[row])[:5]:
             similarity = float(to_emergencies[row, column])
             category = book.categories[column]
-            if similarity < book.thresholds[category]:
-                continue
-            if similarity - float(to_everyday[row]) < book.margins[category]:
+            lead = similarity - float(to_everyday[row])
+            near = similarity >= book.thresholds[category] and lead >= book.margins[category]
+            # Not as near, but far nearer to an emergency than to anything everyday.
+            clear = similarity >= book.floor and lead >= book.strong_margin
+            if not (near or clear):
                 continue
             if category not in best or similarity > best[category].similarity:
                 best[category] = MeaningMatch(
