@@ -89,6 +89,11 @@ class ActionFlagEmergency(Action):
         return "action_flag_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # A message that called for two replies (a teenager's overdose on purpose: poisoning and
+        # crisis) got the most pressing one first; the others follow now.
+        for kind in list((tracker.latest_message or {}).get("emergency_replies") or [])[1:]:
+            if kind in EMERGENCY_RESPONSES:
+                dispatcher.utter_message(response=EMERGENCY_RESPONSES[kind])
         say_staff_status(dispatcher)
         # Facts in the emergency message ("I'm pregnant and can't breathe") still count for
         # the safety questions that may follow while the visitor waits.
@@ -136,8 +141,9 @@ class ActionHandoffWaiting(Action):
             return []
         topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        if topic in PERSONAL_TOPICS:
-            events = answer_topic(dispatcher, tracker, str(topic))
+        if topic is not None and (emergency or topic in PERSONAL_TOPICS):
+            # After an emergency every question is still answered while the visitor waits.
+            events = answer_topic(dispatcher, tracker, topic)
         elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT):
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
         if emergency:
@@ -180,10 +186,12 @@ class ActionAnswerPurchase(Action):
         return "action_answer_purchase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # "What's the price? I'm 80 and use Rennie a lot": the facts come first here too.
+        events = facts_first(dispatcher, tracker) or []
         if ORDER_PROBLEM.search(latest_text(tracker)):
-            return open_handoff(dispatcher, tracker, "order_problem")
+            return [*events, *open_handoff(dispatcher, tracker, "order_problem")]
         dispatcher.utter_message(response="utter_product_purchase")
-        return []
+        return events
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:

@@ -108,6 +108,7 @@ def plan_for(topic: str, reading: Reading, tracker: Tracker, restate: bool = Tru
         restate=restate,
         unclear=unclear,
         asked_before=reading.already_asked(unclear),
+        new_unclear=reading.new_unclear,
     )
 
 
@@ -198,6 +199,7 @@ def say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> No
         say_language_lines(dispatcher, tracker, "emergency")
         dispatcher.utter_message(text=urgent_help_text(locale_values(tracker)))
     else:
+        say_language_lines(dispatcher, tracker, "clinician")
         dispatcher.utter_message(response="utter_default")
 
 
@@ -258,7 +260,7 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     """
     reading = reading_of(tracker)
     screening = evaluate(reading.profile)
-    if not reading.extraction.mentions or not screening.findings:
+    if not (reading.extraction.mentions or reading.changed) or not screening.findings:
         return None
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from . import wording
 from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_line
 from .health_words import HealthWord, question_for
-from .other_medicines import other_medicine_in_dose_question
+from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
 from .subject import SELF, Subject
 from .timing import is_timing_question, timing_answer
@@ -118,6 +118,7 @@ def plan_answer(
     restate: bool = True,
     unclear: list[HealthWord] | None = None,
     asked_before: bool = False,
+    new_unclear: list[HealthWord] | None = None,
 ) -> Plan:
     """What to answer about `topic` for this person.
 
@@ -127,11 +128,13 @@ def plan_answer(
     """
     told = list(told or [])
     unclear = list(unclear or [])
-    if topic == DOSAGE:
-        medicine = other_medicine_in_dose_question(text)
-        if medicine:
-            reply = Reply(text=wording.text("dose.other_medicine", medicine=medicine), kind="other_medicine")
-            return Plan(replies=[reply], told=told)
+    # A dose question about another medicine, or about iron, is answered without magnesium
+    # figures (after the findings, which still matter: "been on Mirapexin, can I up the dose?").
+    referral: Reply | None = None
+    if topic == DOSAGE and iron_dose_question(text):
+        referral = Reply(text=wording.text("dose.iron") + "\n" + sources_line(("AASM-CPG",)), kind="other_medicine")
+    elif topic == DOSAGE and (medicine := other_medicine_in_dose_question(text)):
+        referral = Reply(text=wording.text("dose.other_medicine", medicine=medicine), kind="other_medicine")
     screening = evaluate(profile)
     if topic == SAFETY_CHECK:
         return _plan_safety_check(profile, screening, subject, told)
@@ -144,6 +147,13 @@ def plan_answer(
         replies.append(Reply(text=screening.render(subject), kind="findings"))
         told += [f.rule_id for f in new if f.rule_id not in told]
     plan = Plan(replies=replies, told=told)
+    if referral is not None:
+        replies.append(referral)
+        return plan
+    if topic != DOSAGE and any(word.group == "kidney" for word in new_unclear or []):
+        # "my legs are awful since I started dialysis last year": whatever the question, a
+        # possible kidney problem is said at once, not only when an amount is asked for.
+        replies.append(Reply(text=wording.about(subject, wording.text("unclear.kidney_warning")), kind="unclear"))
     if topic == DOSAGE and is_timing_question(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
         replies.append(Reply(text=timing_answer(profile), kind="timing"))

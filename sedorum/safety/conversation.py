@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import limits
+from .emergency import detect_all
 from .health_words import HealthWord, unresolved
 from .language import ENGLISH, detect_language, to_english
 from .mentions import Extraction, Mention, extract
@@ -70,6 +71,9 @@ class Reading:
     unclear: dict[str, list[HealthWord]] = field(default_factory=dict)
     asked_about: dict[str, set[str]] = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)  # the visitor's messages in English, in order
+    # What the latest message added: unclear words, and whether it changed the facts at all.
+    new_unclear: list[HealthWord] = field(default_factory=list)
+    changed: bool = False
 
     @property
     def unclear_words(self) -> list[HealthWord]:
@@ -130,6 +134,8 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         texts=list(before.texts),
         switched=False,
         answered=False,
+        changed=False,
+        new_unclear=[],
         language=detect_language(text) if text else ENGLISH,
         extraction=Extraction(profile=Profile()),
     )
@@ -142,6 +148,7 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         _apply_corrections(reading, english)
         _note_unclear(reading, english, turn.asked)
         reading.texts.append(english)
+    reading.changed = reading.switched or reading.profile.to_dict() != before.profile.to_dict()
     return reading
 
 
@@ -336,7 +343,8 @@ def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
         settled = bool(reading.extraction.mentions) or reading.answered or _says_none(english)
         if settled:
             reading.unclear[key] = []
-    if about_someone_else(english, reading.subject):
+    if about_someone_else(english, reading.subject) or detect_all(english):
+        # Someone else's words, or an emergency: the emergency reply has dealt with that message.
         return
     extraction = reading.extraction
     understood = _understood_groups(extraction)
@@ -345,9 +353,19 @@ def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
         for word in unresolved(english, extraction.covered)
         if word.group not in understood and not _about_a_relative(english, word, reading.subject)
     ]
+    # "I had kidney problems years ago", "since I started dialysis last year": read as past by
+    # the extractor, but a past kidney or heart condition may still matter; it stays unclear
+    # (no figure) until the visitor answers the question about it.
+    words += [
+        HealthWord(m.text, group, m.start, m.end)
+        for m in extraction.excluded
+        if m.reason == "historical" and (group := _group_of_concept(m.id)) is not None and group not in understood
+    ]
     if words:
         known = {w.word.lower() for w in reading.unclear.get(key, [])}
-        reading.unclear.setdefault(key, []).extend(w for w in words if w.word.lower() not in known)
+        new = [w for w in words if w.word.lower() not in known]
+        reading.unclear.setdefault(key, []).extend(new)
+        reading.new_unclear = new
 
 
 def note_asked(reading: Reading, words: list[HealthWord]) -> None:
@@ -368,9 +386,15 @@ _GROUP_KINDS = {
 }
 
 
+def _group_of_concept(concept_id: str) -> str | None:
+    return next((group for group, members in _GROUP_KINDS.items() if concept_id in members), None)
+
+
 def _understood_groups(extraction: Extraction) -> set[str]:
-    """Groups of health words the message settles: it names or denies that kind of fact."""
-    ids = {m.id for m in [*extraction.mentions, *extraction.excluded]}
+    """Groups of health words the message settles: it names or denies that kind of fact (a
+    mention read as past does not settle it)."""
+    current = [m for m in extraction.excluded if m.reason != "historical"]
+    ids = {m.id for m in [*extraction.mentions, *current]}
     ids |= extraction.profile.denied_conditions | extraction.profile.conditions
     groups = {group for group, members in _GROUP_KINDS.items() if ids & members}
     if any(m.kind in ("pregnancy", "breastfeeding") for m in [*extraction.mentions, *extraction.excluded]):

@@ -88,6 +88,37 @@ def other_medicine_in_dose_question(text: str) -> str | None:
         thing = named.group("thing") or named.group("thing2")
         if _lexicon_medicine(thing) or not _is_ours(thing):
             return thing
-    if _INSULIN_UNITS.search(text or "") and not re.search(r"\b(?:magnes|sedorum)", text or "", re.I):
+    ours = re.search(r"\b(?:magnes\w*|sedorum|supplements?)\b", text or "", re.I)
+    if _INSULIN_UNITS.search(text or "") and not ours:
         return "that medicine"
+    if not ours:
+        # "what's the max pregabalin for rls?", "been on mirapexin, should I up the dose?": a dose
+        # question that names another medicine and not ours is about that medicine.
+        named = _named_medicine(text or "")
+        if named:
+            return named
     return None
+
+
+_OURS_IDS = frozenset(
+    {"magnesium_supplement", "magnesium_antacid", "magnesium_laxative", "oral_iron", "calcium_supplement"}
+)
+
+
+def _named_medicine(text: str) -> str | None:
+    low = text.lower()
+    for concept in load_lexicon().concepts.values():
+        if concept.kind != "medication" or concept.id in _OURS_IDS:
+            continue
+        for term in concept.terms:
+            if re.search(rf"(?<![a-z]){re.escape(term.lower())}(?![a-z])", low):
+                return term
+    return None
+
+
+_IRON = re.compile(r"\biron\b|\bferrous\b|\bferritin\b", re.I)
+
+
+def iron_dose_question(text: str) -> bool:
+    """ "Should I take iron for my RLS? how much?": a dose question about iron, not magnesium."""
+    return bool(_IRON.search(text or "")) and not re.search(r"\b(?:magnes\w*|sedorum)\b", text or "", re.I)

@@ -30,7 +30,7 @@ def test_no_everyday_message_is_an_emergency_by_meaning(message: str) -> None:
     [
         ("honestly everything would be so much easier if I just wasn't around anymore", "self_harm"),
         ("my lad might have had a few of the iron pills off the counter, he looks ok", "poisoning"),
-        ("cannot get any air in at all, help", "breathing"),
+        ("struggling to get air into my lungs right now", "breathing"),
     ],
 )
 def test_wordings_the_rules_do_not_know_are_caught_by_meaning(message: str, category: str) -> None:
