@@ -3,7 +3,9 @@
 Why a test: a module that imports from a layer above it (the edge reaching into the library
 patches, a store reaching into a server entry point) is how a small project turns into one
 where nothing can be tested or moved alone. Every import counts, including the ones inside
-functions, because a lazy import is still a dependency.
+functions, because a lazy import is still a dependency. The benchmarks and the tests are
+checked too: two benchmark modules that import each other cannot be read or changed alone
+either.
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "actions",
     ),
     ("sedorum.server",),
+    # What drives the product from outside: the benchmarks, the fakes of the messaging
+    # platforms and the test fixtures. Then the test modules, which may use all of it.
+    ("bench", "tests.fakes", "tests.ports", "tests.conftest"),
+    ("tests",),
 )
-PACKAGES = ("sedorum", "actions")
+PACKAGES = ("sedorum", "actions", "bench", "tests")
 
 
 def _module_name(path: Path) -> str:
