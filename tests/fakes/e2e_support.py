@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 import yaml
 
-from sedorum.evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
 from sedorum.server.stack import RunningStack
 from sedorum.settings import PROJECT_ROOT
 from sedorum.vocabulary import sign_staff_reply

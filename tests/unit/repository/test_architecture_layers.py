@@ -33,16 +33,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sedorum.patches",
         "sedorum.channels",
         "sedorum.web",
-        "sedorum.evaluation",
         "actions",
     ),
     ("sedorum.server",),
+    # How a conversation or a message is judged, for the tests and the benchmarks alike.
+    ("evaluation",),
     # What drives the product from outside: the benchmarks, the fakes of the messaging
     # platforms and the test fixtures. Then the test modules, which may use all of it.
     ("bench", "tests.fakes", "tests.ports", "tests.conftest"),
     ("tests",),
 )
-PACKAGES = ("sedorum", "actions", "bench", "tests")
+PACKAGES = ("sedorum", "actions", "evaluation", "bench", "tests")
 
 
 def _module_name(path: Path) -> str:
