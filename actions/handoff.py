@@ -16,11 +16,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.profile import latest_text, person_events, person_with_latest_message, stored_profile
 from actions.screening import answer_topic, asks_for_urgent_help
+from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
 from sedorum.safety.engine import evaluate
-from sedorum.vocabulary import CONTACT_PHONE, EMAIL, HANDOFF_SLOT, HANDOFF_WAITING
+from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
 
 ORDER_PROBLEM = re.compile(
     r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"
