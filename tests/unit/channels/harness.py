@@ -62,10 +62,12 @@ def said(message: str) -> str:
 class Harness:
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
-        self.telegram = FakeTelegram(TG_TOKEN).start()
-        self.twilio = FakeTwilio(TW_SID, TW_TOKEN).start()
-        self.messenger = FakeMessenger(FB_TOKEN).start()
-        self.slack = FakeSlack(SL_TOKEN).start()
+        self.telegram = FakeTelegram(TG_TOKEN)
+        self.twilio = FakeTwilio(TW_SID, TW_TOKEN)
+        self.messenger = FakeMessenger(FB_TOKEN)
+        self.slack = FakeSlack(SL_TOKEN)
+        for fake in self.fakes():
+            fake.start()
         self.agent = StubAgent(var_dir / "tracker.db", script)
         self.engine = make_engine(f"sqlite:///{var_dir / 'tracker.db'}")
         channels = [

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from sedorum.channels.twilio import create_vote_template
+from sedorum.channels.twilio import main as twilio_main
 from tests.fakes import webhooks as wh
 from tests.unit.channels.harness import TW_NUMBER, TW_SID, TW_TOKEN, Harness, said, vote_data
 
@@ -182,3 +183,18 @@ def test_behind_a_proxy_validates_against_the_public_url(h: Harness) -> None:
     finally:
         channel.public_base_url = ""
     assert reply.status_code == 200 and h.agent.texts() == ["via the proxy"]
+
+
+def test_the_vote_template_command_prints_the_variable_to_set(
+    h: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", TW_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TW_TOKEN)
+    monkeypatch.setenv("SEDORUM_TWILIO_CONTENT_API_URL", h.twilio.url)
+    assert twilio_main(["twilio", "vote-template"]) == 0
+    printed = capsys.readouterr().out.strip()
+    sid = printed.rsplit("TWILIO_WHATSAPP_VOTE_CONTENT_SID=", 1)[1]
+    assert sid in h.twilio.templates
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-the-auth-token")
+    assert twilio_main(["twilio", "vote-template"]) == 1  # Twilio refuses: the error, not a sid
+    assert "20003" in capsys.readouterr().err
