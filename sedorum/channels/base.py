@@ -192,7 +192,8 @@ class PlatformInput(InputChannel):
             await deliver(on_new_message, message, self.platform)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        tasks: set[asyncio.Task] = self.__dict__.setdefault("_tasks", set())
+        if not hasattr(self, "_tasks"):
+            self._tasks: set[asyncio.Task] = set()
         task = asyncio.get_running_loop().create_task(work)
-        tasks.add(task)  # keep a reference until done, or the task may be collected
-        task.add_done_callback(tasks.discard)
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._tasks.discard)

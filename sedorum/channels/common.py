@@ -171,7 +171,8 @@ async def latest_choices(request: Request, sender_id: str) -> list[dict[str, Any
         if isinstance(event, UserUttered):
             return []
         if isinstance(event, BotUttered):
-            shown = votes.choices(event.text, event.data.get("buttons"), event.message())
+            options = event.data.get("buttons") or event.data.get("quick_replies")  # as send_response passes them
+            shown = votes.choices(event.text, options, event.message())
             if shown:
                 return shown
     return []

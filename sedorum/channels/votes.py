@@ -51,6 +51,7 @@ TYPED_OFFER = 'To talk to a person from our support team, reply "human".'
 # Replies under which no vote is offered, and why:
 NO_VOTE_PREFIXES = (
     "utter_emergency",  # S1: the instruction to call for help stands alone
+    "utter_urgent_",  # so does the instruction to get checked today
     "utter_ask_",  # the assistant's own questions wait for an answer, not a verdict
     "utter_handoff_",  # a person is being fetched: "not helpful, talk to a person" would loop
 )

@@ -27,6 +27,8 @@ STORED = {"timestamp": 1_760_000_000.0}  # what Rasa hands over with a stored me
         (ANSWER, {**STORED}, True),  # a custom action's own text
         ("Call 999 now.", {**STORED, "utter_action": "utter_emergency"}, False),
         ("Staff alerted.", {**STORED, "utter_action": "utter_emergency_staff_alerted"}, False),
+        ("Call 999 or go to A&E with the packet.", {**STORED, "utter_action": "utter_emergency_poisoning"}, False),
+        ("Please get this checked today.", {**STORED, "utter_action": "utter_urgent_same_day"}, False),
         ("How old are you?", {**STORED, "utter_action": "utter_ask_age"}, False),
         ("A person will answer.", {**STORED, "utter_action": "utter_handoff_in_hours"}, False),
         ("Your data is deleted.", {**STORED, "utter_action": "utter_data_deleted"}, False),
