@@ -54,13 +54,10 @@ NO_VOTE_PREFIXES = (
     "utter_urgent_",  # so does the instruction to get checked today
     "utter_ask_",  # the assistant's own questions wait for an answer, not a verdict
     "utter_handoff_",  # a person is being fetched: "not helpful, talk to a person" would loop
+    "utter_data_",  # delete-my-data: the conversation is (about to be) erased, nothing to vote on
+    "utter_deletion_",  # as above
 )
-NO_VOTE_RESPONSES = frozenset(
-    {
-        "utter_contact_saved",  # part of the handoff, as above
-        "utter_data_deleted",  # the conversation is erased with it: there is nothing to vote on
-    }
-)
+NO_VOTE_RESPONSES = frozenset({"utter_contact_saved"})  # part of the handoff, as above
 
 
 @dataclass(frozen=True)

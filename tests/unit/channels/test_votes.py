@@ -32,6 +32,9 @@ STORED = {"timestamp": 1_760_000_000.0}  # what Rasa hands over with a stored me
         ("How old are you?", {**STORED, "utter_action": "utter_ask_age"}, False),
         ("A person will answer.", {**STORED, "utter_action": "utter_handoff_in_hours"}, False),
         ("Your data is deleted.", {**STORED, "utter_action": "utter_data_deleted"}, False),
+        ("Kept until staff close it.", {**STORED, "utter_action": "utter_data_deletion_deferred"}, False),
+        ("Nothing was deleted.", {**STORED, "utter_action": "utter_deletion_cancelled"}, False),
+        ("We will contact you.", {**STORED, "utter_action": "utter_contact_saved"}, False),
         ("Sam (support team): Hi", {**STORED, "staff": "Sam", "staff_text": "Hi"}, False),
         (ANSWER, {}, False),  # a guard's reply outside a turn: not stored, nothing to vote on
         ("   ", {**STORED}, False),
