@@ -48,7 +48,7 @@ class PlatformOutput(OutputChannel):
     (split at its length limit, its options and vote buttons in its own form), then send them
     one by one.
 
-    Staff replies arrive already signed (sedorum.vocabulary.sign_staff_reply, in the console):
+    Staff replies arrive already signed (sedorum.handoff.signature.sign_staff_reply, in the console):
     the text is sent as it is stored.
     """
 
