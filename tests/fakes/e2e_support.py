@@ -172,4 +172,4 @@ def check_emergency_first(texts: list[str]) -> None:
     assert texts, "no reply"
     first = texts[0]
     assert all(number in first for number in EMERGENCY_NUMBERS), first
-    assert re.search(r"emergency", first, re.IGNORECASE) and "sedorum" not in first.lower(), first
+    assert re.match(r"Call (911|999|112)\b", first) and "sedorum" not in first.lower(), first
