@@ -9,6 +9,7 @@ import random
 import requests
 
 from sedorum.channels.formatting import MESSENGER_QUICK_REPLY_TITLE, shorten
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
@@ -73,15 +74,16 @@ def test_a_vote_quick_reply_is_counted_by_channel_and_not_helpful_offers_a_perso
     (message,) = [m for m in replies(channel_stack, psid) if m["text"] == answer]
     down = message["quick_replies"][-1]
     assert (down["title"], down["payload"]) == ("👎 Not helpful", vote_data("down", answer))
-    before, sent_before = channel_stack.votes(), len(channel_stack.messenger.sent(psid))
+    staff = StaffClient.new(channel_stack.stack)
+    before, sent_before = channel_stack.votes(staff.http), len(channel_stack.messenger.sent(psid))
     post(channel_stack, wh.messenger_quick_reply(psid, down["title"], down["payload"]))
     offer = replies(channel_stack, psid, sent_before + 1)[-1]
     assert offer["text"] == f"Thanks for telling us. {OFFER}"
     assert [(q["title"], q["payload"]) for q in offer["quick_replies"]] == [("Talk to a person", "/request_human")]
-    vote_added(channel_stack, before, "utter_rls_overview", "facebook", "down")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "facebook", "down")
     assert channel_stack.user_texts(psid) == [RLS_QUESTION]  # the vote never reached the assistant
     post(channel_stack, wh.messenger_quick_reply(psid, "Talk to a person", "/request_human"))
-    assert channel_stack.staff().waiting_for(psid, timeout_s=30)["sender_id"] == psid
+    assert staff.waiting_for(psid, timeout_s=30)["sender_id"] == psid
 
 
 def test_a_quick_reply_tap_sends_its_payload(channel_stack: ChannelStack) -> None:

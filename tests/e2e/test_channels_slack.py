@@ -10,6 +10,7 @@ import uuid
 import requests
 
 from sedorum.channels.formatting import slack_escape
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
@@ -83,7 +84,8 @@ def test_a_vote_click_is_counted_by_channel_and_not_helpful_offers_a_person(chan
     assert ballot["block_id"] == "sedorum_vote"
     down = ballot["elements"][1]
     assert (down["value"], down["action_id"]) == (vote_data("down", answer), "sedorum_vote_down")
-    before = channel_stack.votes()
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
     click = wh.slack_button_click(user, down["value"], "👎 Not helpful", channel=dm, action_id=down["action_id"])
     assert post(channel_stack, click.encode(), "application/x-www-form-urlencoded").status_code == 200
     channel_stack.slack.wait_for(lambda _: channel_stack.slack.ephemeral(dm))
@@ -91,11 +93,11 @@ def test_a_vote_click_is_counted_by_channel_and_not_helpful_offers_a_person(chan
     assert offer["user"] == user and offer["text"] == f"Thanks for telling us. {OFFER}"
     (button,) = offer["blocks"][1]["elements"]
     assert (button["text"]["text"], button["value"]) == ("Talk to a person", "/request_human")
-    vote_added(channel_stack, before, "utter_rls_overview", "slack", "down")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "slack", "down")
     assert channel_stack.user_texts(user) == [RLS_QUESTION]  # the vote never reached the assistant
     person = wh.slack_button_click(user, button["value"], "Talk to a person", channel=dm, ephemeral=True)
     post(channel_stack, person.encode(), "application/x-www-form-urlencoded")
-    assert channel_stack.staff().waiting_for(user, timeout_s=30)["sender_id"] == user
+    assert staff.waiting_for(user, timeout_s=30)["sender_id"] == user
 
 
 def test_a_button_click_sends_its_payload(channel_stack: ChannelStack) -> None:

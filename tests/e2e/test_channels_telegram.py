@@ -6,6 +6,7 @@ import random
 
 import requests
 
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
@@ -61,7 +62,8 @@ def test_a_vote_under_an_answer_is_counted_by_channel_and_not_helpful_offers_a_p
         {"text": "👍 Helpful", "callback_data": vote_data("up", answer)},
         {"text": "👎 Not helpful", "callback_data": vote_data("down", answer)},
     ]
-    before, sent_before = channel_stack.votes(), len(channel_stack.telegram.sent(chat))
+    staff = StaffClient.new(channel_stack.stack)
+    before, sent_before = channel_stack.votes(staff.http), len(channel_stack.telegram.sent(chat))
     tap = wh.telegram_button(chat, ballot[1]["callback_data"])
     assert post(channel_stack, tap).status_code == 200
     offer = replies(channel_stack, chat, sent_before + 1)[-1]
@@ -71,10 +73,10 @@ def test_a_vote_under_an_answer_is_counted_by_channel_and_not_helpful_offers_a_p
     ]
     toast = {"callback_query_id": tap["callback_query"]["id"], "text": "Thanks for telling us."}
     assert toast in channel_stack.telegram.answered()
-    vote_added(channel_stack, before, "utter_rls_overview", "telegram", "down")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "telegram", "down")
     assert channel_stack.user_texts(str(chat)) == [RLS_QUESTION]  # the vote never reached the assistant
     post(channel_stack, wh.telegram_button(chat, "/request_human"))
-    assert channel_stack.staff().waiting_for(str(chat), timeout_s=30)["sender_id"] == str(chat)
+    assert staff.waiting_for(str(chat), timeout_s=30)["sender_id"] == str(chat)
 
 
 def test_a_button_tap_answers_that_topic(channel_stack: ChannelStack) -> None:

@@ -13,6 +13,7 @@ import random
 import requests
 
 from sedorum.channels.formatting import numbered_options, text_length
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
@@ -106,16 +107,17 @@ def test_sms_votes_by_number_and_not_helpful_offers_a_person_in_words(channel_st
     answer = domain_response("utter_rls_overview")
     n = len(answer["buttons"])
     assert bodies(channel_stack, sender)[-1].endswith(f"{n + 1} if this helped, {n + 2} if not.")
-    before = channel_stack.votes()
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
     channel_stack.twilio.clear()
     sms(channel_stack, sender, str(n + 2))
     assert bodies(channel_stack, sender) == [
         'Thanks for telling us. To talk to a person from our support team, reply "human".'
     ]
-    vote_added(channel_stack, before, "utter_rls_overview", "twilio", "down")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "twilio", "down")
     assert channel_stack.user_texts(sender) == [RLS_QUESTION]  # the vote never reached the assistant
     sms(channel_stack, sender, "human")
-    assert channel_stack.staff().waiting_for(sender, timeout_s=30)["sender_id"] == sender
+    assert staff.waiting_for(sender, timeout_s=30)["sender_id"] == sender
 
 
 def test_whatsapp_asks_with_two_buttons_and_a_tap_votes(channel_stack: ChannelStack) -> None:
@@ -132,12 +134,13 @@ def test_whatsapp_asks_with_two_buttons_and_a_tap_votes(channel_stack: ChannelSt
         ["👍 Helpful", vote_data("up", answer["text"].strip())],
         ["👎 Not helpful", vote_data("down", answer["text"].strip())],
     ]
-    before = channel_stack.votes()
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
     channel_stack.twilio.clear()
     tap = wh.twilio_whatsapp_button(number, "👍 Helpful", vote_data("up", answer["text"].strip()), OUR_WHATSAPP, SID)
     assert post(channel_stack, tap).status_code == 200
     assert bodies(channel_stack, to) == ["Thanks for telling us."]
-    vote_added(channel_stack, before, "utter_rls_overview", "twilio", "up")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "twilio", "up")
     assert channel_stack.user_texts(to) == [RLS_QUESTION]
 
 

@@ -11,7 +11,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import requests
 import yaml
@@ -52,7 +51,6 @@ class ChannelStack:
     twilio: FakeTwilio
     messenger: FakeMessenger
     slack: FakeSlack
-    _staff: Any = None  # a signed-in staff member, for the insights page
 
     @property
     def url(self) -> str:
@@ -73,19 +71,12 @@ class ChannelStack:
     def user_texts(self, sender: str) -> list[str]:
         return [e.get("text") or "" for e in self.tracker(sender).get("events", []) if e.get("event") == "user"]
 
-    def staff(self) -> Any:
-        """A signed-in staff member (tests/e2e/test_handoff_api.StaffClient), made once."""
-        from tests.e2e.test_handoff_api import StaffClient
-
-        if self._staff is None:
-            self._staff = StaffClient.new(self.stack)
-        return self._staff
-
-    def votes(self) -> tuple[dict[str, dict], dict[str, dict]]:
-        """The votes the staff insights page shows around today: per answer and per channel."""
+    def votes(self, staff: requests.Session) -> tuple[dict[str, dict], dict[str, dict]]:
+        """The votes the staff insights page shows around today, per answer and per channel
+        (`staff`: a signed-in staff member's session)."""
         today = datetime.now(UTC).date()
         period = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
-        reply = self.staff().http.get(f"{self.url}/staff/api/insights", params=period, timeout=60)
+        reply = staff.get(f"{self.url}/staff/api/insights", params=period, timeout=60)
         reply.raise_for_status()
         figures = reply.json()
         return (
@@ -155,10 +146,15 @@ def vote_data(value: str, text: str) -> str:
 
 
 def vote_added(
-    cs: ChannelStack, before: tuple[dict[str, dict], dict[str, dict]], answer: str, channel: str, value: str
+    cs: ChannelStack,
+    staff: requests.Session,
+    before: tuple[dict[str, dict], dict[str, dict]],
+    answer: str,
+    channel: str,
+    value: str,
 ) -> None:
     """The insights page counts one more `value` vote on `answer`, and on `channel`, than `before`."""
-    per_answer, per_channel = cs.votes()
+    per_answer, per_channel = cs.votes(staff)
     assert per_answer[answer][value] == before[0].get(answer, {}).get(value, 0) + 1, per_answer
     assert per_channel[channel][value] == before[1].get(channel, {}).get(value, 0) + 1, per_channel
 
