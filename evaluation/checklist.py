@@ -72,8 +72,11 @@ def _expand_templates(templates: Sequence[str], fillers: dict[str, list[str]]) -
     if missing:
         raise ValueError(f"no filler list for {missing} in {templates}")
     for values in itertools.product(*(fillers[name] for name in names)):
-        chosen = dict(zip(names, values, strict=True))
-        yield tuple(_SLOT.sub(lambda m: str(chosen[m.group(1)]), template) for template in templates)
+        yield tuple(_fill(template, dict(zip(names, values, strict=True))) for template in templates)
+
+
+def _fill(template: str, chosen: dict[str, str]) -> str:
+    return _SLOT.sub(lambda m: str(chosen[m.group(1)]), template)
 
 
 @lru_cache(maxsize=2)
