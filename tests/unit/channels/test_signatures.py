@@ -88,6 +88,14 @@ def test_slack_forged_signatures() -> None:
     assert sig.check_slack("signing-secret", BODY, "not-a-number", valid["X-Slack-Signature"])[0] == 403
 
 
+def test_slack_bodies_that_are_not_utf8_and_signatures_that_are_not_ascii_are_forged() -> None:
+    stamp = str(int(time.time()))
+    latin1 = "café=1".encode("latin-1")
+    signed = slack(latin1)["X-Slack-Signature"]
+    assert sig.check_slack("signing-secret", latin1, stamp, signed)[0] == 403
+    assert sig.check_slack("signing-secret", BODY, stamp, "v0=caf\u00e9")[0] == 403
+
+
 @pytest.mark.parametrize("age_s", [301, 3600, -301])
 def test_slack_replays_outside_five_minutes_are_refused(age_s: int) -> None:
     stamp = int(time.time()) - age_s
