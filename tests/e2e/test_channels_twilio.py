@@ -82,7 +82,7 @@ def test_long_answers_are_split_at_the_sms_limit_without_losing_a_word(channel_s
 def test_whatsapp_is_answered_from_the_whatsapp_number(channel_stack: ChannelStack) -> None:
     number = new_number()
     post(channel_stack, wh.twilio_whatsapp(number, "Hello", OUR_WHATSAPP, SID))
-    sent = channel_stack.twilio.wait_for(lambda _: channel_stack.twilio.sent(f"whatsapp:{number}"))
+    sent = channel_stack.twilio.wait_for(lambda _: bool(channel_stack.twilio.sent(f"whatsapp:{number}")))
     messages = [c.form for c in sent if c.form.get("To") == f"whatsapp:{number}"]
     assert messages and all(m["From"] == f"whatsapp:{OUR_WHATSAPP}" for m in messages)
     assert messages[-1]["Body"].endswith(numbered_options(domain_response("utter_greet")["buttons"]))
