@@ -89,7 +89,7 @@ def test_long_answers_are_split_at_the_sms_limit_without_losing_a_word(channel_s
 def test_whatsapp_is_answered_from_the_whatsapp_number(channel_stack: ChannelStack) -> None:
     number = new_number()
     post(channel_stack, wh.twilio_whatsapp(number, "Hello", OUR_WHATSAPP, SID))
-    sent = channel_stack.twilio.wait_for(lambda _: asked_about(channel_stack, f"whatsapp:{number}"))
+    sent = channel_stack.twilio.wait_for(lambda _: bool(asked_about(channel_stack, f"whatsapp:{number}")))
     messages = [c.form for c in sent if c.form.get("To") == f"whatsapp:{number}"]
     assert messages and all(m["From"] == f"whatsapp:{OUR_WHATSAPP}" for m in messages)
     plain = [m for m in messages if not m.get("ContentSid")]
@@ -124,7 +124,7 @@ def test_whatsapp_asks_with_two_buttons_and_a_tap_votes(channel_stack: ChannelSt
     number = new_number()
     to = f"whatsapp:{number}"
     post(channel_stack, wh.twilio_whatsapp(number, RLS_QUESTION, OUR_WHATSAPP, SID))
-    channel_stack.twilio.wait_for(lambda _: asked_about(channel_stack, to))
+    channel_stack.twilio.wait_for(lambda _: bool(asked_about(channel_stack, to)))
     answer = domain_response("utter_rls_overview")
     plain = [m["Body"] for m in channel_stack.twilio.sent(to) if not m.get("ContentSid")]
     assert plain[-1].endswith(numbered_options(answer["buttons"]))  # the options as numbers, the vote as buttons

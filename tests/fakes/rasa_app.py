@@ -109,6 +109,8 @@ class ChannelApp:
                 server = self._loop.run_until_complete(
                     app.create_server(host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False)
                 )
+                if server is None:
+                    raise RuntimeError("Sanic returned no server object")
                 self._loop.run_until_complete(server.startup())
                 self._loop.run_until_complete(server.before_start())
                 self._loop.run_until_complete(server.after_start())

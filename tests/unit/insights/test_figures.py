@@ -210,7 +210,8 @@ def test_feedback_matches_the_answer_shown_in_the_widget(seeded: Seeded) -> None
     assert feedback.record(seeded.engine, "m", "See the NHS page.", "up") is not None
     assert feedback.record(seeded.engine, "m", "An answer never sent", "up") is None
     assert feedback.record(seeded.engine, "other", "See the NHS page.", "up") is None
-    assert feedback.record(seeded.engine, "m", "See the NHS page.", "down")["value"] == "down"  # latest vote counts
+    latest = feedback.record(seeded.engine, "m", "See the NHS page.", "down")
+    assert latest is not None and latest["value"] == "down"  # the latest vote counts
     assert seeded.figures()["feedback"] == [{"answer": "utter_answer", "up": 0, "down": 1}]
     with pytest.raises(ValueError):
         feedback.record(seeded.engine, "m", "See the NHS page.", "maybe")
