@@ -88,7 +88,7 @@ def test_a_vote_click_is_counted_by_channel_and_not_helpful_offers_a_person(chan
     before = channel_stack.votes(staff.http)
     click = wh.slack_button_click(user, down["value"], "👎 Not helpful", channel=dm, action_id=down["action_id"])
     assert post(channel_stack, click.encode(), "application/x-www-form-urlencoded").status_code == 200
-    channel_stack.slack.wait_for(lambda _: channel_stack.slack.ephemeral(dm))
+    channel_stack.slack.wait_for(lambda _: bool(channel_stack.slack.ephemeral(dm)))
     (offer,) = channel_stack.slack.ephemeral(dm)
     assert offer["user"] == user and offer["text"] == f"Thanks for telling us. {OFFER}"
     (button,) = offer["blocks"][1]["elements"]
