@@ -75,6 +75,10 @@ class Settings:
     inflight_per_process: int = 2
     router: bool = True
     worker_base_port: int = 6005
+    # Supervision (sedorum/server/restart_policy.py, docs/scaling.md "When a process dies").
+    restart_first_delay_s: float = 0.5
+    restart_max_delay_s: float = 10.0
+    restart_startup_attempts: int = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +125,9 @@ class Settings:
             inflight_per_process=int(_env("SEDORUM_INFLIGHT_PER_PROCESS", "2")),
             router=_flag("SEDORUM_ROUTER", True),
             worker_base_port=int(_env("SEDORUM_WORKER_BASE_PORT", str(rasa_port + 1000))),
+            restart_first_delay_s=float(_env("SEDORUM_RESTART_FIRST_DELAY_S", "0.5")),
+            restart_max_delay_s=float(_env("SEDORUM_RESTART_MAX_DELAY_S", "10")),
+            restart_startup_attempts=int(_env("SEDORUM_RESTART_STARTUP_ATTEMPTS", "5")),
         )
 
     @property
