@@ -12,6 +12,13 @@ Static responses that ran before the failure (S1's `utter_emergency` comes befor
 `action_flag_emergency`) have already been sent, so the emergency instruction still comes first.
 `ActionExecutionRejection` (the action server's normal "not now" answer) is left alone.
 The call is bounded by SEDORUM_ACTION_TIMEOUT_S (default 10 s), well inside the 60 s lock.
+
+A refused connection is different from a failure: nothing reached the action server, which
+is most likely being restarted by the supervisor (about 2 s, sedorum/server/supervisor.py).
+The call is tried again every `RETRY_PAUSE_S` within the same bound, so the visitor gets the
+real answer a moment later instead of the service-trouble reply. A call that reached the
+server and then failed is never sent again: an action may have done something (a staff
+alert, a handoff) before it failed.
 """
 
 from __future__ import annotations
@@ -29,6 +36,24 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _PATCHED = "_sedorum_faults_patched"
+RETRY_PAUSE_S = 0.25
+
+
+def connection_refused(error: BaseException) -> bool:
+    """True when the action call failed before anything was sent (aiohttp could not connect).
+
+    Rasa wraps aiohttp's error in its own RasaException, so the chain is followed.
+    """
+    import aiohttp
+
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, aiohttp.ClientConnectorError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def already_told(tracker: DialogueStateTracker) -> bool:
@@ -76,20 +101,31 @@ def install(settings: Settings) -> None:
 
     async def run_with_fallback(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
         # aiohttp's timeout covers the call; this outer bound also covers a stalled response body.
-        bound = remote._sedorum_timeout_s + 2.0
-        try:
-            return await asyncio.wait_for(original_run(self, output_channel, nlg, tracker, domain), bound)
-        except rasa_action.ActionExecutionRejection:
-            raise
-        except Exception as error:
-            logger.error(
-                "Custom action %s failed for conversation %s (%s); sending %s.",
-                self.name(),
-                tracker.sender_id,
-                type(error).__name__,
-                SERVICE_TROUBLE,
-            )
-            return await service_trouble_events(nlg, tracker, output_channel.name())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + remote._sedorum_timeout_s + 2.0
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                call = original_run(self, output_channel, nlg, tracker, domain)
+                return await asyncio.wait_for(call, max(0.1, deadline - loop.time()))
+            except rasa_action.ActionExecutionRejection:
+                raise
+            except Exception as error:
+                if connection_refused(error) and loop.time() + RETRY_PAUSE_S < deadline:
+                    if attempts == 1:
+                        logger.warning("Action server refused %s; trying again while it restarts.", self.name())
+                    await asyncio.sleep(RETRY_PAUSE_S)
+                    continue
+                logger.error(
+                    "Custom action %s failed for conversation %s (%s, after %d attempt(s)); sending %s.",
+                    self.name(),
+                    tracker.sender_id,
+                    type(error).__name__,
+                    attempts,
+                    SERVICE_TROUBLE,
+                )
+                return await service_trouble_events(nlg, tracker, output_channel.name())
 
     remote.run = run_with_fallback
     setattr(remote, _PATCHED, True)

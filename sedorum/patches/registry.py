@@ -261,7 +261,8 @@ PATCHES: tuple[Patch, ...] = (
         ),
         why="Rasa waits 300 s for an action, longer than its 60 s conversation lock, and sends "
         "nothing when the action server fails: the call now times out after "
-        "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply.",
+        "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply. A refused "
+        "connection (the action server restarting) is tried again within that bound.",
         module="sedorum/patches/faults.py",
         test="tests/unit/patches/test_turns_and_faults.py",
         apply=_action_timeout_and_fallback,

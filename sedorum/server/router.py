@@ -71,7 +71,7 @@ LISTEN_FD_VARIABLE = "SEDORUM_LISTEN_FD"  # a listening socket handed over by th
 SYSTEMD_FIRST_FD = 3  # socket activation: LISTEN_FDS sockets from fd 3 on
 RETRY_AFTER_S = 2
 PROBE_INTERVAL_S = 0.5  # how often a process that is down is asked whether it is back
-STORE_CLOCK_SLACK_S = 0.05  # the Rasa process stamps a turn after the router sent it, on the same clock
+STORE_CLOCK_SLACK_S = 0.0  # the Rasa process stamps a turn after the router sent it, on the same clock
 MOVE_WAIT_S = 30.0  # longest wait for a conversation's turns on a dead process to end before it moves
 
 

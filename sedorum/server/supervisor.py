@@ -187,7 +187,7 @@ class Supervisor:
                         f"restart {slot.record.restarts})"
                     )
             returncode = self._wait_for_exit(process)
-            if returncode is None:  # stopping
+            if returncode is None or self._stopping.is_set():  # stopped on purpose
                 return
             verdict = slot.record.died(returncode, self.clock())
             log = f"; see its log: {_shown(slot.spec.log_path)}" if slot.spec.log_path else ""

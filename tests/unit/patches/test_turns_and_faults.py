@@ -77,7 +77,7 @@ def assert_service_trouble(events: list[Any]) -> None:
 
 
 def test_action_server_down_gives_the_service_trouble_reply(patched: None) -> None:
-    faults.install(Settings(action_timeout_s=2))
+    faults.install(Settings(action_timeout_s=0.5))  # refused until the bound (2.5 s), then the reply
     events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("how much?")))
     assert_service_trouble(events)
 
@@ -102,8 +102,66 @@ def test_a_slow_action_server_times_out_long_before_the_60_s_lock(patched: None)
     assert elapsed < 5
 
 
+def test_an_action_server_that_is_restarting_answers_the_call_once_it_is_back(patched: None) -> None:
+    """Refused connections (nothing sent) are tried again within the bound; the answer is the real one."""
+    calls: list[str] = []
+
+    async def scenario() -> tuple[list[Any], float]:
+        from aiohttp import web
+
+        async def webhook(request: web.Request) -> web.Response:
+            calls.append((await request.json())["next_action"])
+            return web.json_response({"events": [], "responses": [{"text": "the real answer"}]})
+
+        port = free_port()
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+
+        async def come_back_later() -> None:
+            await asyncio.sleep(1.0)  # refused until then, as while the supervisor restarts it
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+
+        started = time.monotonic()
+        back = asyncio.ensure_future(come_back_later())
+        try:
+            events = await run_action(f"http://127.0.0.1:{port}/webhook", tracker_after("how much?"))
+        finally:
+            await back
+            await runner.cleanup()
+        return events, time.monotonic() - started
+
+    faults.install(Settings(action_timeout_s=5))
+    events, elapsed = asyncio.run(scenario())
+    assert [event.text for event in events if isinstance(event, BotUttered)] == ["the real answer"]
+    assert calls == ["action_answer_dosage"]  # sent once, when it could be
+    assert 1.0 <= elapsed < 5
+
+
+def test_a_call_that_reached_the_action_server_is_never_sent_twice(patched: None) -> None:
+    calls: list[int] = []
+
+    async def scenario() -> list[Any]:
+        async def drop_after_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            calls.append(1)
+            await reader.read(1024)
+            writer.close()  # the action server died during the call
+
+        server = await asyncio.start_server(drop_after_reading, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            return await run_action(f"http://127.0.0.1:{port}/webhook", tracker_after("how much?"))
+        finally:
+            server.close()
+
+    faults.install(Settings(action_timeout_s=3))
+    assert_service_trouble(asyncio.run(scenario()))
+    assert calls == [1]
+
+
 def test_the_trouble_message_is_said_once_per_turn(patched: None) -> None:
-    faults.install(Settings(action_timeout_s=2))
+    faults.install(Settings(action_timeout_s=0.5))
     told = BotUttered("Sorry...", metadata={"utter_action": "utter_service_trouble"})
     events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("more?", told)))
     assert events == [FollowupAction("action_listen")]
