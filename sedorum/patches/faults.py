@@ -40,9 +40,11 @@ RETRY_PAUSE_S = 0.25
 
 
 def connection_refused(error: BaseException) -> bool:
-    """True when the action call failed before anything was sent (aiohttp could not connect).
+    """True when the action call failed before the action server could have run it.
 
-    Rasa wraps aiohttp's error in its own RasaException, so the chain is followed.
+    Either aiohttp could not connect, or it could not write the request body (a kept-alive
+    connection to a server that has just died): an action server reads the whole body before
+    it runs anything. Rasa wraps aiohttp's error in its own RasaException: the chain is followed.
     """
     import aiohttp
 
@@ -51,6 +53,8 @@ def connection_refused(error: BaseException) -> bool:
         if seen is None:
             return False
         if isinstance(seen, aiohttp.ClientConnectorError):
+            return True
+        if isinstance(seen, aiohttp.ClientOSError) and "Can not write request body" in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

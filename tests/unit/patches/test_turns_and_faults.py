@@ -257,3 +257,54 @@ def test_a_failed_turn_is_reported_and_a_stored_turn_is_kept(patched: None, monk
     report, result = asyncio.run(with_report("hi"))
     assert not report.failed
     assert result == [{"recipient_id": "c", "text": "answer"}]
+
+
+def test_a_resent_widget_message_that_was_stored_gets_its_stored_replies_not_a_second_turn() -> None:
+    from types import SimpleNamespace
+
+    store = InMemoryTrackerStore(DOMAIN)
+    stored = DialogueStateTracker.from_events(
+        "visitor",
+        [
+            UserUttered("how much?", {"name": "ask_dosage", "confidence": 1.0}, metadata={"message_id": "m-1"}),
+            BotUttered("Ask your kidney doctor first.", data={"buttons": [{"title": "Why?", "payload": "/why"}]}),
+            BotUttered("Source: MSD Manual."),
+        ],
+    )
+    asyncio.run(store.save(stored))
+    processor = SimpleNamespace(tracker_store=store)
+
+    def resend(message_id: str, resend: bool = True) -> tuple[bool, list[dict]]:
+        channel = CollectingOutputChannel()
+        metadata = {"message_id": message_id, "resend": resend}
+        message = UserMessage("how much?", channel, "visitor", input_channel="socketio", metadata=metadata)
+        return asyncio.run(turns.replay_if_stored(processor, message)), channel.messages
+
+    replayed, sent = resend("m-1")
+    assert replayed
+    assert [(m["text"], m.get("buttons")) for m in sent] == [
+        ("Ask your kidney doctor first.", [{"title": "Why?", "payload": "/why"}]),
+        ("Source: MSD Manual.", None),
+    ]
+    assert resend("m-2") == (False, [])  # never stored: the turn runs
+    assert resend("m-1", resend=False) == (False, [])  # a first send is never looked up
+
+
+def test_only_calls_the_action_server_cannot_have_run_are_tried_again() -> None:
+    import aiohttp
+    from rasa.shared.exceptions import RasaException
+
+    def wrapped(cause: Exception) -> RasaException:
+        try:
+            try:
+                raise cause
+            except aiohttp.ClientConnectionError:
+                raise RasaException("Failed to execute custom action.")  # noqa: B904 - as Rasa does
+        except RasaException as error:
+            return error
+
+    refused = aiohttp.ClientConnectorError(None, ConnectionRefusedError(111, "refused"))  # type: ignore[arg-type]
+    assert faults.connection_refused(wrapped(refused))
+    assert faults.connection_refused(wrapped(aiohttp.ClientOSError(None, "Can not write request body for http://x")))
+    assert not faults.connection_refused(wrapped(aiohttp.ServerDisconnectedError()))  # it may have run
+    assert not faults.connection_refused(wrapped(aiohttp.ClientOSError(104, "Connection reset by peer")))
