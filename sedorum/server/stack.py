@@ -132,6 +132,12 @@ class RunningStack:
         """The current process of `name`: "actions", "rasa-1", "rasa-2", ..., "router" (or "rasa")."""
         return self.supervisor.process(name)
 
+    @property
+    def restarts(self) -> dict[str, int]:
+        """How often each process that died was started again (only those that did)."""
+        counts = {name: self.supervisor.record(name).restarts for name in self.supervisor.slots}
+        return {name: count for name, count in counts.items() if count}
+
 
 def worker_envs(settings: Settings) -> list[dict[str, str]]:
     """Environment of each Rasa process behind the router (sedorum/server/router.py).
