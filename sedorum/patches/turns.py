@@ -14,10 +14,13 @@ empty conversation in the middle of a screening). Here:
   (`Retry-After`) for the REST channel;
 * a failure *after* the turn was stored (releasing a Redis lock, say) is not a failure for
   the user: the stored answer is returned, so a client retry never stores a message twice;
-* a message the website widget sends again after a reconnection (its `customData` carries
-  the same `message_id` and `resend: true`, sedorum/web/static/chat.js) is looked up under
-  the conversation's lock: when the first copy was stored (the answer got lost with the
-  connection), its stored replies are sent again instead of running the turn twice.
+* a message a client sends again after a dropped connection is looked up under the
+  conversation's lock: when its first copy was stored (only the answer got lost), the stored
+  replies are sent again instead of running the turn twice. The client names the message: the
+  website widget with `customData.message_id` and `resend: true` on the copy
+  (sedorum/web/static/chat.js), a REST client with an `Idempotency-Key` header on every
+  attempt (read by the edge, sedorum/edge/hardening.py). The id is stored in the user
+  message's metadata (`message_id`).
 
 Errors are logged with the conversation id and the exception type, never the message text.
 """
@@ -84,12 +87,28 @@ async def _reply(message: UserMessage, text: str) -> list[dict[str, Any]] | None
 
 
 def resent_message_id(message: UserMessage) -> str | None:
-    """The widget's id of a message it sends again after a reconnection, else None."""
+    """The id of a message that may have been stored before (a resend or a REST retry), else None.
+
+    The widget marks its resends; a REST client's Idempotency-Key is looked up on every attempt,
+    since the client cannot tell whether its first attempt was stored.
+    """
     metadata = message.metadata if isinstance(message.metadata, dict) else {}
     message_id = metadata.get(MESSAGE_ID_KEY)
-    if metadata.get(RESEND_KEY) is True and isinstance(message_id, str) and message_id:
+    if not isinstance(message_id, str) or not message_id:
+        return None
+    report = current_report()
+    if metadata.get(RESEND_KEY) is True or (report is not None and report.message_id == message_id):
         return message_id
     return None
+
+
+def name_the_message(message: UserMessage) -> None:
+    """Stores the REST client's Idempotency-Key with the message (metadata `message_id`)."""
+    report = current_report()
+    if report is not None and report.message_id:
+        metadata = dict(message.metadata) if isinstance(message.metadata, dict) else {}
+        metadata[MESSAGE_ID_KEY] = report.message_id
+        message.metadata = metadata
 
 
 async def replay_if_stored(processor: Any, message: UserMessage) -> bool:
@@ -203,6 +222,7 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
         if message.input_channel not in EDGE_LIMITED_CHANNELS and not limiter.allow(message.sender_id)[0]:
             return await _reply(message, SLOW_DOWN_REPLY)
         message.text = cleaned
+        name_the_message(message)
 
         state = _TurnState()
         token = _turn_state.set(state)

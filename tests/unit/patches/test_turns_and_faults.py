@@ -289,6 +289,19 @@ def test_a_resent_widget_message_that_was_stored_gets_its_stored_replies_not_a_s
     assert resend("m-2") == (False, [])  # never stored: the turn runs
     assert resend("m-1", resend=False) == (False, [])  # a first send is never looked up
 
+    async def rest_attempt(key: str) -> tuple[bool, list[dict], Any]:
+        """A REST request with an Idempotency-Key (the edge puts it on the request's report)."""
+        turn_report.begin_request_report().message_id = key
+        channel = CollectingOutputChannel()
+        message = UserMessage("how much?", channel, "visitor", input_channel="rest")
+        turns.name_the_message(message)
+        return await turns.replay_if_stored(processor, message), channel.messages, message.metadata
+
+    replayed, sent, metadata = asyncio.run(rest_attempt("m-1"))  # a retry of a stored message
+    assert replayed and sent[0]["text"] == "Ask your kidney doctor first."
+    replayed, sent, metadata = asyncio.run(rest_attempt("k-9"))  # a first attempt: runs, and is named
+    assert (replayed, sent, metadata) == (False, [], {"message_id": "k-9"})
+
 
 def test_only_calls_the_action_server_cannot_have_run_are_tried_again() -> None:
     import aiohttp
