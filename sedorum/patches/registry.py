@@ -307,7 +307,9 @@ PATCHES: tuple[Patch, ...] = (
         targets=("rasa.core.lock_store:_create_from_endpoint_config",),
         why="A message waiting for its conversation's lock slept a whole second between checks, and "
         "Rasa's Redis lock store loses tickets between replicas; ours wakes on release, re-checks "
-        "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction.",
+        "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction. A replica that died "
+        "during a turn held the conversation for the ticket's 60 s lifetime; its tickets are "
+        "released once its heartbeat stops.",
         module="sedorum/patches/lock_store.py",
         test="tests/unit/patches/test_lock_store.py",
         apply=_lock_store,
