@@ -217,7 +217,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=2, help="action server replicas (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="nginx port on 127.0.0.1 (default 8080)")
     parser.add_argument("--base-port", type=int, default=5700, help="replica ports: base+1.. and base+51..")
+    parser.add_argument(
+        "--write-nginx-config",
+        metavar="PATH",
+        help="only write nginx's configuration for this layout to PATH (systemd, containers) and exit",
+    )
+    parser.add_argument("--run-dir", default=str(PROJECT_ROOT / "var" / "replicas"), help="nginx's pid, temp and logs")
     args = parser.parse_args(argv)
+    if args.write_nginx_config:
+        layout = Layout.numbered(args.rasa, args.actions, args.port, args.base_port)
+        Path(args.write_nginx_config).write_text(render_nginx_config(layout, Path(args.run_dir)), encoding="utf-8")
+        say(f"Wrote {args.write_nginx_config} (nginx -p {args.run_dir} -c {args.write_nginx_config})")
+        return 0
     ensure_env_file()
     settings = Settings.from_env()
     if not (settings.model_dir / "sedorum.tar.gz").exists() and not any(settings.model_dir.glob("*.tar.gz")):
