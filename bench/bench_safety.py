@@ -88,12 +88,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"==> {len(passed_ids)} of {len(scenarios)} conversations pass", flush=True)
     for category, counts in summary["by_category"].items():
         print(f"    {category:16} {counts['passed']:3} / {counts['conversations']}")
-    for batch in summary["fresh_batches"]:
+    for batch in [*summary["fresh_batches"], *summary["first_sight"]]:
         print(f"    {batch['batch']:16} {batch['passed_now']:3} / {batch['conversations']} now", flush=True)
     if args.record_first_run:
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         for batch in whole_batches:
-            if batch.fresh and batch.passed_before_fix is None:
+            if batch.written_at is not None and batch.first_run_result is None:
                 passed = sum(sid in passed_ids for sid in batch.scenario_ids)
                 record_first_run(batch.path, passed, when)
                 print(f"==> recorded first run of {batch.name}: {passed} of {len(batch.scenario_ids)}", flush=True)

@@ -37,6 +37,9 @@ class Locale:
     emergency: str
     urgent_advice: str
     country_codes: tuple[str, ...]
+    emergency_department: str = "the emergency department"
+    same_day_help: str = "see a doctor today"
+    crisis_lines: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,15 @@ def load_locales(path: str | Path = LOCALES_PATH) -> LocaleTable:
         name, urgent = str(raw.get("name") or ""), " ".join(str(raw.get("urgent_advice") or "").split())
         if not name or not urgent:
             raise ValueError(f"locales.yml: {locale_id}: needs a name and urgent_advice")
-        locales[str(locale_id)] = Locale(str(locale_id), name, emergency, urgent, codes)
+        extra = {
+            key: " ".join(str(raw.get(key) or "").split())
+            for key in ("emergency_department", "same_day_help", "crisis_lines")
+        }
+        missing = sorted(key for key, value in extra.items() if not value)
+        if missing:
+            raise ValueError(f"locales.yml: {locale_id}: needs {', '.join(missing)}")
+        extra["crisis_lines"] = extra["crisis_lines"].replace("{emergency}", emergency)
+        locales[str(locale_id)] = Locale(str(locale_id), name, emergency, urgent, codes, **extra)
     default = str(data.get("default") or "")
     if default not in locales:
         raise ValueError(f"locales.yml: default {default!r} is not one of {sorted(locales)}")
@@ -115,6 +126,9 @@ def template_values(locale: Locale) -> dict[str, str]:
     other_emergency_numbers  "or 112 in the EU, 911 in the US"
     emergency_abroad         "Not in the UK? Call 112 in the EU or 911 in the US."
     urgent_advice            "For urgent advice that is not an emergency, call NHS 111."
+    emergency_department     "A&E"
+    same_day_help            "call NHS 111 or get a GP appointment today"
+    crisis_lines             "Call NHS 111 and choose option 2 ... Samaritans free on 116 123 ..."
     """
     others = load_locales().others(locale)
     named = [f"{other.emergency} in {other.name}" for other in others]
@@ -123,6 +137,9 @@ def template_values(locale: Locale) -> dict[str, str]:
         "other_emergency_numbers": "or " + ", ".join(named),
         "emergency_abroad": f"Not in {locale.name}? Call " + " or ".join(named) + ".",
         "urgent_advice": locale.urgent_advice,
+        "emergency_department": locale.emergency_department,
+        "same_day_help": locale.same_day_help,
+        "crisis_lines": locale.crisis_lines,
     }
 
 

@@ -26,7 +26,7 @@ import yaml
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "tests" / "e2e" / "scenarios"
 EMERGENCY_NUMBERS = ("911", "999", "112")
 
-# The nine classes of failure a fresh scenario belongs to, in this order in reports.
+# The classes of failure a fresh or first-sight scenario belongs to, in this order in reports.
 CATEGORIES: tuple[str, ...] = (
     "stated_facts",
     "questionnaire",
@@ -37,7 +37,23 @@ CATEGORIES: tuple[str, ...] = (
     "iron",
     "content",
     "locale",
+    # added with the first-sight batches
+    "emergency",
+    "crisis",
+    "poisoning",
+    "not_emergency",
+    "kidney",
+    "corrections",
+    "numbers",
+    "languages",
+    "pregnancy",
+    "long_conversation",
+    "privacy",
 )
+# A first-sight batch is written by someone who has not read the code, after the code it
+# tests; its first run is the figure that counts ("passed_first_run"). A fresh batch was
+# written before the code that handles it ("passed_before_fix").
+FIRST_SIGHT = "first_sight"
 BASELINE_CATEGORY = "baseline"
 
 
@@ -80,10 +96,20 @@ class Batch:
     written_at: str | None = None
     passed_before_fix: int | None = None
     first_run_at: str | None = None
+    kind: str = "fresh"  # "fresh" or FIRST_SIGHT (only meaningful when written_at is set)
+    passed_first_run: int | None = None
 
     @property
     def fresh(self) -> bool:
-        return self.written_at is not None
+        return self.written_at is not None and self.kind != FIRST_SIGHT
+
+    @property
+    def first_sight(self) -> bool:
+        return self.written_at is not None and self.kind == FIRST_SIGHT
+
+    @property
+    def first_run_result(self) -> int | None:
+        return self.passed_first_run if self.first_sight else self.passed_before_fix
 
 
 @dataclass
@@ -156,7 +182,11 @@ def _load_file(path: Path) -> tuple[Batch, list[Scenario], list[str]]:
         written_at=_text_or_none(written_at),
         passed_before_fix=data.get("passed_before_fix"),
         first_run_at=_text_or_none(data.get("first_run_at")),
+        kind=str(data.get("kind") or "fresh"),
+        passed_first_run=data.get("passed_first_run"),
     )
+    if batch.kind not in ("fresh", FIRST_SIGHT):
+        raise ValueError(f"{path.name}: kind must be fresh or {FIRST_SIGHT}")
     return batch, scenarios, list(data.get("never") or [])
 
 
@@ -213,17 +243,29 @@ def summarise(scenarios: Sequence[Scenario], passed_ids: set[str], batches: Sequ
         for batch in batches
         if batch.fresh
     ]
-    return {"by_category": by_category, "fresh_batches": fresh_batches}
+    first_sight = [
+        {
+            "batch": batch.name,
+            "written_at": batch.written_at,
+            "first_run_at": batch.first_run_at,
+            "conversations": len(batch.scenario_ids),
+            "passed_first_run": batch.passed_first_run,
+            "passed_now": sum(sid in passed_ids for sid in batch.scenario_ids),
+        }
+        for batch in batches
+        if batch.first_sight
+    ]
+    return {"by_category": by_category, "fresh_batches": fresh_batches, "first_sight": first_sight}
 
 
-FIRST_RUN_KEYS = ("passed_before_fix", "first_run_at")
+FIRST_RUN_KEYS = ("passed_before_fix", "passed_first_run", "first_run_at")
 
 
 def record_first_run(path: Path, passed: int, when: str) -> None:
-    """Writes a fresh batch's first-run result into its header, once.
+    """Writes a fresh or first-sight batch's first-run result into its header, once.
 
     A text edit (not a YAML dump) keeps the file's comments and layout; a batch that already
-    has a first run is never overwritten, so the 'before' figure cannot drift.
+    has a first run is never overwritten, so the first figure cannot drift.
     """
     text = path.read_text(encoding="utf-8")
     if any(re.search(rf"^{key}:", text, re.MULTILINE) for key in FIRST_RUN_KEYS):
@@ -231,7 +273,8 @@ def record_first_run(path: Path, passed: int, when: str) -> None:
     match = re.search(r"^written_at:.*\n", text, re.MULTILINE)
     if not match:
         raise ValueError(f"{path.name} has no written_at: only fresh batches record a first run")
-    insert = f"passed_before_fix: {passed}\nfirst_run_at: '{when}'\n"
+    key = "passed_first_run" if re.search(rf"^kind:\s*{FIRST_SIGHT}\s*$", text, re.MULTILINE) else "passed_before_fix"
+    insert = f"{key}: {passed}\nfirst_run_at: '{when}'\n"
     path.write_text(text[: match.end()] + insert + text[match.end() :], encoding="utf-8")
 
 

@@ -50,38 +50,39 @@ from sedorum.vocabulary import EMERGENCY_INTENT
 UNCONFIRMED_KEY = "emergency_unconfirmed"
 DEFAULT_MIN_CONFIDENCE = 0.7
 # The detector's verdict, kept on the message (not in the parse output) so that it runs once.
-SIGNS_KEY = "emergency_signs"
-SIGN_MENTIONED_KEY = "emergency_sign_mentioned"
+VERDICT_KEY = "emergency_verdict"
+# The visitor's language when it is not English (sedorum/safety/languages.yml), in the parse
+# data: replies start with a line in that language.
+LANGUAGE_KEY = "language"
+# The kind of reply the emergency gets, kept in the parse data for the dialogue policy.
+REPLY_KEY = "emergency_reply"
 
 
-def detected_signs(message: Message) -> list[dict[str, str]]:
-    """The emergency signs that count in the message's text ({"sign", "category"}, first one first).
+def verdict_of(message: Message) -> Any:
+    """The emergency verdict for the message (sedorum.safety.emergency.verdict.assess).
 
     Computed on the first call and kept on the message; later calls, from either component,
-    read it back.
+    read it back, so the rule layer, the meaning layer and the language check run once.
     """
-    signs = message.get(SIGNS_KEY)
-    if signs is None:
+    verdict = message.get(VERDICT_KEY)
+    if verdict is None:
         # Imported here: the detector builds its patterns on first import, which training
         # (where these components do nothing) should not pay for.
-        from sedorum.safety import emergency
+        from sedorum.safety.emergency.verdict import assess
 
-        text = message.get(TEXT) or ""
-        signs = [match.to_dict() for match in emergency.detect_all(text)] if text else []
-        message.set(SIGNS_KEY, signs)
-    return list(signs)
+        verdict = assess(message.get(TEXT) or "")
+        message.set(VERDICT_KEY, verdict)
+    return verdict
+
+
+def detected_signs(message: Message) -> list[dict[str, Any]]:
+    """The emergency signs that count in the message ({"sign", "category", "reply", "layer"})."""
+    return list(verdict_of(message).signs)
 
 
 def sign_mentioned(message: Message) -> bool:
-    """True when the text names an emergency sign at all, even one the detector ruled out (kept too)."""
-    mentioned = message.get(SIGN_MENTIONED_KEY)
-    if mentioned is None:
-        from sedorum.safety import emergency
-
-        text = message.get(TEXT) or ""
-        mentioned = bool(text) and emergency.mentions_sign(text)
-        message.set(SIGN_MENTIONED_KEY, mentioned)
-    return bool(mentioned)
+    """True when the text names an emergency sign at all, even one the detector ruled out."""
+    return bool(verdict_of(message).mentioned)
 
 
 def condition_on_no_emergency(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -137,7 +138,10 @@ class EmergencyGuard(_AfterTheClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            signs = detected_signs(message)
+            verdict = verdict_of(message)
+            if verdict.language != "en":
+                message.set(LANGUAGE_KEY, verdict.language, add_to_output=True)
+            signs = list(verdict.signs)
             if not signs:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT]
@@ -145,6 +149,9 @@ class EmergencyGuard(_AfterTheClassifier):
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
             message.set("emergency_sign", signs[0]["sign"], add_to_output=True)
+            # Which reply the dialogue gives (SafetyPolicy): poisoning, crisis, emergency, urgent.
+            message.set(REPLY_KEY, verdict.reply or "emergency", add_to_output=True)
+            message.set("emergency_layer", verdict.layer, add_to_output=True)
         return messages
 
 

@@ -22,6 +22,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sedorum.vocabulary import EMERGENCY_INTENT, HANDOFF_CLAIMED, HANDOFF_SLOT, HANDOFF_WAITING
 
 EMERGENCY_REPLY = "utter_emergency"
+# The emergency reply for each kind the NLU's EmergencyGuard names (`emergency_reply` in the
+# message's parse data); an emergency the classifier alone found gets the plain one.
+EMERGENCY_REPLIES: dict[str, str] = {
+    "emergency": EMERGENCY_REPLY,
+    "poisoning": "utter_emergency_poisoning",
+    "crisis": "utter_emergency_crisis",
+    "urgent": "utter_urgent_same_day",
+}
 EMERGENCY_FOLLOW_UP = "action_flag_emergency"
 WAITING_REPLY = "action_handoff_waiting"
 # Intents the normal dialogue still handles during a handoff: a deletion request (S12) is the
@@ -48,10 +56,12 @@ class SafetyPolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
+        message = tracker.latest_message
         action = next_safety_action(
             latest_action=tracker.latest_action_name,
-            latest_intent=tracker.latest_message.intent.get("name") if tracker.latest_message else None,
+            latest_intent=message.intent.get("name") if message else None,
             handoff=tracker.get_slot(HANDOFF_SLOT),
+            reply_kind=(message.parse_data or {}).get("emergency_reply") if message else None,
         )
         if action is None:
             return self._prediction(self._default_predictions(domain))
@@ -60,14 +70,16 @@ class SafetyPolicy(Policy):
         return self._prediction(probabilities, is_no_user_prediction=True)
 
 
-def next_safety_action(latest_action: str | None, latest_intent: str | None, handoff: str | None) -> str | None:
+def next_safety_action(
+    latest_action: str | None, latest_intent: str | None, handoff: str | None, reply_kind: str | None = None
+) -> str | None:
     """The action this policy insists on, or None to let the other policies decide.
 
-    Kept as a pure function of three values so the decision table is testable on its own.
+    Kept as a pure function of four values so the decision table is testable on its own.
     """
     if latest_action == ACTION_LISTEN_NAME:
         if latest_intent == EMERGENCY_INTENT:
-            return EMERGENCY_REPLY
+            return EMERGENCY_REPLIES.get(reply_kind or "emergency", EMERGENCY_REPLY)
         if latest_intent in PASS_THROUGH_INTENTS:
             return None
         if handoff == HANDOFF_CLAIMED:
@@ -75,7 +87,7 @@ def next_safety_action(latest_action: str | None, latest_intent: str | None, han
         if handoff == HANDOFF_WAITING:
             return WAITING_REPLY
         return None
-    if latest_action == EMERGENCY_REPLY:
+    if latest_action in EMERGENCY_REPLIES.values():
         return EMERGENCY_FOLLOW_UP
     if latest_action in (EMERGENCY_FOLLOW_UP, WAITING_REPLY):
         return ACTION_LISTEN_NAME

@@ -49,6 +49,9 @@ class Extraction:
     profile: Profile
     mentions: list[Mention] = field(default_factory=list)  # used as the user's facts (incl. explicit "no")
     excluded: list[Mention] = field(default_factory=list)  # ignored, with the reason
+    # Character spans the extractor understood (every mention, excluded or not, and every
+    # denial such as "my kidneys are fine"): health words outside them are unresolved.
+    covered: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +175,23 @@ def _relation_right_after(span: Any) -> bool:
     return False
 
 
+def _negated(span: Any) -> bool:
+    """Negated by a cue outside the mention itself.
+
+    "my kidneys don't work" is a lexicon term that contains a negation word; that "don't" is
+    part of saying the kidneys are ill, not a denial of it.
+    """
+    if not span._.is_negated:
+        return False
+    for mod in span._.modifiers:
+        if mod.category != "NEGATED_EXISTENCE":
+            continue
+        start, end = mod.modifier_span
+        if start < span.start or end > span.end:
+            return True
+    return False
+
+
 def _reason(span: Any, about: str = "self") -> str | None:
     owner = _owner(span, about)
     if owner == "family":
@@ -180,7 +200,7 @@ def _reason(span: Any, about: str = "self") -> str | None:
         return "self"
     if span._.is_hypothetical:
         return "hypothetical"
-    if span._.is_negated:
+    if _negated(span):
         return "negated"
     if span._.is_historical:
         return "historical"
@@ -222,6 +242,7 @@ def extract(text: str, about: str = "self") -> Extraction:
     user_ages: list[float] = []
 
     for ent in doc.ents:
+        result.covered.append((ent.start_char, ent.end_char))
         if ent.label_ == "AGE":
             value = ages.get((ent.start_char, ent.end_char))
             reason = _age_reason(ent, about)
@@ -263,15 +284,21 @@ def extract(text: str, about: str = "self") -> Extraction:
     # A "no" to a general heart problem rules out the whole heart group.
     if negatives["condition"] & HEART_CONDITIONS and "heart_other" in negatives["condition"]:
         negatives["condition"] |= HEART_CONDITIONS
-    if _KIDNEYS_FINE_RE.search(text):
+    for m in _KIDNEYS_FINE_RE.finditer(text):
         negatives["condition"].add("kidney_disease")
-    if _HEART_FINE_RE.search(text):
+        result.covered.append(m.span())
+    for m in _HEART_FINE_RE.finditer(text):
         negatives["condition"] |= HEART_CONDITIONS
+        result.covered.append(m.span())
     for m in _NO_ORGAN_PROBLEMS_RE.finditer(text):
         for organ in (m.group("a").lower(), m.group("b").lower()):
             negatives["condition"] |= {"kidney_disease"} if organ == "kidney" else HEART_CONDITIONS
-    if _NO_HEALTH_PROBLEMS_RE.search(text):
+        result.covered.append(m.span())
+    for m in _NO_HEALTH_PROBLEMS_RE.finditer(text):
         negatives["condition"] |= HEART_CONDITIONS | {"kidney_disease", "myasthenia_gravis"}
+        result.covered.append(m.span())
+    for m in _MEDS_NONE_RE.finditer(text):
+        result.covered.append(m.span())
 
     profile.conditions = positives["condition"]
     profile.medications = positives["medication"]

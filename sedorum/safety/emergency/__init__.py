@@ -34,12 +34,13 @@ the right reply to them too; no health fact is stated about them.
 
 from __future__ import annotations
 
-from .assess import EmergencyMatch, detect_all, detect_emergency, mentions_sign
+from .assess import EmergencyMatch, detect_all, detect_emergency, mentions_sign, most_pressing
 from .normalise import normalise
-from .signs import CATEGORIES, SIGNS, Sign, load_signs
+from .signs import CATEGORIES, REPLY_KINDS, SIGNS, Sign, load_signs
 
 __all__ = [
     "CATEGORIES",
+    "REPLY_KINDS",
     "SIGNS",
     "EmergencyMatch",
     "Sign",
@@ -47,5 +48,6 @@ __all__ = [
     "detect_emergency",
     "load_signs",
     "mentions_sign",
+    "most_pressing",
     "normalise",
 ]

@@ -11,6 +11,7 @@ precision, a missed one can cost a life.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,16 +44,17 @@ from .context import (
     WORRY_RE,
 )
 from .normalise import normalise
-from .signs import SIGNS
+from .signs import REPLY_KINDS, SIGNS, Sign
 
 
 @dataclass(frozen=True)
 class EmergencyMatch:
     sign: str  # the words that matched (normalised, lower case)
     category: str
+    reply: str = "emergency"  # what the visitor is told: poisoning | crisis | emergency | urgent
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sign": self.sign, "category": self.category}
+        return {"sign": self.sign, "category": self.category, "reply": self.reply}
 
 
 @dataclass
@@ -101,13 +103,15 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
         what_now = bool(WHAT_NOW_RE.search(sentence))
         for cl in clauses:
             clause = text[cl.start : cl.end]
-            hits: list[tuple[int, int, str, bool]] = []
+            hits: list[tuple[int, int, str, bool, Sign | None]] = []
             for sign in SIGNS:
                 for m in sign.regex.finditer(text, cl.start, cl.end):
                     bpm = m.groupdict().get("bpm")
                     if bpm is not None and 40 <= int(bpm) <= 150:
                         continue
-                    hits.append((m.start(), m.end(), sign.category, sign.needs_actual))
+                    if sign.unless is not None and sign.unless.search(sentence):
+                        continue  # a figure of speech ("so tired I feel like I'm dying")
+                    hits.append((m.start(), m.end(), sign.category, sign.needs_actual, sign))
             conf = CONFUSION_RE.search(text, cl.start, cl.end)
             drowsy = DROWSY_RE.search(text, cl.start, cl.end)
             weak = WEAK_RE.search(text, cl.start, cl.end)
@@ -116,14 +120,14 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 both = bool(CONFUSION_RE.search(sentence)) and bool(DROWSY_RE.search(sentence))
                 sudden = bool(NOW_RE.search(sentence))
                 if conf and (mg or both or sudden):
-                    hits.append((conf.start(), conf.end(), "confusion", False))
+                    hits.append((conf.start(), conf.end(), "confusion", False, None))
                 if drowsy and (mg or both):
-                    hits.append((drowsy.start(), drowsy.end(), "confusion", False))
+                    hits.append((drowsy.start(), drowsy.end(), "confusion", False, None))
                 if weak and mg:
-                    hits.append((weak.start(), weak.end(), "weakness", False))
+                    hits.append((weak.start(), weak.end(), "weakness", False, None))
             if not hits:
                 continue
-            hits.sort()
+            hits.sort(key=lambda hit: (hit[0], hit[1]))
             now = bool(NOW_RE.search(clause))
             progressive = any(
                 not GENERIC_SUBJECT_RE.search(clause[max(0, m.start() - 12) : m.start() + 1])
@@ -142,9 +146,15 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
             )
             prev_end = cl.start
             prev_negated = False
-            for start, end, cat, needs_actual in hits:
+            for start, end, cat, needs_actual, sign in hits:
                 window = text[max(cl.start, prev_end) : start]
                 prev_end = max(prev_end, end)
+                reply = sign.reply if sign is not None else "emergency"
+                if sign is not None and sign.never_set_aside:
+                    # A child who may have swallowed tablets, a person in crisis: no cue sets
+                    # these aside ("before I noticed", "I don't want to live", "what if...").
+                    found.append(EmergencyMatch(sign=text[start:end].strip(), category=cat, reply=reply))
+                    continue
                 # "no chest pain or breathing problems": the "no" covers the whole list
                 negated = _is_negated(window) or (prev_negated and bool(LIST_GLUE_RE.fullmatch(window)))
                 prev_negated = negated
@@ -156,7 +166,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 strong_hypo = bool(
                     STRONG_HYPO_RE.search(before) or (GENERIC_SUBJECT_RE.search(before) and HYPO_RE.search(before))
                 ) and not (now or progressive or help_now)
-                match = EmergencyMatch(sign=text[start:end].strip(), category=cat)
+                match = EmergencyMatch(sign=text[start:end].strip(), category=cat, reply=reply)
                 if strong_hypo:
                     general.append(match)
                     continue
@@ -205,3 +215,14 @@ def detect_emergency(text: str) -> EmergencyMatch | None:
     """The first acute emergency sign in `text`, or None."""
     found = detect_all(text)
     return found[0] if found else None
+
+
+def most_pressing(kinds: Iterable[str]) -> str | None:
+    """The one reply a message gets when it has several signs: the most pressing kind.
+
+    A child who may have swallowed tablets comes first (A&E now, with the packet), then a
+    person in crisis (whose reply also says 999 when life is at risk), then the plain
+    emergency, then urgent same-day help.
+    """
+    present = set(kinds)
+    return next((kind for kind in REPLY_KINDS if kind in present), None)

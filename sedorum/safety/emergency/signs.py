@@ -40,13 +40,34 @@ CATEGORIES: tuple[str, ...] = (
     "stroke",
     "self_harm",
     "help_request",
+    "poisoning",
+    "bleeding",
 )
 
+# What the visitor is told (the reply kinds, most pressing first when a message has several):
+#   poisoning  a child may have swallowed tablets: A&E or 999 now, even if the child seems well
+#   crisis     thoughts of suicide or self-harm: 999 if life is at risk, NHS 111 option 2, Samaritans
+#   emergency  call the emergency number now (the default for every other sign)
+#   urgent     urgent help the same day (NHS 111 or a GP today), 999 if it gets worse
+REPLY_KINDS: tuple[str, ...] = ("poisoning", "crisis", "emergency", "urgent")
+
 SIGN_FIELDS = frozenset(
-    {"category", "description", "sources", "needs_actual", "words", "pattern", "examples", "not_examples"}
+    {
+        "category",
+        "description",
+        "sources",
+        "needs_actual",
+        "reply",
+        "unless",
+        "words",
+        "pattern",
+        "examples",
+        "not_examples",
+    }
 )
 REQUIRED_SIGN_FIELDS = frozenset({"category", "description", "pattern", "examples", "not_examples"})
-TOP_FIELDS = frozenset({"words", "signs"})
+TOP_FIELDS = frozenset({"words", "replies", "never_set_aside", "signs"})
+REQUIRED_TOP_FIELDS = frozenset({"words", "signs"})
 
 # `{pills}`: a reference to a word list. Regular-expression repeats are digits (`{0,3}`), so
 # a name that starts with a letter or an underscore cannot be confused with one.
@@ -65,12 +86,21 @@ class Sign:
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
     number: int  # position in the file, from 1, for messages
+    reply: str = "emergency"  # one of REPLY_KINDS
+    # Words that, in the same sentence, show the sign is a figure of speech ("so tired I feel
+    # like I'm dying"): the sign does not count there.
+    unless: re.Pattern[str] | None = None
+    # The sign counts whatever the cues around it say (negated, past, hypothetical, a question):
+    # a child who may have swallowed tablets, a person in crisis.
+    never_set_aside: bool = False
 
 
 @dataclass(frozen=True)
 class SignBook:
     words: dict[str, tuple[str, ...]]
     signs: tuple[Sign, ...]
+    replies: dict[str, str]
+    never_set_aside: frozenset[str]
 
 
 def expand(text: str, words: dict[str, tuple[str, ...]], where: str, used: set[str] | None = None) -> str:
@@ -118,7 +148,14 @@ def _texts(raw: object, where: str) -> tuple[str, ...]:
     return alternatives(raw, where)
 
 
-def _sign(body: Any, number: int, shared: dict[str, tuple[str, ...]], used_shared: set[str]) -> Sign:
+def _sign(
+    body: Any,
+    number: int,
+    shared: dict[str, tuple[str, ...]],
+    used_shared: set[str],
+    replies: dict[str, str],
+    never_set_aside: frozenset[str],
+) -> Sign:
     where = f"emergency_signs.yml: sign {number}"
     if not isinstance(body, dict):
         raise ValueError(f"{where}: expected a mapping")
@@ -142,14 +179,24 @@ def _sign(body: Any, number: int, shared: dict[str, tuple[str, ...]], used_share
     used: set[str] = set()
     parts = _texts(body["pattern"], f"{where}: pattern")
     pattern = "|".join(expand(part, lists, where, used) for part in parts)
-    unused = sorted(set(own) - used)
-    if unused:
-        raise ValueError(f"{where}: word lists {unused} are not used by the pattern")
-    used_shared.update(used & set(shared))
     try:
         regex = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"{where}: the pattern does not compile: {exc}") from exc
+    reply = body.get("reply", replies.get(category, "emergency"))
+    if reply not in REPLY_KINDS:
+        raise ValueError(f"{where}: reply must be one of {', '.join(REPLY_KINDS)}")
+    unless = None
+    if body.get("unless") is not None:
+        unless_parts = _texts(body["unless"], f"{where}: unless")
+        try:
+            unless = re.compile("|".join(expand(part, lists, where, used) for part in unless_parts))
+        except re.error as exc:
+            raise ValueError(f"{where}: `unless` does not compile: {exc}") from exc
+    unused = sorted(set(own) - used)
+    if unused:
+        raise ValueError(f"{where}: word lists {unused} are not used by the pattern")
+    used_shared.update(used & set(shared))
     return Sign(
         category=category,
         description=description.strip(),
@@ -160,23 +207,41 @@ def _sign(body: Any, number: int, shared: dict[str, tuple[str, ...]], used_share
         examples=_texts(body["examples"], f"{where}: examples"),
         not_examples=_texts(body["not_examples"], f"{where}: not_examples"),
         number=number,
+        reply=reply,
+        unless=unless,
+        never_set_aside=category in never_set_aside,
     )
 
 
 @lru_cache(maxsize=4)
 def load_signs(path: str | Path = SIGNS_PATH) -> SignBook:
     """Read, check and compile emergency_signs.yml (ValueError names what is wrong and where)."""
-    data = read_mapping(path, TOP_FIELDS, TOP_FIELDS)
+    data = read_mapping(path, TOP_FIELDS, REQUIRED_TOP_FIELDS)
     shared = _word_lists(data["words"], "emergency_signs.yml")
+    replies = dict(data.get("replies") or {})
+    for category, reply in replies.items():
+        if category not in CATEGORIES or reply not in REPLY_KINDS:
+            raise ValueError(
+                f"emergency_signs.yml: replies: {category}: {reply} (categories {CATEGORIES}, replies {REPLY_KINDS})"
+            )
+    never = (
+        frozenset(alternatives(data["never_set_aside"], "emergency_signs.yml: never_set_aside"))
+        if data.get("never_set_aside")
+        else frozenset()
+    )
+    if never - set(CATEGORIES):
+        raise ValueError(
+            f"emergency_signs.yml: never_set_aside names unknown categories {sorted(never - set(CATEGORIES))}"
+        )
     raw_signs = data["signs"]
     if not isinstance(raw_signs, list) or not raw_signs:
         raise ValueError("emergency_signs.yml: `signs` must be a non-empty list")
     used_shared: set[str] = set()
-    signs = tuple(_sign(body, n, shared, used_shared) for n, body in enumerate(raw_signs, start=1))
+    signs = tuple(_sign(body, n, shared, used_shared, replies, never) for n, body in enumerate(raw_signs, start=1))
     unused = sorted(set(shared) - used_shared)
     if unused:
         raise ValueError(f"emergency_signs.yml: word lists {unused} are not used by any sign")
-    return SignBook(words=shared, signs=signs)
+    return SignBook(words=shared, signs=signs, replies=replies, never_set_aside=never)
 
 
 SIGNS: tuple[Sign, ...] = load_signs().signs

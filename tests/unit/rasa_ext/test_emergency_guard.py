@@ -11,9 +11,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 import sedorum.safety.emergency as detector
+import sedorum.safety.emergency.verdict as verdicts
 from sedorum.rasa_ext.emergency_guard import (
-    SIGNS_KEY,
     UNCONFIRMED_KEY,
+    VERDICT_KEY,
     EmergencyGuard,
     UnconfirmedEmergencyFilter,
     condition_on_no_emergency,
@@ -124,51 +125,71 @@ def test_a_threshold_outside_zero_to_one_is_refused(value: object) -> None:
 
 @pytest.fixture
 def detector_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Counts the calls into the detector that the components make (the real detector answers)."""
-    calls = {"detect_all": 0, "mentions_sign": 0}
-    real_detect, real_mentions = detector.detect_all, detector.mentions_sign
+    """Counts the verdicts the components ask for (the real detector answers)."""
+    calls = {"assess": 0}
+    real_assess = verdicts.assess
 
-    def counting_detect(text: str) -> list[detector.EmergencyMatch]:
-        calls["detect_all"] += 1
-        return real_detect(text)
+    def counting_assess(text: str, use_meaning: bool = True) -> verdicts.Verdict:
+        calls["assess"] += 1
+        return real_assess(text, use_meaning)
 
-    def counting_mentions(text: str) -> bool:
-        calls["mentions_sign"] += 1
-        return real_mentions(text)
-
-    monkeypatch.setattr(detector, "detect_all", counting_detect)
-    monkeypatch.setattr(detector, "mentions_sign", counting_mentions)
+    monkeypatch.setattr(verdicts, "assess", counting_assess)
     return calls
 
 
 @pytest.mark.parametrize(
-    ("text", "ranking", "intent", "mentions"),
+    ("text", "ranking", "intent"),
     [
         # the detector fires: the filter keeps the emergency, the guard confirms it
-        (REAL_EMERGENCY, [("report_emergency", 0.4), ("ask_side_effects", 0.35)], "report_emergency", 0),
+        (REAL_EMERGENCY, [("report_emergency", 0.4), ("ask_side_effects", 0.35)], "report_emergency"),
         # a sign ruled out: the filter demotes, the guard reads the same verdict
-        ("I'm not having any trouble breathing", [("report_emergency", 0.95), ("inform", 0.05)], "inform", 1),
+        ("I'm not having any trouble breathing", [("report_emergency", 0.95), ("inform", 0.05)], "inform"),
         # not an emergency for the classifier: only the guard asks
-        ("what foods have magnesium", [("ask_food_sources", 0.9), ("inform", 0.1)], "ask_food_sources", 0),
+        ("what foods have magnesium", [("ask_food_sources", 0.9), ("inform", 0.1)], "ask_food_sources"),
     ],
 )
 def test_the_detector_runs_once_per_message_through_both_components(
-    detector_calls: dict[str, int], text: str, ranking: list[tuple[str, float]], intent: str, mentions: int
+    detector_calls: dict[str, int], text: str, ranking: list[tuple[str, float]], intent: str
 ) -> None:
     message = classified(text, ranking)
     out = EmergencyGuard({}).process(UnconfirmedEmergencyFilter({"min_confidence": 0.7}).process([message]))[0]
     assert out.get(INTENT)["name"] == intent
-    assert detector_calls == {"detect_all": 1, "mentions_sign": mentions}
-    assert out.get(SIGNS_KEY) == [m.to_dict() for m in detector.detect_all(text)]
+    assert detector_calls == {"assess": 1}
+    assert [sign["category"] for sign in out.get(VERDICT_KEY).signs] == [m.category for m in detector.detect_all(text)]
     # kept on the message for the components, not added to the parse output
-    assert SIGNS_KEY not in out.as_dict(only_output_properties=True)
+    assert VERDICT_KEY not in out.as_dict(only_output_properties=True)
 
 
 def test_a_verdict_already_on_the_message_is_not_computed_again(detector_calls: dict[str, int]) -> None:
     message = classified("hello", [("greet", 0.9), ("inform", 0.1)])
-    message.set(SIGNS_KEY, [{"sign": "collapsed", "category": "fainting"}])
+    sign = {"sign": "collapsed", "category": "fainting", "reply": "emergency", "layer": "rules"}
+    message.set(VERDICT_KEY, verdicts.Verdict(signs=(sign,), layer="rules"))
     out = EmergencyGuard({}).process([message])[0]
-    assert detector_calls["detect_all"] == 0
+    assert detector_calls["assess"] == 0
     assert out.get(INTENT) == {"name": "report_emergency", "confidence": 1.0}
     assert out.get("emergency_sign") == "collapsed"
-    assert detected_signs(out) == [{"sign": "collapsed", "category": "fainting"}]
+    assert out.get("emergency_reply") == "emergency"
+    assert detected_signs(out) == [sign]
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("my toddler ate some of my iron tablets before I noticed", "poisoning"),
+        ("I think about suicide every night because of my legs, I can't sleep", "crisis"),
+        ("my left calf is swollen and hot", "urgent"),
+        ("my left calf is swollen and hot and I'm suddenly short of breath", "emergency"),
+        ("no puedo respirar", "emergency"),
+    ],
+)
+def test_the_guard_names_the_reply_the_emergency_gets(text: str, reply: str) -> None:
+    out = EmergencyGuard({}).process([classified(text, [("inform", 0.6), ("greet", 0.4)])])[0]
+    assert out.get(INTENT)["name"] == "report_emergency"
+    assert out.get("emergency_reply") == reply
+
+
+def test_the_guard_names_the_visitors_language_only_when_it_is_not_english() -> None:
+    german = EmergencyGuard({}).process([classified("Ich bin im fünften Monat schwanger", [("inform", 1.0)])])[0]
+    english = EmergencyGuard({}).process([classified("I am five months pregnant", [("inform", 1.0)])])[0]
+    assert german.get("language") == "de"
+    assert "language" not in english.as_dict(only_output_properties=True)

@@ -204,7 +204,7 @@ def test_a_child_swallowing_iron_or_supplement_tablets_is_an_emergency(text):
     from sedorum.safety.emergency import detect_emergency
 
     match = detect_emergency(text)
-    assert match is not None and match.category == "overdose", text
+    assert match is not None and match.category == "poisoning" and match.reply == "poisoning", text
 
 
 @pytest.mark.parametrize(

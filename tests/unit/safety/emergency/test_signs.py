@@ -105,7 +105,7 @@ def test_a_minimal_file_loads_and_writes_out_the_word_lists(tmp_path: Path) -> N
         # an unknown field at the top
         ("words:\n  pills: [pills]\ncues: []\nsigns:\n" + GOOD_SIGN, "unknown fields"),
         # an unknown category
-        ("words:\n  pills: [pills]\nsigns:\n" + GOOD_SIGN.replace("overdose", "poisoning"), "unknown category"),
+        ("words:\n  pills: [pills]\nsigns:\n" + GOOD_SIGN.replace("overdose", "gremlins"), "unknown category"),
         # a reference to a word list that does not exist
         ("words:\n  tablets: [pills]\nsigns:\n" + GOOD_SIGN.replace("{pills}", "{pills} {tablets}"), "unknown word"),
         # a word list nothing uses

@@ -1,0 +1,70 @@
+"""One verdict per message: the rule layer, the meaning layer and the visitor's language together.
+
+    verdict = assess("my toddler ate some of my iron tablets before I noticed")
+    verdict.reply      # "poisoning": A&E now, even if the child seems fine
+    verdict.signs      # [{"sign": ..., "category": "poisoning", "reply": "poisoning", "layer": "rules"}]
+    verdict.language   # "en"
+
+Why one entry point: the NLU (EmergencyGuard), the router's emergency lane and the tests must
+see the same decision, made once per message. The order is:
+1. the message is read in English (a German, French, Spanish or Polish message through its gloss);
+2. the rule layer (emergency_signs.yml) decides when it finds a sign that counts;
+3. otherwise the meaning layer (emergency_meanings.yml) may add one: freely when the rule layer
+   saw no sign words at all, and only a child's poisoning or a person in crisis when the rule
+   layer saw sign words and set them aside (negated, past, hypothetical): for those two, no cue
+   may set the emergency aside; for the others the rule layer's reading of the cues stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..language import ENGLISH, detect_language, to_english
+from .assess import detect_all, mentions_sign, most_pressing
+from .signs import load_signs
+
+
+@dataclass(frozen=True)
+class Verdict:
+    signs: tuple[dict[str, Any], ...] = ()
+    language: str = ENGLISH
+    layer: str | None = None  # "rules" | "meaning" | None
+    english: str = ""  # the text the layers read
+    mentioned: bool = False  # the rule layer saw sign words, whatever it decided
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reply(self) -> str | None:
+        """poisoning | crisis | emergency | urgent, or None when nothing counts."""
+        return most_pressing(sign["reply"] for sign in self.signs)
+
+    @property
+    def is_emergency(self) -> bool:
+        return bool(self.signs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"signs": list(self.signs), "language": self.language, "layer": self.layer, "reply": self.reply}
+
+
+def assess(text: str, use_meaning: bool = True) -> Verdict:
+    """The emergency verdict for one visitor message (see the module doc for the order)."""
+    text = text or ""
+    if not text.strip():
+        return Verdict()
+    language = detect_language(text)
+    english = to_english(text)
+    found = detect_all(english)
+    mentioned = bool(found) or mentions_sign(english)
+    if found:
+        signs = tuple({**match.to_dict(), "layer": "rules"} for match in found)
+        return Verdict(signs, language, "rules", english, mentioned)
+    if not use_meaning:
+        return Verdict((), language, None, english, mentioned)
+    from .meaning import meaning_matches
+
+    never = load_signs().never_set_aside
+    meant = [m for m in meaning_matches(english) if not mentioned or m.category in never]
+    if meant:
+        return Verdict(tuple(m.to_dict() for m in meant), language, "meaning", english, mentioned)
+    return Verdict((), language, None, english, mentioned)

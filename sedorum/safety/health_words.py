@@ -1,0 +1,179 @@
+"""Health-looking words that the safety engine did not understand (health_words.yml).
+
+    unresolved("my kidnys are not great, how much can I take", covered=[])
+    # [HealthWord(word="kidnys", group="kidney", ...)]
+
+Why: the engine may only state an amount when it understood every health word the person used.
+A misspelt condition or an unknown medicine is exactly where a general figure does harm ("my
+kidnys dont work proper" once got the 350 mg answer). Such words are found here; the caller
+passes the spans the extractor did understand (known conditions, medicines, people, denials),
+and what is left is unresolved: the answer names it, refers and asks, and gives no figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from .lexicon import load_lexicon
+from .yaml_data import alternatives, check_keys, read_mapping
+
+HEALTH_WORDS_PATH = Path(__file__).with_name("health_words.yml")
+_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+_GROUP_FIELDS = frozenset({"ask", "question", "words", "phrases", "suffixes"})
+
+
+@dataclass(frozen=True)
+class HealthWord:
+    word: str
+    group: str  # kidney | heart | pregnancy | condition | medicine
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"word": self.word, "group": self.group}
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    ask: str
+    question: str
+    words: frozenset[str]
+    suffixes: tuple[str, ...]
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthVocabulary:
+    groups: tuple[Group, ...]
+    before: frozenset[str]
+    after: frozenset[str]
+    not_health: frozenset[str]
+    not_health_phrases: tuple[str, ...]
+
+    def group(self, name: str) -> Group:
+        return next(g for g in self.groups if g.name == name)
+
+
+@lru_cache(maxsize=2)
+def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
+    data = read_mapping(
+        path,
+        frozenset({"groups", "medicine_context", "not_health", "not_health_phrases"}),
+        frozenset({"groups", "medicine_context", "not_health"}),
+    )
+    groups = []
+    for name, body in (data["groups"] or {}).items():
+        where = f"health_words.yml: {name}"
+        check_keys(body, _GROUP_FIELDS, where, frozenset({"ask", "question", "words"}))
+        groups.append(
+            Group(
+                name=str(name),
+                ask=str(body["ask"]),
+                question=" ".join(str(body["question"]).split()),
+                words=frozenset(_plain(w) for w in alternatives(body["words"], f"{where}: words")),
+                suffixes=tuple(str(s) for s in body.get("suffixes") or []),
+                phrases=tuple(str(p).lower() for p in body.get("phrases") or []),
+            )
+        )
+    context = data["medicine_context"]
+    check_keys(
+        context, frozenset({"before", "after"}), "health_words.yml: medicine_context", frozenset({"before", "after"})
+    )
+    return HealthVocabulary(
+        groups=tuple(groups),
+        before=frozenset(alternatives(context["before"], "medicine_context.before")),
+        after=frozenset(alternatives(context["after"], "medicine_context.after")),
+        not_health=frozenset(_plain(w) for w in alternatives(data["not_health"], "not_health")),
+        not_health_phrases=tuple(alternatives(data.get("not_health_phrases") or ["-"], "not_health_phrases")),
+    )
+
+
+def _plain(word: str) -> str:
+    return word.lower().replace("'", "").replace("\u2019", "")
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Every word of the lexicon's terms: known conditions and medicines are not 'unknown'."""
+    words: set[str] = set()
+    for concept in load_lexicon().concepts.values():
+        for term in concept.terms:
+            words.update(_plain(w) for w in _TOKEN.findall(term.lower()))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1)
+
+
+def is_english_word(word: str) -> bool:
+    return bool(_english().known([word]))
+
+
+def _group_of(token: str, vocabulary: HealthVocabulary) -> str | None:
+    for group in vocabulary.groups:
+        if token in group.words:
+            return group.name
+    if len(token) >= 6:
+        limit = 1 if len(token) < 8 else 2
+        for group in vocabulary.groups:
+            for word in group.words:
+                close_in_length = len(word) >= 6 and abs(len(word) - len(token)) <= limit
+                if close_in_length and OSA.distance(token, word, score_cutoff=limit) <= limit:
+                    return group.name
+    return None
+
+
+def health_words(text: str) -> list[HealthWord]:
+    """Every health-looking word in `text`, with its group and position."""
+    vocabulary = load_health_words()
+    low = text.lower().replace("\u2019", "'")
+    for phrase in vocabulary.not_health_phrases:
+        low = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group(0)), low)
+    found: list[HealthWord] = []
+    for group in vocabulary.groups:
+        for phrase in group.phrases:
+            for m in re.finditer(rf"\b{re.escape(phrase)}\b", low):
+                found.append(HealthWord(text[m.start() : m.end()], group.name, m.start(), m.end()))
+                low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end() :]
+    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(low)]
+    for index, (raw, start, end) in enumerate(tokens):
+        token = _plain(raw)
+        if token in vocabulary.not_health or len(token) < 3:
+            continue
+        group = _group_of(token, vocabulary)
+        if group is None and len(token) >= 5 and token not in _known_words() and not is_english_word(token):
+            medicine = vocabulary.group("medicine")
+            before = {_plain(t) for t, _, _ in tokens[max(0, index - 2) : index]}
+            after = {_plain(t) for t, _, _ in tokens[index + 1 : index + 3]}
+            if token.endswith(medicine.suffixes) or before & vocabulary.before or after & vocabulary.after:
+                group = "medicine"
+        if group is not None:
+            found.append(HealthWord(text[start:end], group, start, end))
+    return sorted(found, key=lambda w: w.start)
+
+
+def unresolved(text: str, covered: list[tuple[int, int]]) -> list[HealthWord]:
+    """The health-looking words of `text` outside every span the extractor understood."""
+    return [
+        word for word in health_words(text) if not any(start < word.end and word.start < end for start, end in covered)
+    ]
+
+
+def question_for(words: list[HealthWord]) -> tuple[str, str]:
+    """(whom to ask, the question) for the most specific group among `words`."""
+    vocabulary = load_health_words()
+    order = [group.name for group in vocabulary.groups]
+    first = min(words, key=lambda w: order.index(w.group))
+    group = vocabulary.group(first.group)
+    return group.ask, group.question

@@ -1,0 +1,138 @@
+"""Messages in German, French, Spanish or Polish: which language, and an English gloss.
+
+Why: a visitor who writes "Ich bin im fünften Monat schwanger" or "no puedo respirar" must get
+the same safety decisions as in English; the assistant answers in English, but says so in their
+language and gives the emergency line or referral there too (languages.yml).
+
+The gloss is a word-for-word phrase table, not a translation: it turns the safety vocabulary
+(conditions, medicines, people, negation, emergency words) into the English words the extractor
+and the emergency detector know, and leaves everything else as it was. That is enough for the
+decisions that matter here, and it is data a speaker of the language can review.
+
+The language is decided by a language classifier (py3langid, restricted to these languages)
+together with the language's own words: a message counts as German only if the classifier says
+German and it contains a German marker word or gloss phrase, so that an English message with
+typos is never glossed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .yaml_data import check_keys, read_mapping
+
+LANGUAGES_PATH = Path(__file__).with_name("languages.yml")
+ENGLISH = "en"
+REPLY_KINDS = ("english_only", "emergency", "poisoning", "crisis", "urgent", "clinician")
+# How sure the classifier must be (its probabilities over English and these four languages).
+MIN_PROBABILITY = 0.7
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    markers: frozenset[str]
+    gloss: tuple[tuple[re.Pattern[str], str], ...]  # longest phrase first
+    replies: dict[str, str]
+
+
+@lru_cache(maxsize=2)
+def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
+    data = read_mapping(path, frozenset({"languages"}), frozenset({"languages"}))
+    out: dict[str, Language] = {}
+    for code, body in (data["languages"] or {}).items():
+        where = f"languages.yml: {code}"
+        check_keys(
+            body,
+            frozenset({"name", "markers", "gloss", "replies"}),
+            where,
+            frozenset({"name", "markers", "gloss", "replies"}),
+        )
+        replies = {str(k): " ".join(str(v).split()) for k, v in (body["replies"] or {}).items()}
+        if set(replies) != set(REPLY_KINDS):
+            raise ValueError(f"{where}: replies must be exactly {', '.join(REPLY_KINDS)}")
+        phrases = sorted(
+            ((str(k).lower(), str(v)) for k, v in (body["gloss"] or {}).items()), key=lambda kv: -len(kv[0])
+        )
+        gloss = tuple(
+            (re.compile(r"(?<![^\W_])" + re.escape(_fold(phrase)) + r"(?![^\W_])", re.IGNORECASE), english)
+            for phrase, english in phrases
+        )
+        out[str(code)] = Language(
+            code=str(code),
+            name=str(body["name"]),
+            markers=frozenset(_fold(str(m).lower()) for m in body["markers"] or []),
+            gloss=gloss,
+            replies=replies,
+        )
+    return out
+
+
+def _fold(text: str) -> str:
+    """Lower case, typographic apostrophes straightened, accents kept (they carry meaning)."""
+    return unicodedata.normalize("NFC", text.replace("\u2019", "'")).lower()
+
+
+@lru_cache(maxsize=1)
+def _classifier() -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([ENGLISH, *load_languages()])
+    return identifier
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str) -> str:
+    """The message's language code: "en", or one of languages.yml when the evidence is clear
+    (the classifier's choice, backed by the language's own words)."""
+    folded = _fold(text or "")
+    words = set(_WORD.findall(folded))
+    if len(words) < 2:
+        return ENGLISH
+    languages = load_languages()
+    candidates = []
+    for code, language in languages.items():
+        markers = len(words & language.markers)
+        glossed = any(pattern.search(folded) for pattern, _ in language.gloss)
+        if markers >= 3 or (markers >= 1 and glossed):
+            candidates.append(code)
+    if not candidates:
+        return ENGLISH
+    code, probability = _classifier().classify(text)  # type: ignore[attr-defined]
+    return str(code) if code in candidates and probability >= MIN_PROBABILITY else ENGLISH
+
+
+@lru_cache(maxsize=4096)
+def to_english(text: str) -> str:
+    """The message as the extractor and the emergency detector read it: English words for the
+    safety vocabulary of its language (unchanged when it is English)."""
+    code = detect_language(text)
+    if code == ENGLISH:
+        return text
+    glossed = _fold(text)
+    for pattern, english in load_languages()[code].gloss:
+        glossed = pattern.sub(english, glossed)
+    return glossed
+
+
+def reply_lines(code: str, kinds: tuple[str, ...], values: dict[str, str]) -> list[str]:
+    """The lines a reply starts with for a visitor writing in `code`: "I answer in English" and
+    one line per kind (emergency, poisoning, crisis, urgent, clinician); none for English."""
+    language = load_languages().get(code)
+    if language is None:
+        return []
+    lines = [language.replies["english_only"]]
+    for kind in kinds:
+        if kind in language.replies and kind != "english_only":
+            line = language.replies[kind]
+            for key, value in values.items():
+                line = line.replace("{" + key + "}", value)
+            lines.append(line)
+    return lines
