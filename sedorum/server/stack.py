@@ -172,7 +172,13 @@ def public_listener(settings: Settings) -> socket.socket:
     socket's queue instead of being refused (as with systemd socket activation); the new router
     process accepts them.
     """
-    listener = socket.create_server((settings.host, settings.rasa_port), backlog=LISTEN_BACKLOG)
+    try:
+        listener = socket.create_server((settings.host, settings.rasa_port), backlog=LISTEN_BACKLOG)
+    except OSError as error:
+        raise CrashLoop(
+            f"cannot listen on {settings.host}:{settings.rasa_port} ({error.strerror}); "
+            "is the assistant already running? SEDORUM_RASA_PORT chooses another port"
+        ) from error
     listener.set_inheritable(True)
     return listener
 

@@ -200,7 +200,13 @@ class Supervisor:
                 f"(restart {slot.record.restarts + 1}; the other processes keep serving{log})"
             )
             _kill_leftovers(process)
-            if self._stopping.wait(timeout=verdict.delay_s) or not self._spawn(slot):
+            if self._stopping.wait(timeout=verdict.delay_s):
+                return
+            try:
+                if not self._spawn(slot):
+                    return
+            except OSError as error:  # the command itself cannot be started: no restart will help
+                self._give_up(f"{name} could not be started again: {error}")
                 return
 
     def _wait_until_serving(self, slot: _Slot, process: subprocess.Popen) -> bool:
