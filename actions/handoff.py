@@ -14,11 +14,13 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import latest_text, person_events, person_with_latest_message, stored_profile
-from actions.screening import answer_topic, asks_for_urgent_help
+from actions.conversation import latest_intent, latest_text, reading_events, reading_of
+from actions.screening import answer_topic, english_text, facts_first, say_not_understood
+from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
+from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.vocabulary import CONTACT_PHONE, EMAIL, HANDOFF_SLOT, HANDOFF_WAITING
 
@@ -30,6 +32,14 @@ ORDER_PROBLEM = re.compile(
 FALLBACK_INTENT = "nlu_fallback"
 # True once an emergency was flagged in this conversation: later replies repeat the S1 line.
 EMERGENCY_SLOT = "emergency_flagged"
+# Which emergency reply it was (poisoning, crisis, emergency, urgent), and the response of each.
+EMERGENCY_KIND_SLOT = "emergency_kind"
+EMERGENCY_RESPONSES = {
+    "emergency": "utter_emergency",
+    "poisoning": "utter_emergency_poisoning",
+    "crisis": "utter_emergency_crisis",
+    "urgent": "utter_urgent_same_day",
+}
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -40,7 +50,7 @@ def open_handoff(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, announce: bool = True
 ) -> list[dict[str, Any]]:
     """Records the handoff with the screening findings and tells the visitor when to expect a person."""
-    findings = [finding.rule_id for finding in evaluate(stored_profile(tracker)).findings]
+    findings = [finding.rule_id for finding in evaluate(reading_of(tracker).profile).findings]
     open_store().request(tracker.sender_id, channel_of(tracker), reason, findings)
     if announce:
         status = office_status()
@@ -79,11 +89,20 @@ class ActionFlagEmergency(Action):
         return "action_flag_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # A message that called for two replies (a teenager's overdose on purpose: poisoning and
+        # crisis) got the most pressing one first; the others follow now.
+        for kind in list((tracker.latest_message or {}).get("emergency_replies") or [])[1:]:
+            if kind in EMERGENCY_RESPONSES:
+                dispatcher.utter_message(response=EMERGENCY_RESPONSES[kind])
         say_staff_status(dispatcher)
         # Facts in the emergency message ("I'm pregnant and can't breathe") still count for
         # the safety questions that may follow while the visitor waits.
-        person = person_with_latest_message(tracker)
-        events: list[dict[str, Any]] = [SlotSet(EMERGENCY_SLOT, True), *person_events(person)]
+        kind = str((tracker.latest_message or {}).get("emergency_reply") or "emergency")
+        events: list[dict[str, Any]] = [
+            SlotSet(EMERGENCY_SLOT, True),
+            SlotSet(EMERGENCY_KIND_SLOT, kind),
+            *reading_events(reading_of(tracker), tracker),
+        ]
         if tracker.get_slot(HANDOFF_SLOT):
             open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
             return events
@@ -113,16 +132,20 @@ class ActionHandoffWaiting(Action):
         text = latest_text(tracker)
         emergency = bool(tracker.get_slot(EMERGENCY_SLOT))
         if emergency:
-            dispatcher.utter_message(response="utter_emergency")
+            kind = str(tracker.get_slot(EMERGENCY_KIND_SLOT) or "emergency")
+            dispatcher.utter_message(response=EMERGENCY_RESPONSES.get(kind, "utter_emergency"))
         contact = EMAIL.search(text) or CONTACT_PHONE.search(text)
         if contact:
             open_store().save_contact(tracker.sender_id, contact.group(0).strip())
             dispatcher.utter_message(response="utter_contact_saved")
             return []
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        if intent in PERSONAL_TOPICS or intent in (SAFETY_CHECK, "inform"):
-            events = answer_topic(dispatcher, tracker, intent if intent in PERSONAL_TOPICS else SAFETY_CHECK)
+        if topic is not None and (emergency or topic in PERSONAL_TOPICS):
+            # After an emergency every question is still answered while the visitor waits.
+            events = answer_topic(dispatcher, tracker, topic)
+        elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT):
+            events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
         if emergency:
             say_staff_status(dispatcher)
         else:
@@ -139,19 +162,20 @@ class ActionDefaultFallbackWithHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         # Health facts in a message we did not understand still count: "I have CKD" inside a
         # long story must not be lost, and gets the same referral as anywhere else.
-        before = stored_profile(tracker)
-        person = person_with_latest_message(tracker)
-        profile = person.profile
-        changed = profile.to_dict() != before.to_dict() or person.switched
-        if changed and evaluate(profile).findings:
-            dispatcher.utter_message(text=evaluate(profile).render(person.subject))
-            return person_events(person)
-        if asks_for_urgent_help(latest_text(tracker)):
+        events = facts_first(dispatcher, tracker)
+        if events is not None:
+            return events
+        text = english_text(tracker)
+        if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
+            return []
+        if has_risk_words(text):
+            # Not understood, but about danger: the urgent-help lines, never only "sorry".
+            say_not_understood(dispatcher, tracker)
             return []
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             return open_handoff(dispatcher, tracker, "not_understood")
-        dispatcher.utter_message(response="utter_default")
+        say_not_understood(dispatcher, tracker)
         return []
 
 
@@ -162,10 +186,12 @@ class ActionAnswerPurchase(Action):
         return "action_answer_purchase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # "What's the price? I'm 80 and use Rennie a lot": the facts come first here too.
+        events = facts_first(dispatcher, tracker) or []
         if ORDER_PROBLEM.search(latest_text(tracker)):
-            return open_handoff(dispatcher, tracker, "order_problem")
+            return [*events, *open_handoff(dispatcher, tracker, "order_problem")]
         dispatcher.utter_message(response="utter_product_purchase")
-        return []
+        return events
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:

@@ -10,18 +10,51 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from sedorum.handoff.store import open_store
 
+# Set while the visitor is asked to confirm; the next yes erases (data/rules/handoff_privacy.yml).
+ASKED_SLOT = "deletion_asked"
+# Set when the erasure waits for staff to close an emergency (the tracker store then keeps it).
+DEFERRED_SLOT = "erasure_deferred"
+
+
+class ActionAskDeletion(Action):
+    """ "Delete my data" is confirmed once: erasing cannot be undone."""
+
+    def name(self) -> str:
+        return "action_ask_deletion"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_ask_delete_confirmation")
+        return [SlotSet(ASKED_SLOT, True)]
+
+
+class ActionCancelDeletion(Action):
+    def name(self) -> str:
+        return "action_cancel_deletion"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_deletion_cancelled")
+        return [SlotSet(ASKED_SLOT, False)]
+
 
 class ActionDeleteData(Action):
+    """Erases the visitor's data (confirmed). During an open emergency the chat stays with staff
+    until they close it, and is erased then: the visitor is told so."""
+
     def name(self) -> str:
         return "action_delete_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        open_store().delete_sender(tracker.sender_id)
+        store = open_store()
+        if store.emergency_open(tracker.sender_id):
+            store.defer_erasure(tracker.sender_id)
+            dispatcher.utter_message(response="utter_data_deletion_deferred")
+            return [SlotSet(ASKED_SLOT, False), SlotSet(DEFERRED_SLOT, True)]
+        store.delete_sender(tracker.sender_id)
         dispatcher.utter_message(response="utter_data_deleted")
         return [AllSlotsReset()]

@@ -1,13 +1,13 @@
-"""Health answers that depend on the person: the engine decides, these actions only speak.
+"""Answers that depend on the person: the safety engine decides, these actions only speak.
 
-Every personal answer (dose, side effects, product, "is it safe for me/him", personal
-details) goes through `sedorum.safety.answers.plan_answer` with the remembered profile and
-the facts in the current message, so what the visitor already said is never ignored.
+Every topic question, every "is it safe for me?", every message with personal details and every
+greeting or off-topic message goes through the engine's reading of the whole conversation
+(actions/conversation.py) and its plan (sedorum.safety.answers), so what the visitor said in
+any earlier message is never ignored.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,24 +15,34 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.profile import (
+from actions.conversation import (
+    ASKED_SLOT,
     TOLD_SLOT,
-    Person,
+    latest_intent,
+    latest_language,
     latest_text,
-    person_events,
-    person_with_latest_message,
-    stored_profile,
-    stored_subject,
+    reading_events,
+    reading_of,
     told_findings,
 )
-from sedorum.safety.answers import PERSONAL_TOPICS, Plan, offer_text, plan_answer
+from actions.topics import TOPICS, response_of, topic_of
+from sedorum.content.locale import conversation_locale, template_values
+from sedorum.safety.answers import SAFETY_CHECK, Plan, offer_text, plan_answer
+from sedorum.safety.conversation import Reading
+from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
 from sedorum.safety.general import general_advice
+from sedorum.safety.language import ENGLISH, reply_lines, to_english
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
     {"title": "Talk to a person", "payload": "/request_human"},
 ]
+DOSE_BUTTONS = [
+    {"title": "Who should not take it", "payload": "/check_safety"},
+    {"title": "Side effects", "payload": "/ask_side_effects"},
+]
+UNCLEAR_BUTTONS = [{"title": "Talk to a person", "payload": "/request_human"}]
 OFFER_BUTTONS = [
     {"title": "Yes, ask me", "payload": "/affirm"},
     {"title": "No, thanks", "payload": "/deny"},
@@ -42,53 +52,94 @@ OFFER_BUTTONS = [
 NEXT_SLOT = "screening_next"
 
 
+def locale_values(tracker: Tracker) -> dict[str, str]:
+    locale = conversation_locale(tracker.get_latest_input_channel(), tracker.sender_id)
+    return template_values(locale)
+
+
+def say_language_lines(dispatcher: CollectingDispatcher, tracker: Tracker, *kinds: str) -> None:
+    """For a message in German, French, Spanish or Polish: "I answer in English" in that
+    language, and the referral (or other line) there too, before the English answer."""
+    language = latest_language(tracker)
+    if language == ENGLISH:
+        return
+    lines = reply_lines(language, kinds, locale_values(tracker))
+    if lines:
+        dispatcher.utter_message(text="\n".join(lines))
+
+
 def speak(dispatcher: CollectingDispatcher, plan: Plan, buttons_on_findings: bool = False) -> None:
-    """Sends a plan's replies in order."""
+    """Sends a plan's replies in order: the engine's texts, and topics by their domain response."""
     for index, reply in enumerate(plan.replies):
         last = index == len(plan.replies) - 1
         buttons = SCREENING_BUTTONS if buttons_on_findings and last and reply.text else None
-        if reply.response:
-            dispatcher.utter_message(response=reply.response, **reply.kwargs)
+        if reply.kind == "dose" and last:
+            buttons = DOSE_BUTTONS
+        elif reply.kind == "unclear":
+            buttons = UNCLEAR_BUTTONS
+        if reply.topic:
+            dispatcher.utter_message(response=response_of(reply.topic))
         elif reply.text:
             dispatcher.utter_message(text=reply.text, buttons=buttons or [])
 
 
-def say_general_advice(dispatcher: CollectingDispatcher, person: Person) -> None:
+def say_general_advice(dispatcher: CollectingDispatcher, reading: Reading) -> None:
     """A relative's or a hypothetical condition: general information only (S11)."""
-    if person.subject.is_self:
-        general = general_advice(person.extraction)
+    if reading.subject.is_self:
+        general = general_advice(reading.extraction)
         if general:
             dispatcher.utter_message(text=general)
 
 
-def answer_events(person: Person, plan: Plan) -> list[dict[str, Any]]:
-    return [*person_events(person), SlotSet(TOLD_SLOT, plan.told)]
+def english_text(tracker: Tracker) -> str:
+    text = latest_text(tracker)
+    return "" if text.startswith("/") else to_english(text)
 
 
-def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> list[dict[str, Any]]:
-    """A personal topic answer for the latest message: findings first, then the topic."""
-    person = person_with_latest_message(tracker)
-    told = [] if person.switched else told_findings(tracker)
-    plan = plan_answer(intent, person.profile, person.subject, latest_text(tracker), told)
-    say_general_advice(dispatcher, person)
+def plan_for(topic: str, reading: Reading, tracker: Tracker, restate: bool = True) -> Plan:
+    told = [] if reading.switched else told_findings(tracker)
+    unclear = reading.unclear_words
+    return plan_answer(
+        topic,
+        reading.profile,
+        reading.subject,
+        english_text(tracker),
+        told,
+        restate=restate,
+        unclear=unclear,
+        asked_before=reading.already_asked(unclear),
+        new_unclear=reading.new_unclear,
+    )
+
+
+def plan_events(reading: Reading, tracker: Tracker, plan: Plan) -> list[dict[str, Any]]:
+    return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, plan.told), SlotSet(ASKED_SLOT, plan.asked)]
+
+
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[dict[str, Any]]:
+    """A topic answer for the latest message: findings first, then the topic."""
+    reading = reading_of(tracker)
+    plan = plan_for(topic, reading, tracker)
+    say_language_lines(dispatcher, tracker, "clinician")
+    say_general_advice(dispatcher, reading)
     speak(dispatcher, plan)
     if not plan.replies:  # "is it safe?" while the questions cannot run (waiting for staff)
-        dispatcher.utter_message(text=evaluate(person.profile).render(person.subject))
-    return answer_events(person, plan)
+        dispatcher.utter_message(text=evaluate(reading.profile).render(reading.subject))
+    return plan_events(reading, tracker, plan)
 
 
 class ActionAnswerTopic(Action):
-    """Dose, side effects, product, pregnancy questions, shaped by what the person told us."""
+    """Every topic question (actions/topics.py), shaped by what the conversation told us."""
 
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        if intent not in PERSONAL_TOPICS:
+        topic = topic_of(latest_intent(tracker))
+        if topic is None:
             dispatcher.utter_message(response="utter_default")
             return []
-        return answer_topic(dispatcher, tracker, intent)
+        return answer_topic(dispatcher, tracker, topic)
 
 
 class ActionAnswerDosage(ActionAnswerTopic):
@@ -98,7 +149,7 @@ class ActionAnswerDosage(ActionAnswerTopic):
         return "action_answer_dosage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return answer_topic(dispatcher, tracker, "ask_dosage")
+        return answer_topic(dispatcher, tracker, "dosage")
 
 
 class ActionSafetyCheck(Action):
@@ -112,17 +163,16 @@ class ActionSafetyCheck(Action):
         return "action_safety_check"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        person = person_with_latest_message(tracker)
-        told = [] if person.switched else told_findings(tracker)
-        plan = plan_answer("check_safety", person.profile, person.subject, latest_text(tracker), told)
-        say_general_advice(dispatcher, person)
+        reading = reading_of(tracker)
+        plan = plan_for(SAFETY_CHECK, reading, tracker)
+        say_language_lines(dispatcher, tracker, "clinician")
+        say_general_advice(dispatcher, reading)
         speak(dispatcher, plan, buttons_on_findings=plan.screening is None)
-        events = answer_events(person, plan)
         if plan.screening == "offer":
-            dispatcher.utter_message(text=offer_text(plan.missing, person.subject), buttons=OFFER_BUTTONS)
+            dispatcher.utter_message(text=offer_text(plan.missing, reading.subject), buttons=OFFER_BUTTONS)
         elif plan.screening == "start":
             dispatcher.utter_message(response="utter_screening_intro")
-        return [*events, SlotSet(NEXT_SLOT, plan.screening)]
+        return [*plan_events(reading, tracker, plan), SlotSet(NEXT_SLOT, plan.screening)]
 
 
 class ActionScreeningResult(Action):
@@ -132,13 +182,25 @@ class ActionScreeningResult(Action):
         return "action_screening_result"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        screening = evaluate(stored_profile(tracker))
-        dispatcher.utter_message(text=screening.render(stored_subject(tracker)), buttons=SCREENING_BUTTONS)
+        reading = reading_of(tracker)
+        screening = evaluate(reading.profile)
+        dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
         return [
+            *reading_events(reading, tracker),
             SlotSet("requested_slot", None),
             SlotSet(NEXT_SLOT, None),
             SlotSet(TOLD_SLOT, sorted({*told_findings(tracker), *screening.rule_ids})),
         ]
+
+
+def say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Not understood: with words about danger in it, the urgent-help lines, never only "sorry"."""
+    if has_risk_words(english_text(tracker)):
+        say_language_lines(dispatcher, tracker, "emergency")
+        dispatcher.utter_message(text=urgent_help_text(locale_values(tracker)))
+    else:
+        say_language_lines(dispatcher, tracker, "clinician")
+        dispatcher.utter_message(response="utter_default")
 
 
 class ActionRememberProfile(Action):
@@ -148,51 +210,35 @@ class ActionRememberProfile(Action):
         return "action_remember_profile"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        text = latest_text(tracker)
-        person = person_with_latest_message(tracker)
-        extraction = person.extraction
-        if (
-            not person.switched
-            and not extraction.mentions
-            and not extraction.excluded
-            and extraction.profile.is_empty()
-        ):
+        text = english_text(tracker)
+        reading = reading_of(tracker)
+        extraction = reading.extraction
+        read_nothing = not extraction.mentions and not extraction.excluded and extraction.profile.is_empty()
+        if not reading.switched and read_nothing and not reading.unclear_words:
             # Classified as personal details, but no detail could be read ("asdfgh 12345"):
             # say so rather than screen an empty profile.
-            dispatcher.utter_message(response="utter_default")
-            return []
-        say_general_advice(dispatcher, person)
-        screening = evaluate(person.profile)
-        dispatcher.utter_message(text=screening.render(person.subject), buttons=SCREENING_BUTTONS)
-        told = sorted({*([] if person.switched else told_findings(tracker)), *screening.rule_ids})
+            say_not_understood(dispatcher, tracker)
+            return reading_events(reading, tracker)
+        say_language_lines(dispatcher, tracker, "clinician")
+        say_general_advice(dispatcher, reading)
+        screening = evaluate(reading.profile)
+        dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
+        told = sorted({*([] if reading.switched else told_findings(tracker)), *screening.rule_ids})
+        events = [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, told)]
         question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])
-        if question in PERSONAL_TOPICS:
-            speak(dispatcher, plan_answer(question, person.profile, person.subject, text, told, restate=False))
-        elif question:
-            dispatcher.utter_message(response=TOPIC_RESPONSES[question])
-        return [*person_events(person), SlotSet(TOLD_SLOT, told)]
+        if question:
+            plan = plan_for(question, reading, tracker, restate=False)
+            plan.told = sorted({*plan.told, *told})
+            speak(dispatcher, plan)
+            events += [SlotSet(TOLD_SLOT, plan.told), SlotSet(ASKED_SLOT, plan.asked)]
+        return events
 
 
-# Topic intents whose answer can follow the screening note when a message gives personal
-# details *and* asks something ("my kidneys are fine. How much is too much?").
-TOPIC_RESPONSES = {
-    "ask_dosage": "utter_dosage",
-    "ask_side_effects": "utter_side_effects",
-    "ask_food_sources": "utter_food_sources",
-    "ask_supplement_forms": "utter_supplement_forms",
-    "ask_magnesium_rls": "utter_magnesium_rls",
-    "ask_evidence": "utter_evidence",
-    "ask_rls_symptoms": "utter_rls_symptoms",
-    "ask_rls_causes": "utter_rls_causes",
-    "ask_rls_treatment": "utter_rls_treatment",
-    "ask_product_info": "utter_product_info",
-    "ask_pregnancy": "utter_pregnancy",
-}
 SECOND_INTENT_MIN_CONFIDENCE = 0.05
 
 
 def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | None:
-    """The topic question in a message classified as `inform`, if it plainly asks one.
+    """The topic a message classified as `inform` also asks about, if it plainly asks one.
 
     Only for messages with a question mark, and only the best-ranked topic intent: the
     classifier picks one intent per message, but people often state a fact and ask in one go.
@@ -200,9 +246,9 @@ def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | 
     if "?" not in text:
         return None
     for entry in ranking:
-        name = entry.get("name")
-        if name in TOPIC_RESPONSES and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE:
-            return str(name)
+        name = str(entry.get("name"))
+        if name in TOPICS and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE:
+            return topic_of(name)
     return None
 
 
@@ -212,12 +258,13 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     "Hallo, ich habe kidney disease..." or "my heart rate is always slow, around 45" must get
     the same findings as anywhere else; returns the events, or None when there is nothing to say.
     """
-    person = person_with_latest_message(tracker)
-    screening = evaluate(person.profile)
-    if not person.extraction.mentions or not screening.findings:
+    reading = reading_of(tracker)
+    screening = evaluate(reading.profile)
+    if not (reading.extraction.mentions or reading.changed) or not screening.findings:
         return None
-    dispatcher.utter_message(text=screening.render(person.subject), buttons=SCREENING_BUTTONS)
-    return [*person_events(person), SlotSet(TOLD_SLOT, screening.rule_ids)]
+    say_language_lines(dispatcher, tracker, "clinician")
+    dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
+    return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, screening.rule_ids)]
 
 
 class ActionGreet(Action):
@@ -229,14 +276,16 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         events = facts_first(dispatcher, tracker)
         if events is None:
+            say_language_lines(dispatcher, tracker)
             dispatcher.utter_message(response="utter_greet")
             return []
         return events
 
 
 class ActionOutOfScope(Action):
-    """Off-topic, unless the message states health facts (then the findings), or asks where to
-    get urgent help that is not an emergency (then the locale's urgent-advice line)."""
+    """Off-topic, unless the message states health facts (then the findings), carries words
+    about danger (then the urgent-help lines), or asks where to get urgent help that is not an
+    emergency (then the locale's urgent-advice line)."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -245,20 +294,14 @@ class ActionOutOfScope(Action):
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
-        if asks_for_urgent_help(latest_text(tracker)):
+        text = english_text(tracker)
+        if asks_for_urgent_help(text):
+            say_language_lines(dispatcher, tracker)
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
+        if has_risk_words(text):
+            say_not_understood(dispatcher, tracker)
+            return []
+        say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
-
-
-_URGENT_HELP = re.compile(
-    r"\b(?:not an emergency|non[- ]emergency|urgent|out of hours|after hours|gp is closed|surgery is closed|"
-    r"doctor is closed|who (?:can|should|do) i (?:call|ring|phone|contact)|where can i get help)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_for_urgent_help(text: str) -> bool:
-    """ "It's not an emergency but my GP is closed, who can I call?" """
-    return bool(_URGENT_HELP.search(text or ""))

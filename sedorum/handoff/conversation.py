@@ -79,6 +79,17 @@ class ConversationBridge:
 
         await self._append(sender_id, events)
 
+    async def erase(self, sender_id: str) -> bool:
+        """Erases the stored conversation (a deletion the visitor asked for during an emergency,
+        done once staff have closed it). False when the tracker store cannot erase."""
+        store = self.agent.tracker_store
+        delete = getattr(store, "delete_sender", None)
+        if delete is None:
+            return False
+        async with self.agent.lock_store.lock(sender_id):
+            delete(sender_id)
+        return True
+
     async def transcript(self, sender_id: str) -> list[dict[str, Any]]:
         """Visitor, assistant and staff messages (all sessions) for the console, oldest first."""
         tracker = await self.agent.tracker_store.retrieve_full_tracker(sender_id)

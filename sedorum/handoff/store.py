@@ -69,6 +69,15 @@ audit = sa.Table(
     sa.Column("text", sa.Text, nullable=True),
 )
 
+# Visitors who asked to delete their data while an emergency handoff was open: their chat is
+# kept for staff until the handoff is closed, then erased (S1 before S12).
+pending_erasure = sa.Table(
+    "pending_erasure",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("requested_at", sa.DateTime, nullable=False),
+)
+
 staff = sa.Table(
     "handoff_staff",
     metadata,
@@ -359,7 +368,29 @@ class HandoffStore:
         with self.engine.begin() as conn:
             deleted = conn.execute(audit.delete().where(audit.c.sender_id == sender_id)).rowcount
             deleted += conn.execute(handoffs.delete().where(handoffs.c.sender_id == sender_id)).rowcount
+            conn.execute(pending_erasure.delete().where(pending_erasure.c.sender_id == sender_id))
         return deleted
+
+    def emergency_open(self, sender_id: str) -> bool:
+        """Whether the sender has an open handoff for an emergency (staff need the chat)."""
+        handoff = self.get_open(sender_id)
+        return handoff is not None and handoff.reason == "emergency"
+
+    def defer_erasure(self, sender_id: str) -> None:
+        """Erase the sender's data when their open emergency handoff is closed, not now."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(pending_erasure.c.sender_id).where(pending_erasure.c.sender_id == sender_id)
+            ).first()
+            if not exists:
+                conn.execute(pending_erasure.insert().values(sender_id=sender_id, requested_at=_now()))
+
+    def erasure_pending(self, sender_id: str) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(pending_erasure.c.sender_id).where(pending_erasure.c.sender_id == sender_id)
+            ).first()
+        return row is not None
 
     # -- staff accounts (hashes only; see sedorum.handoff.accounts) ------------------------
 

@@ -151,6 +151,8 @@ class EmergencyGuard(_AfterTheClassifier):
             message.set("emergency_sign", signs[0]["sign"], add_to_output=True)
             # Which reply the dialogue gives (SafetyPolicy): poisoning, crisis, emergency, urgent.
             message.set(REPLY_KEY, verdict.reply or "emergency", add_to_output=True)
+            # Every reply it calls for: the dialogue gives the first, the follow-up the others.
+            message.set("emergency_replies", list(verdict.replies), add_to_output=True)
             message.set("emergency_layer", verdict.layer, add_to_output=True)
         return messages
 

@@ -21,6 +21,16 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from sedorum.content.locale import conversation_locale, default_locale, template_values
+from sedorum.safety.language import ENGLISH, reply_lines
+
+# The emergency replies and the line each gets in the visitor's language (languages.yml): an
+# emergency must be understood even by a visitor who reads little English.
+TRANSLATED_FIRST_LINES = {
+    "utter_emergency": "emergency",
+    "utter_emergency_poisoning": "poisoning",
+    "utter_emergency_crisis": "crisis",
+    "utter_urgent_same_day": "urgent",
+}
 
 
 class LocaleResponses(TemplatedNaturalLanguageGenerator):
@@ -39,4 +49,12 @@ class LocaleResponses(TemplatedNaturalLanguageGenerator):
     ) -> dict[str, Any] | None:
         locale = conversation_locale(tracker.get_latest_input_channel() or output_channel, tracker.sender_id)
         values = {**template_values(locale), **kwargs}
-        return await super().generate(utter_action, tracker, output_channel, **values)
+        message = await super().generate(utter_action, tracker, output_channel, **values)
+        kind = TRANSLATED_FIRST_LINES.get(utter_action)
+        language = (tracker.latest_message.parse_data or {}).get("language") if tracker.latest_message else None
+        if message and kind and language and language != ENGLISH:
+            lines = reply_lines(str(language), (kind,), template_values(locale))
+            if lines:
+                # The instruction in their language first, then the English reply with every number.
+                message["text"] = "\n".join([*lines[1:], lines[0], message.get("text") or ""])
+        return message

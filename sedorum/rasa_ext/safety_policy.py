@@ -35,6 +35,9 @@ WAITING_REPLY = "action_handoff_waiting"
 # Intents the normal dialogue still handles during a handoff: a deletion request (S12) is the
 # user's right whoever has the conversation.
 PASS_THROUGH_INTENTS = frozenset({"delete_data"})
+# The answers to "do you want me to erase this chat?" pass too, while that question is open.
+DELETION_ANSWERS = frozenset({"affirm", "deny", "delete_data"})
+DELETION_ASKED_SLOT = "deletion_asked"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -62,6 +65,7 @@ class SafetyPolicy(Policy):
             latest_intent=message.intent.get("name") if message else None,
             handoff=tracker.get_slot(HANDOFF_SLOT),
             reply_kind=(message.parse_data or {}).get("emergency_reply") if message else None,
+            deletion_asked=bool(tracker.get_slot(DELETION_ASKED_SLOT)),
         )
         if action is None:
             return self._prediction(self._default_predictions(domain))
@@ -71,16 +75,20 @@ class SafetyPolicy(Policy):
 
 
 def next_safety_action(
-    latest_action: str | None, latest_intent: str | None, handoff: str | None, reply_kind: str | None = None
+    latest_action: str | None,
+    latest_intent: str | None,
+    handoff: str | None,
+    reply_kind: str | None = None,
+    deletion_asked: bool = False,
 ) -> str | None:
     """The action this policy insists on, or None to let the other policies decide.
 
-    Kept as a pure function of four values so the decision table is testable on its own.
+    Kept as a pure function of its values so the decision table is testable on its own.
     """
     if latest_action == ACTION_LISTEN_NAME:
         if latest_intent == EMERGENCY_INTENT:
             return EMERGENCY_REPLIES.get(reply_kind or "emergency", EMERGENCY_REPLY)
-        if latest_intent in PASS_THROUGH_INTENTS:
+        if latest_intent in PASS_THROUGH_INTENTS or (deletion_asked and latest_intent in DELETION_ANSWERS):
             return None
         if handoff == HANDOFF_CLAIMED:
             return ACTION_LISTEN_NAME

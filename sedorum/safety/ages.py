@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .limits import load_limits
 from .subject import RELATIONS
 
 _RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
@@ -145,8 +146,8 @@ def find_ages(text: str) -> list[AgeHit]:
     hits: list[AgeHit] = []
 
     def add(start: int, end: int, value: float) -> None:
-        if not 0 < value <= 120:
-            return
+        if not load_limits().is_plausible_age(value):
+            return  # "-5", "150": not an age; the question is asked again
         if any(not (end <= h.start or start >= h.end) for h in hits):
             return
         hits.append(AgeHit(start, end, value))

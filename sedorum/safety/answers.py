@@ -1,55 +1,55 @@
-"""What to say to a health question, given what the person has told us so far.
+"""What to say to a question, given what the conversation has told us so far.
 
 Why this module: a visitor who said "I'm 81 and take milk of magnesia" and then asks "how
-much magnesium can I take?" must not get the generic 350 mg answer as if they had said
-nothing. Every personal-health answer (dose, product, side effects, interactions, "is it
-safe") goes through `plan_answer`, which applies the reviewed rules (engine.evaluate) to the
-remembered profile plus the facts in the current message, and decides:
+much magnesium can I take?" must not get the general limit as if they had said nothing.
+Every answer to a topic goes through `plan_answer`, which applies the reviewed rules
+(engine.evaluate) to what the conversation says about the person (conversation.py), and
+decides:
 
-1. the findings the stated facts already trigger, stated first;
-2. the topic answer, shaped by the profile (no mg figure with kidney disease, the child
-   limits for a child, no amounts when a clinician must decide first);
+1. the findings the stated facts trigger, stated first (every time for a personal topic, only
+   new ones for a general one);
+2. the answer, shaped by the person: no figure with kidney disease, a child's limit for a
+   child, no amounts when a clinician must decide first, and no figure at all while a health
+   word is unclear: then a referral and (once) a question;
 3. for "is it safe for me?", whether to offer the questions that are still unknown
    (skippable) or to start them.
 
-Plain Python: the Rasa actions only turn a `Plan` into messages and slot events.
+The plan speaks of findings and answers: a `Reply` is a text the engine wrote (wording.py) or a
+topic ("side_effects") whose static answer the actions choose. Plain Python: the Rasa actions
+only turn a `Plan` into messages and slot events.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from rapidfuzz.distance import OSA
-
-from .engine import Screening, dose_allowed, evaluate
-from .lexicon import load_lexicon
-from .phrasing import to_third_person
+from . import wording
+from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_line
+from .health_words import HealthWord, question_for
+from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
-from .subject import RELATIONS, SELF, Subject
+from .subject import SELF, Subject
 from .timing import is_timing_question, timing_answer
 
-# Topic intents whose answer depends on the person's health, and the static answer each
-# starts from (domain.yml responses).
-PERSONAL_TOPICS: dict[str, str] = {
-    "ask_dosage": "utter_dosage",
-    "ask_side_effects": "utter_side_effects",
-    "ask_product_info": "utter_product_info",
-    "ask_supplement_forms": "utter_supplement_forms",
-    "ask_magnesium_rls": "utter_magnesium_rls",
-    "ask_pregnancy": "utter_pregnancy",
-}
-SAFETY_CHECK = "check_safety"
+# Topics whose answer depends on the person's health: the findings are said in full each time.
+DOSAGE = "dosage"
+SAFETY_CHECK = "safety_check"
+PERSONAL_TOPICS: frozenset[str] = frozenset(
+    {DOSAGE, "side_effects", "product_info", "supplement_forms", "magnesium_rls", "pregnancy"}
+)
 
 
 @dataclass
 class Reply:
-    """One chat message: a literal text, or a domain response by name (with its slots)."""
+    """One chat message: a text the engine wrote, or a topic whose static answer the actions say.
+
+    `kind` says what the text is (findings, dose, unclear, timing, invite, other_medicine), so
+    the actions can offer the right buttons under it.
+    """
 
     text: str | None = None
-    response: str | None = None
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    topic: str | None = None
+    kind: str = ""
 
 
 @dataclass
@@ -60,86 +60,9 @@ class Plan:
     # "offer": ask whether to check what is still unknown; "start": start the questions now.
     screening: str | None = None
     missing: list[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- other medicines
-
-# Words that may follow "how much" without naming a medicine.
-_NOT_A_MEDICINE = {
-    "magnesium", "mag", "sedorum", "supplement", "supplements", "it", "this", "that", "these", "those", "them",
-    "of", "the", "a", "an", "should", "can", "could", "do", "does", "did", "is", "are", "am", "was", "i", "we",
-    "you", "my", "he", "she", "they", "his", "her", "their", "per", "daily", "day", "too", "much", "many",
-    "mg", "milligrams", "milligram", "tablet", "tablets", "pill", "pills", "capsule", "capsules", "dose",
-    "doses", "iron", "calcium", "folic", "folate", "vitamin", "b12", "would", "will", "may", "might", "at",
-    "in", "to", "for", "from", "with", "each", "every", "one", "two", "more", "less", "extra", "be",
-    "total", "maximum", "max", "safe", "safely", "okay", "ok", "food", "foods", "water", "sleep", "exercise",
-    "time", "money", "citrate", "oxide", "glycinate", "chloride", "sulfate", "sulphate", "elemental",
-    "spray", "oil", "flakes", "salts", "epsom", "cream", "lotion", "what", "how", "when", "if", "and", "or",
-}  # fmt: skip
-# People, not medicines: "the maximum for my dad", "how much for children".
-_NOT_A_MEDICINE |= set(RELATIONS) | {w + "s" for w in RELATIONS} | {
-    "me", "him", "children", "kids", "adults", "women", "men", "someone", "people", "elderly", "pregnancy",
-    "pregnant", "older", "teens", "teenagers", "babies",
-}  # fmt: skip
-_OUR_WORDS = ("magnesium", "sedorum", "supplement")
-_UNIT = (
-    r"(?:units?|mg|milligrams?|mcg|micrograms?|tablets?|pills?|capsules?|caps|doses?|puffs?|drops?|mls?|grams?|"
-    r"spoons?|teaspoons?)"
-)
-_HOW_MUCH = re.compile(rf"\bhow\s+(?:much|many)\s+(?:(?P<unit>{_UNIT})\s+(?:of\s+)?)?(?P<thing>[a-z][a-z0-9-]*)", re.I)
-_DOSE_OF = re.compile(
-    r"\b(?:dose|dosage|doses|amount|maximum|max|limit)\s+(?:of|for)\s+(?:my\s+|his\s+|her\s+|the\s+)?(?P<thing>[a-z][a-z0-9-]*)",
-    re.I,
-)
-# "max paracetamol dose", "increase my gabapentin"
-_NAMED_DOSE = re.compile(
-    r"\b(?:max|maximum|safe|daily|usual|normal|highest)\s+(?P<thing>[a-z][a-z0-9-]*)\s+(?:dose|dosage|amount)"
-    r"|\b(?:increase|raise|double|up|lower|reduce|halve)\s+(?:my|his|her|the)\s+(?P<thing2>[a-z][a-z0-9-]*)",
-    re.I,
-)
-_INSULIN_UNITS = re.compile(r"\bunits?\b", re.I)
-
-
-def _is_ours(word: str) -> bool:
-    w = word.lower()
-    if w in _NOT_A_MEDICINE:
-        return True
-    return any(len(w) >= 5 and OSA.distance(w, ours, score_cutoff=2) <= 2 for ours in _OUR_WORDS)
-
-
-def _lexicon_medicine(word: str) -> str | None:
-    """The lexicon id of a named medicine that is not one of Sedorum's own ingredients."""
-    w = word.lower()
-    for concept in load_lexicon().concepts.values():
-        if concept.kind != "medication" or concept.id in ("magnesium_supplement", "oral_iron"):
-            continue
-        if any(w == term.lower() for term in concept.terms):
-            return concept.id
-    return None
-
-
-def other_medicine_in_dose_question(text: str) -> str | None:
-    """The other medicine a dose question is about ("ibuprofen", "Lantus"), or None.
-
-    Why: "How much ibuprofen can I take?" is classified as a dose question, and the magnesium
-    upper limit is a wrong and unsafe answer to it. Only the prescriber or pharmacist can
-    answer doses of another medicine.
-    """
-    for pattern in (_HOW_MUCH, _DOSE_OF):
-        for m in pattern.finditer(text or ""):
-            thing = m.group("thing")
-            unit = (m.groupdict().get("unit") or "").lower()
-            if unit.startswith("unit"):
-                return thing if not _is_ours(thing) else "that medicine"
-            if _lexicon_medicine(thing) or not _is_ours(thing):
-                return thing
-    for named in _NAMED_DOSE.finditer(text or ""):
-        thing = named.group("thing") or named.group("thing2")
-        if _lexicon_medicine(thing) or not _is_ours(thing):
-            return thing
-    if _INSULIN_UNITS.search(text or "") and not re.search(r"\b(?:magnes|sedorum)", text or "", re.I):
-        return "that medicine"
-    return None
+    # The question the plan asks about an unclear health word ("clarify:kidney"), and the words.
+    asked: str | None = None
+    asked_about: list[HealthWord] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- doses
@@ -147,24 +70,36 @@ def other_medicine_in_dose_question(text: str) -> str | None:
 
 def dose_text(profile: Profile, screening: Screening, subject: Subject = SELF) -> Reply:
     """The answer to "how much can I take?" for this person (S2, S4, S5, S7)."""
-    kind = dose_allowed(profile)
-    if kind == "general" and screening.has_stop:
-        stop = [f for f in screening.findings if f.severity == "stop"]
-        who = screening.ending(subject)
-        text = (
-            f"Because of {stop[0].title.lower()}, I won't give any amounts for you. {who}"
-            if subject.is_self
-            else f"Because of {stop[0].title.lower()}, I won't give any amounts for {subject.label}. {who}"
-        )
-        return Reply(text=text)
-    if kind == "general" and subject.is_self:
-        return Reply(response="utter_dosage")
     from .engine import dose_limit_text
 
+    kind = dose_allowed(profile)
+    grammar = wording.person(subject)
+    if kind == "general" and screening.has_stop:
+        stop = [f for f in screening.findings if f.severity == "stop"]
+        key = "dose.stop_self" if subject.is_self else "dose.stop_other"
+        text = wording.text(key, finding=stop[0].title.lower(), ending=screening.ending(subject), **grammar)
+        return Reply(text=text, kind="dose")
+    if kind == "general" and subject.is_self:
+        sources = sources_line(("ODS*", *dose_sources(kind)))
+        return Reply(text=wording.text("dose.general_overview") + "\n" + sources, kind="dose")
     text = dose_limit_text(profile)
-    if not subject.is_self and kind != "child":
-        text = to_third_person(text, subject)
-    return Reply(text=text)
+    if kind != "child":
+        text = wording.about(subject, text)
+    return Reply(text=text, kind="dose")
+
+
+def unclear_text(words: list[HealthWord], subject: Subject, ask_question: bool) -> str:
+    """No figure while a health word is unclear: name it, refer, and ask about it (once)."""
+    ask, question = question_for(words)
+    listed = wording.join(f'"{w.word}"' for w in words[:3])
+    lines = [wording.text("unclear.mentioned", words=listed), wording.text("unclear.no_amounts")]
+    if any(w.group == "kidney" for w in words):
+        lines.append(wording.about(subject, wording.text("unclear.kidney_warning")))
+    if ask_question:
+        lines.append(wording.about(subject, question))
+    key = "unclear.refer" if subject.is_self else "unclear.refer_other"
+    lines.append(wording.text(key, ask=ask, **wording.person(subject)))
+    return " ".join(lines)
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -175,86 +110,86 @@ def has_facts(profile: Profile) -> bool:
 
 
 def plan_answer(
-    intent: str,
+    topic: str,
     profile: Profile,
     subject: Subject = SELF,
     text: str = "",
     told: list[str] | None = None,
     restate: bool = True,
+    unclear: list[HealthWord] | None = None,
+    asked_before: bool = False,
+    new_unclear: list[HealthWord] | None = None,
 ) -> Plan:
-    """What to answer to `intent` for this person.
+    """What to answer about `topic` for this person.
 
-    `told`: rule ids already explained; `restate=False` when they were just said.
+    `told`: rule ids already explained; `restate=False` when they were just said. `unclear`:
+    health words about this person nobody has explained; `asked_before`: the assistant already
+    asked about them (then it refers without asking again).
     """
     told = list(told or [])
-    if intent == "ask_dosage":
-        medicine = other_medicine_in_dose_question(text)
-        if medicine:
-            return Plan(replies=[Reply(response="utter_dose_other_medicine", kwargs={"medicine": medicine})], told=told)
+    unclear = list(unclear or [])
+    # A dose question about another medicine, or about iron, is answered without magnesium
+    # figures (after the findings, which still matter: "been on Mirapexin, can I up the dose?").
+    referral: Reply | None = None
+    if topic == DOSAGE and iron_dose_question(text):
+        referral = Reply(text=wording.text("dose.iron") + "\n" + sources_line(("AASM-CPG",)), kind="other_medicine")
+    elif topic == DOSAGE and (medicine := other_medicine_in_dose_question(text)):
+        referral = Reply(text=wording.text("dose.other_medicine", medicine=medicine), kind="other_medicine")
     screening = evaluate(profile)
+    if topic == SAFETY_CHECK:
+        return _plan_safety_check(profile, screening, subject, told)
     replies: list[Reply] = []
     # Personal answers restate the findings in full: a dose, product or side-effect answer
     # is where they matter, and a shorter reminder would lose the reason ("it can build up").
-    new = [f for f in screening.findings if f.rule_id not in told or (restate and intent in PERSONAL_TOPICS)]
-    if intent == SAFETY_CHECK:
-        return _plan_safety_check(profile, screening, subject, told)
+    personal = topic in PERSONAL_TOPICS
+    new = [f for f in screening.findings if f.rule_id not in told or (restate and personal)]
     if new:
-        replies.append(Reply(text=screening.render(subject)))
+        replies.append(Reply(text=screening.render(subject), kind="findings"))
         told += [f.rule_id for f in new if f.rule_id not in told]
-    if intent == "ask_dosage" and is_timing_question(text) and dose_allowed(profile) == "general":
+    plan = Plan(replies=replies, told=told)
+    if referral is not None:
+        replies.append(referral)
+        return plan
+    if topic != DOSAGE and any(word.group == "kidney" for word in new_unclear or []):
+        # "my legs are awful since I started dialysis last year": whatever the question, a
+        # possible kidney problem is said at once, not only when an amount is asked for.
+        replies.append(Reply(text=wording.about(subject, wording.text("unclear.kidney_warning")), kind="unclear"))
+    if topic == DOSAGE and is_timing_question(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
-        replies.append(Reply(text=timing_answer(profile)))
-    elif intent == "ask_dosage":
+        replies.append(Reply(text=timing_answer(profile), kind="timing"))
+    elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and unclear:
+        replies.append(Reply(text=unclear_text(unclear, subject, ask_question=not asked_before), kind="unclear"))
+        if not asked_before:
+            plan.asked = "clarify:" + min(unclear, key=lambda w: _GROUP_ORDER.index(w.group)).group
+            plan.asked_about = unclear
+    elif topic == DOSAGE:
         replies.append(dose_text(profile, screening, subject))
-    elif intent in PERSONAL_TOPICS:
-        replies.append(Reply(response=PERSONAL_TOPICS[intent]))
-    if not subject.is_self and not screening.findings and profile.missing():
+    else:
+        replies.append(Reply(topic=topic))
+    if personal and not subject.is_self and not screening.findings and profile.missing():
         # Asked for someone we know little about: say what would let us advise on them.
-        replies.append(Reply(text=invite_text(profile.missing(), subject)))
-    return Plan(replies=replies, told=told)
+        replies.append(Reply(text=wording.invite(profile.missing(), subject), kind="invite"))
+    return plan
 
 
-def invite_text(missing: list[str], subject: Subject) -> str:
-    """An invitation to tell us about the person the visitor asks for."""
-    topics = [QUESTION_TOPICS[m] for m in missing if m in QUESTION_TOPICS]
-    listed = ", ".join(topics[:-1]) + " and " + topics[-1] if len(topics) > 1 else "".join(topics)
-    possessive = {"he": "his", "she": "her"}.get(subject.pronoun, "their")
-    return (
-        f"If you tell me about {possessive} {listed}, I can say who {subject.pronoun} should check with "
-        f"before taking Sedorum."
-    )
+_GROUP_ORDER = ("kidney", "heart", "pregnancy", "medicine", "condition")
 
 
 def _plan_safety_check(profile: Profile, screening: Screening, subject: Subject, told: list[str]) -> Plan:
     missing = profile.missing()
     if screening.findings:
         # The findings the stated facts already trigger come first; the rest is optional.
-        replies = [Reply(text=screening.render(subject))]
+        replies = [Reply(text=screening.render(subject), kind="findings")]
         plan = Plan(replies=replies, told=told + [f.rule_id for f in screening.findings if f.rule_id not in told])
         if missing:
             plan.screening = "offer"
             plan.missing = missing
         return plan
     if not missing:
-        return Plan(replies=[Reply(text=screening.render(subject))], told=told)
+        return Plan(replies=[Reply(text=screening.render(subject), kind="findings")], told=told)
     return Plan(replies=[], told=told, screening="start", missing=missing)
-
-
-QUESTION_TOPICS = {
-    "age": "age",
-    "kidney_disease": "kidneys",
-    "heart_condition": "heart",
-    "pregnancy_status": "pregnancy",
-    "medications": "medicines",
-}
 
 
 def offer_text(missing: list[str], subject: Subject = SELF) -> str:
     """The skippable offer to check what is still unknown."""
-    topics = [QUESTION_TOPICS[m] for m in missing if m in QUESTION_TOPICS]
-    listed = ", ".join(topics[:-1]) + " and " + topics[-1] if len(topics) > 1 else "".join(topics)
-    about = "you" if subject.is_self else {"he": "him", "she": "her"}.get(subject.pronoun, "them")
-    return (
-        f"I can also ask {len(topics)} short question{'s' if len(topics) != 1 else ''} about {about} "
-        f"({listed}) to check for anything else. Shall I?"
-    )
+    return wording.offer(missing, subject)

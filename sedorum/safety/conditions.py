@@ -11,7 +11,7 @@ It is deliberately tiny so that a clinician can read it, and it is parsed (never
              | age OP NUMBER            OP is one of >= > <= < ==
              | pregnant | breastfeeding | pregnant_or_breastfeeding | other_medicines
 
-Unknown age: every age comparison is false (so `NOT age >= 65` is true).
+Unknown age: every age comparison is false (so `NOT age >= N` is true).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
+from . import limits, spacing, wording
 from .conditions import Condition, parse_condition
 from .lexicon import load_lexicon
-from .phrasing import to_third_person
 from .profile import Profile
 from .subject import SELF, Subject
 from .yaml_data import check_keys
@@ -30,7 +30,6 @@ RULES_PATH = Path(__file__).with_name("rules.yml")
 SOURCES_PATH = Path(__file__).with_name("sources.yml")
 
 SEVERITIES: tuple[str, ...] = ("stop", "caution", "info")
-SEVERITY_LABEL = {"stop": "Important", "caution": "Take care", "info": "Good to know"}
 
 # Whom to ask, most specific first. "their doctor" is used for children.
 ASK_ORDER: tuple[str, ...] = (
@@ -38,11 +37,10 @@ ASK_ORDER: tuple[str, ...] = (
     "their doctor",
     "midwife, obstetrician or GP",
     "neurologist or GP",
+    "prescriber",
     "GP",
     "pharmacist",
 )
-
-NO_FINDINGS_ENDING = "Please check with your pharmacist or GP before you start any supplement."
 
 
 # The fields a rule in rules.yml may have; anything else is a typo or a renamed field, refused.
@@ -132,11 +130,11 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
         unnamed = [key for key in sources if key not in load_source_names()]
         if unnamed:
             raise ValueError(f"rules.yml: rule {rid}: source keys without a name in sources.yml: {unnamed}")
-        advice = _clean(raw.get("advice") or "")
+        advice = _fill(_clean(raw.get("advice") or ""), f"rules.yml: rule {rid}")
         if not advice:
             raise ValueError(f"rules.yml: rule {rid}: needs advice")
         when = parse_condition(
-            _clean(raw.get("when") or ""),
+            _fill(_clean(raw.get("when") or ""), f"rules.yml: rule {rid}"),
             known_conditions=lexicon.condition_ids,
             known_medications=lexicon.medication_ids,
         )
@@ -155,10 +153,13 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def _fill(advice: str, where: str) -> str:
+    """A rule's advice with the figures of limits.yml and spacing.yml filled in ({limit_adult_mg})."""
+    values = {**limits.template_values(), **spacing.template_values()}
+    try:
+        return advice.format_map(values)
+    except KeyError as exc:
+        raise ValueError(f"{where}: unknown figure {exc} (known: {sorted(values)})") from exc
 
 
 def finding_advice(finding: Finding, subject: Subject = SELF) -> str:
@@ -166,16 +167,15 @@ def finding_advice(finding: Finding, subject: Subject = SELF) -> str:
 
     Rules whose advice already speaks to a carer ("their doctor") are left as written.
     """
-    if subject.is_self or finding.ask == "their doctor":
+    if finding.ask == "their doctor":
         return finding.advice
-    return to_third_person(finding.advice, subject)
+    return wording.about(subject, finding.advice)
 
 
 def _no_findings_ending(subject: Subject) -> str:
     if subject.is_self:
-        return NO_FINDINGS_ENDING
-    verb = "starts" if subject.pronoun in ("he", "she") else "start"
-    return f"Please check with a pharmacist or GP before {subject.pronoun} {verb} any supplement."
+        return wording.text("endings.no_findings_self")
+    return wording.text("endings.no_findings_other", **wording.person(subject))
 
 
 @dataclass
@@ -206,17 +206,17 @@ class Screening:
         asks = self.asks
         if not asks:
             return _no_findings_ending(subject)
+        grammar = wording.person(subject)
         if subject.is_self:
-            about_child = "their doctor" in asks and (self.profile.age is None or self.profile.age < 9)
+            age = self.profile.age
+            about_child = "their doctor" in asks and (age is None or limits.load_limits().is_child(age))
             if about_child:  # a parent asking without saying so: the advice is about a child
                 people = [a if a.startswith("their ") else f"their {a}" for a in asks]
-                return f"Please check with {_join(people)} before giving Sedorum or any supplement."
+                return wording.text("endings.child", people=wording.join(people))
             people = [f"your {a.removeprefix('their ')}" for a in asks]
-            return f"Please check with {_join(people)} before you start Sedorum or any supplement."
-        possessive = {"he": "his", "she": "her"}.get(subject.pronoun, "their")
-        people = [f"{possessive} {a.removeprefix('their ')}" for a in asks]
-        verb = "starts" if subject.pronoun in ("he", "she") else "start"
-        return f"Please check with {_join(people)} before {subject.pronoun} {verb} Sedorum or any supplement."
+            return wording.text("endings.self", people=wording.join(people))
+        people = [f"{grammar['possessive']} {a.removeprefix('their ')}" for a in asks]
+        return wording.text("endings.other", people=wording.join(people), **grammar)
 
     @property
     def sources(self) -> list[str]:
@@ -228,16 +228,14 @@ class Screening:
 
     def render(self, subject: Subject = SELF) -> str:
         """A short chat message listing the findings, then whom to ask, then the source line."""
+        grammar = wording.person(subject)
         if not self.findings:
-            if subject.is_self:
-                return "I can't say if a supplement is right for you.\n\n" + NO_FINDINGS_ENDING
-            return f"I can't say if a supplement is right for {subject.label}.\n\n" + _no_findings_ending(subject)
-        header = "From what you told me, please note:"
-        if not subject.is_self:
-            header = f"From what you told me about {subject.label}, please note:"
+            none = wording.text("findings.none_self" if subject.is_self else "findings.none_other", **grammar)
+            return none + "\n\n" + _no_findings_ending(subject)
+        header = wording.text("findings.header_self" if subject.is_self else "findings.header_other", **grammar)
         lines = [header]
         for f in self.findings:
-            lines.append(f"{SEVERITY_LABEL[f.severity]}: {f.title}. {finding_advice(f, subject)}")
+            lines.append(f"{wording.severity_label(f.severity)}: {f.title}. {finding_advice(f, subject)}")
         lines.append(self.ending(subject))
         # One line with the ending: channels split a text at blank lines.
         lines[-1] += "\n" + sources_line(self.sources)
@@ -282,22 +280,21 @@ def dose_allowed(profile: Profile) -> str:
     """What a dose question may be answered with (S2 and S7 in docs/safety.md).
 
     "withhold_kidney": kidney disease or dialysis: no amounts at all, kidney doctor.
-    "child":           under 9: their doctor; the child's upper limit only as a limit.
-    "general":         9 and over, or age unknown: the 350 mg/day supplemental limit, as a limit.
+    "child":           a child (limits.yml `ages.child`): their doctor; the child's limit only as a limit.
+    "general":         older, or age unknown: the adult supplemental limit, as a limit.
     """
     if "kidney_disease" in profile.conditions:
         return DOSE_WITHHOLD_KIDNEY
-    if profile.age is not None and profile.age < 9:
+    if limits.load_limits().is_child(profile.age):
         return DOSE_CHILD
     return DOSE_GENERAL
 
 
-# The rules each kind of dose answer rests on (their source line ends the answer).
-DOSE_SOURCES: dict[str, tuple[str, ...]] = {
-    DOSE_WITHHOLD_KIDNEY: ("MSD-HYPER", "SmPC-MgAsp", "SmPC-MgGP"),
-    DOSE_CHILD: ("IOM-GALE", "ODS*"),
-    DOSE_GENERAL: ("IOM-GALE", "ODS*"),
-}
+def dose_sources(kind: str) -> tuple[str, ...]:
+    """The sources each kind of dose answer rests on (their source line ends the answer)."""
+    if kind == DOSE_WITHHOLD_KIDNEY:
+        return ("MSD-HYPER", "SmPC-MgAsp", "SmPC-MgGP")
+    return limits.load_limits().limit_sources
 
 
 def dose_limit_text(profile: Profile) -> str:
@@ -306,40 +303,14 @@ def dose_limit_text(profile: Profile) -> str:
     It ends with the source line of what it states, like every health answer.
     """
     kind = dose_allowed(profile)
-    return _dose_limit_prose(profile, kind) + "\n" + sources_line(DOSE_SOURCES[kind])
+    return _dose_limit_prose(profile, kind) + "\n" + sources_line(dose_sources(kind))
 
 
 def _dose_limit_prose(profile: Profile, kind: str) -> str:
     if kind == DOSE_WITHHOLD_KIDNEY:
-        return (
-            "I can't give amounts of magnesium for people with kidney disease. "
-            "Please ask your kidney doctor first. Do not take any magnesium or Sedorum before that."
-        )
+        return wording.text("dose.kidney")
     if kind == DOSE_CHILD:
-        age = profile.age or 0.0
-        if age < 1:
-            limit = (
-                "There is no set upper limit for babies. "
-                "Their magnesium should come from breast milk, formula and food."
-            )
-        elif age < 4:
-            limit = (
-                "For ages 1 to 3, the upper limit for magnesium from supplements and medicines is 65 mg a day. "
-                "This is a limit, not an amount to aim for."
-            )
-        else:
-            limit = (
-                "For ages 4 to 8, the upper limit for magnesium from supplements and medicines is 110 mg a day. "
-                "This is a limit, not an amount to aim for."
-            )
-        return (
-            "I can't tell you how much to give a child. "
-            + limit
-            + " Please check with their doctor before giving Sedorum or any supplement."
-        )
-    return (
-        "I can't tell you how much to take. For ages 9 and over, the upper limit for magnesium from "
-        "supplements and medicines together is 350 mg a day. This is a limit, not an amount to aim for. "
-        "Magnesium in food does not count toward it. Please read the label, and check with your "
-        "pharmacist or GP before you start any supplement."
-    )
+        band = limits.load_limits().band_for(profile.age or 0.0)
+        limit = band.note if band.mg is None else wording.text("dose.child_limit", band=band.band, mg=band.mg)
+        return " ".join((wording.text("dose.child_intro"), limit, wording.text("dose.child_ending")))
+    return wording.text("dose.general")

@@ -8,6 +8,7 @@ verdict about the user.
 
 from __future__ import annotations
 
+from sedorum.safety import wording
 from sedorum.safety.engine import evaluate, sources_line
 from sedorum.safety.extract import Extraction
 from sedorum.safety.profile import Profile
@@ -28,7 +29,7 @@ def general_advice(extraction: Extraction) -> str | None:
     if not screening.findings:
         return None
     # One message: channels split a text at blank lines, and the header must stay with it.
-    lines = ["In general (not about you):"]
+    lines = [wording.text("findings.general_header")]
     lines += [f"{finding.title}: {finding.advice}" for finding in screening.findings]
     lines.append(sources_line(screening.sources))
     return "\n".join(lines)

@@ -5,7 +5,7 @@
 
 Why: the engine may only state an amount when it understood every health word the person used.
 A misspelt condition or an unknown medicine is exactly where a general figure does harm ("my
-kidnys dont work proper" once got the 350 mg answer). Such words are found here; the caller
+kidnys dont work proper" once got the general limit as its answer). Such words are found here; the caller
 passes the spans the extractor did understand (known conditions, medicines, people, denials),
 and what is left is unresolved: the answer names it, refers and asks, and gives no figure.
 """

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .yaml_data import check_keys, read_mapping
 
@@ -80,7 +81,7 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _classifier() -> object:
+def _classifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -105,7 +106,7 @@ def detect_language(text: str) -> str:
             candidates.append(code)
     if not candidates:
         return ENGLISH
-    code, probability = _classifier().classify(text)  # type: ignore[attr-defined]
+    code, probability = _classifier().classify(text)
     return str(code) if code in candidates and probability >= MIN_PROBABILITY else ENGLISH
 
 

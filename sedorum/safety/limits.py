@@ -1,8 +1,8 @@
 """Upper limits for magnesium and the ages the engine decides by, read from limits.yml.
 
-Why a data file: the 65 / 110 / 350 mg limits and the age of 9 used to be written in the rules,
+Why a data file: the upper limits by age and the age a child becomes an adult here used to be written in the rules,
 in the domain's answers and in the engine's code, and they drifted apart (one answer cited
-Europe's 250 mg limit, its twin did not). Now every figure is written once, in limits.yml, and
+Europe's lower limit, its twin did not). Now every figure is written once, in limits.yml, and
 every text that states one takes it from here through `template_values()` ({placeholders}).
 """
 
@@ -45,7 +45,7 @@ class Limits:
     eu_sources: tuple[str, ...]
 
     def band_for(self, age: float | None) -> AgeBand:
-        """The band an age falls in; an unknown age gets the oldest band (ages 9 and over).
+        """The band an age falls in; an unknown age gets the oldest band (the adults').
 
         Why the oldest: an unknown age is an adult's far more often than a child's, and the
         answers for children are only given when the visitor says the person is a child.

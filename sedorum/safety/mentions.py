@@ -106,6 +106,17 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
 )
 
 
+# Pregnancy said in weeks or months without the word "pregnant": "24 weeks with my 2nd",
+# "expecting twins", "due in March".
+_PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
+    r"\b\d{1,2}\s*(?:weeks?|wks?|months?)\s+(?:along|gone|in|with\s+(?:my|our|the)\s+(?:\w+\s+)?"
+    r"(?:baby|bump|first|second|third|1st|2nd|3rd|4th|twins?|little\s+one|girl|boy))\b"
+    r"|\bexpecting\s+(?:a\s+baby|twins|my\s+\w+\s+baby|my\s+(?:first|second|third|\w+)\s+(?:child|baby))\b"
+    r"|\b(?:i'?m|i\s+am)\s+due\s+in\s+\w+\b",
+    re.I,
+)
+
+
 # A comma before a new clause in the visitor's own voice ("no kidney problems, I have
 # myasthenia", "no kidney problems, take milk of magnesia") ends the sentence for the
 # clinical NLP, so a "no" cannot reach across it.
@@ -137,6 +148,8 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
         return "family" if family else None
     if family:
         return None
+    if is_age and span[0].lower_ in _FIRST_PERSON:
+        return "self"  # "I'm 45", "I turned 70": the age statement names its owner itself
     # Screening someone else: an unattributed fact ("on dialysis 3 times a week", answering
     # "Is he on dialysis?") is about them; one the visitor says of themself ("I have CKD") is not.
     # The nearest person word before the fact decides: "I have CKD, but he doesn't have kidney
@@ -305,6 +318,12 @@ def extract(text: str, about: str = "self") -> Extraction:
     # Within one message a "yes" for a fact wins over a "no" for the same fact.
     profile.denied_conditions = negatives["condition"] - positives["condition"]
     profile.denied_medications = negatives["medication"] - positives["medication"]
+    if not preg["pregnant"] and about == "self":
+        for m in _PREGNANT_WITHOUT_THE_WORD_RE.finditer(text):
+            sentence = text[max(0, text.rfind(".", 0, m.start()) + 1) : m.end()]
+            if not RELATION_WORDS & set(re.findall(r"[a-z]+", sentence.lower())):
+                preg["pregnant"].append(True)
+                result.covered.append(m.span())
     for key in ("pregnant", "breastfeeding"):
         if preg[key]:
             setattr(profile, key, any(preg[key]))

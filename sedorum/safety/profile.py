@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .limits import load_limits
+
 # Screening questions, in the order a conversation would normally ask them.
 SCREENING_QUESTIONS: tuple[str, ...] = (
     "age",
@@ -31,11 +33,9 @@ HEART_CONDITIONS: frozenset[str] = frozenset(
 # The ids the heart question asks about (a bare "yes" to it records `heart_or_myasthenia`).
 HEART_QUESTION_CONDITIONS: frozenset[str] = frozenset({"heart_block", "slow_heart_rate", "heart_conduction"})
 
-# Ages below this are children: the pregnancy question does not apply to them.
-CHILD_AGE_LIMIT = 9
-# From this age the pregnancy question is not asked: many of our visitors are older adults,
-# and asking a 72-year-old whether they are pregnant costs trust for no safety gain.
-PREGNANCY_QUESTION_MAX_AGE = 60
+# Children (under limits.yml `ages.child`) are not asked about pregnancy, nor is anyone from
+# `ages.no_pregnancy_question` on: many of our visitors are older adults, and asking a
+# 72-year-old whether they are pregnant costs trust for no safety gain.
 
 
 def _as_set(value: Any) -> set[str]:
@@ -68,7 +68,7 @@ def _as_age(value: Any) -> float | None:
         age = float(value)
     except (TypeError, ValueError):
         return None
-    if age < 0 or age > 120:
+    if not load_limits().is_plausible_age(age):
         return None
     return age
 
@@ -122,7 +122,8 @@ class Profile:
         return out
 
     def _pregnancy_known(self) -> bool:
-        if self.age is not None and (self.age < CHILD_AGE_LIMIT or self.age >= PREGNANCY_QUESTION_MAX_AGE):
+        ages = load_limits()
+        if self.age is not None and (ages.is_child(self.age) or self.age >= ages.no_pregnancy_question_age):
             return True  # a young child or an older adult: the question does not apply
         if self.pregnant or self.breastfeeding or self.pregnant_or_breastfeeding:
             return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import limits
 from .ages import NOT_AGE_UNIT, WORDS_1_99, words_to_number
 from .mentions import extract, normalise
 from .profile import HEART_CONDITIONS, SCREENING_QUESTIONS
@@ -36,9 +37,12 @@ _NO_RE = re.compile(
     re.I,
 )
 _BARE_NUMBER_RE = re.compile(
-    rf"(?<![\d.])(?P<n>\d{{1,3}}(?:\.\d)?|{WORDS_1_99})(?P<months>\s*-?\s*months?)?\b{NOT_AGE_UNIT}",
+    rf"(?<![\d.\-\u2212])(?P<n>\d{{1,3}}(?:\.\d)?|{WORDS_1_99})(?P<months>\s*-?\s*months?)?\b{NOT_AGE_UNIT}"
+    r"(?!\s*(?:weeks?\s+|months?\s+)?(?:pregnant|along|gone))",
     re.I,
 )
+# "I weigh 70", "5 foot 2": a number, but not an age.
+_WEIGHT_OR_HEIGHT = re.compile(r"\b(?:weigh|weighs|weight|tall|height|foot|feet|stone|kilos?|kg|lbs?|pounds)\b", re.I)
 _PREG_DETAIL_RE = re.compile(r"\b\d{1,2}\s*(?:weeks?|wks?|months?)\b|\btrimester\b|\bdue\b", re.I)
 _QUESTION_RE = re.compile(r"\?\s*$|^\W*(?:what|why|how|when|where|which|who|can|could|should|is|are|does|do)\b", re.I)
 
@@ -63,7 +67,7 @@ def _answer_age(text: str) -> float | None:
                 continue
         if m.group("months"):
             n = n / 12
-        if 0 < n <= 120:
+        if limits.load_limits().is_plausible_age(n) and not _WEIGHT_OR_HEIGHT.search(text):
             return float(n)
     return None
 

@@ -189,9 +189,15 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
                 return named
     if not current.is_self and _SELF_REQUEST.search(text):
         return SELF
-    if current.is_self and _QUESTION.search(text) and not _FIRST_PERSON_OUTSIDE_MY.search(text):
-        # "my mum has heart block, would sedorum be a problem?": a question in which the only
-        # person is the relative is about the relative.
+    if (
+        current.is_self
+        and _QUESTION.search(text)
+        and _ABOUT_TAKING.search(text)
+        and not _FIRST_PERSON_OUTSIDE_MY.search(text)
+    ):
+        # "my mum has heart block, would sedorum be a problem?": a question about taking it in
+        # which the only person is the relative is about the relative. Not "is it something you
+        # are born with? my mother had it too": that is a general question.
         return _named_relation(text)
     return None
 
@@ -200,9 +206,23 @@ _QUESTION = re.compile(
     r"\?|\b(?:can|could|should|would|is|will|does|may)\s+(?:sedorum|magnesium|it|this|they|he|she)\b", re.I
 )
 _FIRST_PERSON_OUTSIDE_MY = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine)\b", re.I)
+# A question about taking the product (or a supplement) at all: "would sedorum clash with it?",
+# "is it ok for her", "can she have magnesium".
+_ABOUT_TAKING = re.compile(
+    r"\b(?:sedorum|magnesium|supplements?|take|taking|have|give|giving|use|try|start|ok|okay|safe|alright|"
+    r"dose|how much|how many|clash|interact|mix|problem)\b",
+    re.I,
+)
 
 
-_NAMED = re.compile(rf"{_MY}{_REL}\b", re.I)
+_NAMED = re.compile(
+    rf"{_MY}{_REL}\b"
+    # "Dad has Parkinson's", "Mum takes...": the kinship words people use as names, at the
+    # start of a sentence.
+    r"|(?:^|[.!?]\s+)(?P<bare>dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|"
+    r"granny|nan|nana)\b(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b)",
+    re.I,
+)
 # "can my 4 year old have it", "my 8 month old": a child named by their age alone.
 _AGED_CHILD = re.compile(
     r"\b(?:my|our)\s+\d{1,2}[\s-]*(?:years?|yrs?|months?)[\s-]*old\b(?!\s+(?:" + "|".join(_REL_WORDS) + r"))", re.I
@@ -213,12 +233,16 @@ _ASKS = re.compile(r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|ho
 
 def _named_relation(text: str, pronoun: str | None = None) -> Subject | None:
     """The last relation named in `text` that a "he"/"she" could refer to."""
-    named = [relation_subject(m.group("rel")) for m in reversed(list(_NAMED.finditer(text)))]
+    named = [relation_subject(_relation(m)) for m in reversed(list(_NAMED.finditer(text)))]
     for wanted in ((pronoun,), ("they",)) if pronoun else ((None,),):
         for subject in named:
             if wanted == (None,) or subject.pronoun in wanted:
                 return subject
     return None
+
+
+def _relation(match: re.Match[str]) -> str:
+    return match.group("rel") or match.group("bare")
 
 
 def _pronoun_in(text: str) -> str | None:
@@ -232,12 +256,12 @@ def mentions(text: str, subject: Subject) -> bool:
     """Whether `text` names this person ("my son ...")."""
     if subject.key == "child" and _AGED_CHILD.search(text or ""):
         return True
-    return any(relation_subject(m.group("rel")).key == subject.key for m in _NAMED.finditer(text or ""))
+    return any(relation_subject(_relation(m)).key == subject.key for m in _NAMED.finditer(text or ""))
 
 
 def named_people(text: str) -> list[Subject]:
     """Everyone `text` names as "my <relation>", then a child named by age ("my 4 year old")."""
-    named = [relation_subject(m.group("rel")) for m in _NAMED.finditer(text or "")]
+    named = [relation_subject(_relation(m)) for m in _NAMED.finditer(text or "")]
     if _AGED_CHILD.search(text or ""):
         named.append(CHILD)
     return named

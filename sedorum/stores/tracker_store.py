@@ -19,6 +19,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 DELETE_ACTION = "action_delete_data"
+# Set by the deletion action when an emergency is open: staff keep the chat until they close it.
+DEFERRED_SLOT = "erasure_deferred"
 
 
 def deletion_requested_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -35,7 +37,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that honours deletion requests and can drop expired conversations."""
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        if deletion_requested_this_turn(tracker):
+        if deletion_requested_this_turn(tracker) and not tracker.get_slot(DEFERRED_SLOT):
             # Nothing of this conversation is written; what was written before is erased.
             self.delete_sender(tracker.sender_id)
             return

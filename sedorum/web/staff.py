@@ -187,7 +187,13 @@ def staff_blueprint(settings: Settings) -> Blueprint:
             return response.json({"error": "not yours to hand back, or already ended"}, status=409)
         await bridge(request).hand_back(handoff.sender_id, staff, close=close)
         logger.info("Staff %s %s handoff %s", staff, "closed" if close else "handed back", handoff_id)
-        return response.json({"handoff": (await db(store().get, handoff_id)).to_json()})
+        ended = (await db(store().get, handoff_id)).to_json()
+        if close and await db(store().erasure_pending, handoff.sender_id):
+            # The visitor asked to delete their data during the emergency: done now (S12).
+            await bridge(request).erase(handoff.sender_id)
+            await db(store().delete_sender, handoff.sender_id)
+            logger.info("Erased the conversation of handoff %s on the visitor's earlier request", handoff_id)
+        return response.json({"handoff": ended})
 
     return bp
 

@@ -63,10 +63,21 @@ def test_screening_asks_only_what_it_does_not_know(chat: Chat) -> None:
 def test_deletion_erases_the_stored_conversation(chat: Chat) -> None:
     chat.say("I have kidney disease and I'm on dialysis")
     assert any(e.get("event") == "user" for e in chat.tracker()["events"])
-    reply = chat.say("please delete my data")
+    asked = chat.say("please delete my data")
+    assert re.search(r"erase", asked, re.IGNORECASE) and "Yes, erase it" in asked  # asked once first
+    assert any("dialysis" in (e.get("text") or "") for e in chat.tracker()["events"])  # nothing erased yet
+    reply = chat.say("yes")
     assert re.search(r"delet|eras", reply, re.IGNORECASE)
     events = chat.tracker()["events"]
     assert not any("dialysis" in (e.get("text") or "") for e in events), events
+
+
+def test_a_deletion_called_off_keeps_the_conversation(chat: Chat) -> None:
+    chat.say("I'm on dialysis")
+    chat.say("delete my data")
+    reply = chat.say("no")
+    assert re.search(r"nothing was erased", reply, re.IGNORECASE)
+    assert any("dialysis" in (e.get("text") or "") for e in chat.tracker()["events"])
 
 
 def set_handoff(chat: Chat, value: str | None) -> None:

@@ -280,6 +280,7 @@ def test_delete_my_data_leaves_every_figure_and_export(insights_stack: RunningSt
     assert "- intent: inform" in session.get(insights_stack.url + "/staff/api/review/export.yml").text
 
     chat.send("/delete_data")
+    chat.send("/affirm")
     after = figures(session, insights_stack)
     assert after["totals"] == before["totals"]
     assert after["top_intents"] == before["top_intents"]

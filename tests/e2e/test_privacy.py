@@ -107,7 +107,9 @@ def test_delete_my_data_erases_the_conversation_from_postgresql(private: Running
     say(private, sender, PERSONAL_MESSAGE)
     say(private, sender, "I am 71")
     assert stored_events(database, sender) > 0
-    reply = say(private, sender, "/delete_data")
+    asked = say(private, sender, "/delete_data")
+    assert asked and stored_events(database, sender) > 0, "asked once before anything is erased"
+    reply = say(private, sender, "/affirm")
     assert reply, "the user is told their data was deleted"
     assert stored_events(database, sender) == 0
 

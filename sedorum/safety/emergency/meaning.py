@@ -16,7 +16,7 @@ and its cache of recent messages makes the second look at the same text free.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,30 +67,52 @@ class MeaningBook:
     thresholds: dict[str, float]
     margins: dict[str, float]
     everyday: tuple[str, ...]
+    floor: float = 0.5
+    strong_margin: float = 0.25
+    # Per category, groups of words of which the message must have one each ("a child" and
+    # "something swallowed" for a poisoning): meaning alone never makes an emergency of a
+    # message that does not even name what the emergency is about.
+    requires: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=2)
 def load_meanings(path: str | Path = MEANINGS_PATH) -> MeaningBook:
     """emergency_meanings.yml, checked: known categories, thresholds between 0 and 1."""
-    data = read_mapping(path, frozenset({"threshold", "margin", "categories", "everyday"}))
+    data = read_mapping(path, frozenset({"threshold", "margin", "floor", "strong_margin", "categories", "everyday"}))
     default = _fraction(data.get("threshold"), "threshold")
     margin = _fraction(data.get("margin"), "margin")
     categories: list[str] = []
     examples: list[str] = []
     thresholds: dict[str, float] = {}
     margins: dict[str, float] = {}
+    requires: dict[str, tuple[re.Pattern[str], ...]] = {}
     for category, body in (data.get("categories") or {}).items():
         where = f"emergency_meanings.yml: {category}"
         if category not in CATEGORIES:
             raise ValueError(f"{where}: unknown category (known: {', '.join(CATEGORIES)})")
-        check_keys(body, frozenset({"threshold", "margin", "examples"}), where, frozenset({"examples"}))
+        check_keys(body, frozenset({"threshold", "margin", "requires", "examples"}), where, frozenset({"examples"}))
         thresholds[category] = _fraction(body.get("threshold", default), f"{category}.threshold")
         margins[category] = _fraction(body.get("margin", margin), f"{category}.margin")
+        groups = body.get("requires") or []
+        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+            raise ValueError(f"{where}: requires must be a list of word lists")
+        requires[category] = tuple(
+            re.compile(r"\b(?:" + "|".join(alternatives(group, f"{where}: requires")) + r")", re.I) for group in groups
+        )
         for example in alternatives(body["examples"], f"{where}: examples"):
             categories.append(category)
             examples.append(example)
     everyday = alternatives(data.get("everyday"), "emergency_meanings.yml: everyday")
-    return MeaningBook(tuple(categories), tuple(examples), thresholds, margins, everyday)
+    return MeaningBook(
+        tuple(categories),
+        tuple(examples),
+        thresholds,
+        margins,
+        everyday,
+        floor=_fraction(data.get("floor", 0.5), "floor"),
+        strong_margin=_fraction(data.get("strong_margin", 0.25), "strong_margin"),
+        requires=requires,
+    )
 
 
 def _fraction(value: object, where: str) -> float:
@@ -119,6 +141,8 @@ def _reference() -> tuple[np.ndarray, np.ndarray]:
     return emergencies, everyday
 
 
+# A clause shorter than this says too little to be compared on its own ("I'm asking for myself").
+MIN_PIECE_WORDS = 5
 # A message this short is looked at whole only (its embedding is already in the NLU's cache).
 WHOLE_ONLY_WORDS = 10
 
@@ -134,7 +158,7 @@ def pieces(text: str) -> list[str]:
         return out
     for sentence in [s for s in _SENTENCE_SPLIT.split(text) if len(s.split()) >= 3][-MAX_SENTENCES:]:
         for piece in [sentence, *_CLAUSE_SPLIT.split(sentence)]:
-            if len(piece.split()) >= 3 and piece not in out:
+            if len(piece.split()) >= MIN_PIECE_WORDS and piece not in out:
                 out.append(piece)
     return out[: 1 + 3 * MAX_SENTENCES]
 
@@ -155,9 +179,13 @@ def meaning_matches(text: str) -> list[MeaningMatch]:
         for column in np.argsort(-to_emergencies[row])[:5]:
             similarity = float(to_emergencies[row, column])
             category = book.categories[column]
-            if similarity < book.thresholds[category]:
+            if not all(words.search(parts[row]) for words in book.requires.get(category, ())):
                 continue
-            if similarity - float(to_everyday[row]) < book.margins[category]:
+            lead = similarity - float(to_everyday[row])
+            near = similarity >= book.thresholds[category] and lead >= book.margins[category]
+            # Not as near, but far nearer to an emergency than to anything everyday.
+            clear = similarity >= book.floor and lead >= book.strong_margin
+            if not (near or clear):
                 continue
             if category not in best or similarity > best[category].similarity:
                 best[category] = MeaningMatch(

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..language import ENGLISH, detect_language, to_english
 from .assess import detect_all, mentions_sign, most_pressing
-from .signs import load_signs
+from .signs import REPLY_KINDS, load_signs
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,28 @@ class Verdict:
         return most_pressing(sign["reply"] for sign in self.signs)
 
     @property
+    def replies(self) -> tuple[str, ...]:
+        """Every reply kind the signs call for, most pressing first (a child's poisoning that was
+        also self-harm gets the poisoning reply, then the crisis lines)."""
+        kinds = {sign["reply"] for sign in self.signs}
+        if "poisoning" in kinds:
+            kinds.discard("emergency")  # the poisoning reply already says when to call the number
+        ordered = tuple(kind for kind in REPLY_KINDS if kind in kinds)
+        # Same-day help adds nothing once the emergency number has been given.
+        return ordered if len(ordered) == 1 else tuple(kind for kind in ordered if kind != "urgent")
+
+    @property
     def is_emergency(self) -> bool:
         return bool(self.signs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"signs": list(self.signs), "language": self.language, "layer": self.layer, "reply": self.reply}
+        return {
+            "signs": list(self.signs),
+            "language": self.language,
+            "layer": self.layer,
+            "reply": self.reply,
+            "replies": list(self.replies),
+        }
 
 
 def assess(text: str, use_meaning: bool = True) -> Verdict:

@@ -17,9 +17,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet as SlotSetEvent
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.privacy import ActionDeleteData
+from actions.privacy import ActionAskDeletion, ActionCancelDeletion, ActionDeleteData
 from sedorum.handoff.store import HandoffStore, open_store
 from sedorum.stores.tracker_store import ErasableSQLTrackerStore
 
@@ -74,10 +75,22 @@ def earlier_turns(sender: str) -> list[Event]:
     ]
 
 
-def test_the_action_is_the_one_the_deletion_rule_and_the_tracker_store_name() -> None:
-    rules = yaml.safe_load((ROOT / "data" / "rules" / "handoff_privacy.yml").read_text(encoding="utf-8"))
-    steps = next(rule["steps"] for rule in rules["rules"] if {"intent": "delete_data"} in rule["steps"])
-    assert steps == [{"intent": "delete_data"}, {"action": ActionDeleteData().name()}]
+def test_deletion_is_asked_once_then_done_by_the_action_the_tracker_store_names() -> None:
+    rules = yaml.safe_load((ROOT / "data" / "rules" / "handoff_privacy.yml").read_text(encoding="utf-8"))["rules"]
+    asked = next(rule["steps"] for rule in rules if rule["steps"][0] == {"intent": "delete_data"})
+    assert asked[1] == {"action": ActionAskDeletion().name()}
+    confirmed = next(
+        r["steps"]
+        for r in rules
+        if {"intent": "affirm"} in r["steps"] and {"action": "action_ask_deletion"} in r["steps"]
+    )
+    assert confirmed[-1] == {"action": ActionDeleteData().name()}
+    cancelled = next(
+        r["steps"]
+        for r in rules
+        if {"intent": "deny"} in r["steps"] and {"action": "action_ask_deletion"} in r["steps"]
+    )
+    assert cancelled[-1] == {"action": ActionCancelDeletion().name()}
     from sedorum.stores.tracker_store import DELETE_ACTION
 
     assert DELETE_ACTION == ActionDeleteData().name() == "action_delete_data"
@@ -87,6 +100,7 @@ def test_deleting_erases_the_visitors_handoff_and_contact_and_confirms(handoffs:
     mine = handoffs.request(VISITOR, "socketio", "asked_for_person", ["kidney_disease"])
     handoffs.save_contact(VISITOR, "07700 900123")
     theirs = handoffs.request(OTHER, "socketio", "emergency")
+    handoffs.defer_erasure(VISITOR)  # an older request that no longer applies
 
     messages, events = delete({"handoff": "waiting", "safety_profile": PROFILE})
 
@@ -163,3 +177,39 @@ def test_a_visitor_who_does_not_ask_for_deletion_keeps_their_conversation(
     assert stored is not None
     assert stored.get_slot("safety_profile") == PROFILE and stored.latest_message.text == "no, keep my details"
     assert handoffs.get_open(VISITOR) is not None
+
+
+def test_asking_and_calling_off_the_deletion() -> None:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAskDeletion().run(dispatcher, asking("delete my data", "delete_data", {}), DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_delete_confirmation"]
+    assert events == [SlotSetEvent("deletion_asked", True)]
+    buttons = DOMAIN["responses"]["utter_ask_delete_confirmation"][0]["buttons"]
+    assert {b["payload"] for b in buttons} == {"/affirm", "/deny"}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionCancelDeletion().run(dispatcher, asking("no", "deny", {}), DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_deletion_cancelled"] and events == [
+        SlotSetEvent("deletion_asked", False)
+    ]
+
+
+def test_during_an_open_emergency_the_chat_stays_for_staff_and_is_erased_when_they_close_it(
+    handoffs: HandoffStore, conversations: ErasableSQLTrackerStore
+) -> None:
+    emergency = handoffs.request(VISITOR, "socketio", "emergency")
+    messages, events = delete({"handoff": "waiting", "emergency_flagged": True})
+    assert [m["response"] for m in messages] == ["utter_data_deletion_deferred"]
+    assert (
+        SlotSetEvent("erasure_deferred", True) in events and {"event": "reset_slots", "timestamp": None} not in events
+    )
+    assert handoffs.get(emergency.id) is not None and handoffs.erasure_pending(VISITOR)
+    # The turn is stored, not erased: staff still see the chat.
+    tracker = DialogueStateTracker.from_events(
+        VISITOR, [*earlier_turns(VISITOR), ActionExecuted("action_delete_data"), SlotSet("erasure_deferred", True)]
+    )
+    asyncio.run(conversations.save(tracker))
+    assert asyncio.run(conversations.retrieve(VISITOR)) is not None
+    # Closing the handoff is what erases it (the console's release endpoint calls these).
+    conversations.delete_sender(VISITOR)
+    handoffs.delete_sender(VISITOR)
+    assert asyncio.run(conversations.retrieve(VISITOR)) is None and not handoffs.erasure_pending(VISITOR)

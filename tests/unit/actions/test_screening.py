@@ -1,20 +1,18 @@
 """The safety actions as dialogue glue, run on real rasa-sdk trackers without a server.
 
-Each test builds the conversation a visitor would have had (user events with their parse
-data, slots set by earlier turns), runs one action, and checks what the visitor is told
-and what is remembered: the subject, the profile, the findings already explained.
+Each test plays the conversation a visitor would have had through the actions that answer
+each message (tests/unit/actions/chat.py), runs one more action, and checks what the visitor is
+told and what is remembered: the subject, the profile, the findings already explained.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Action
 
 from actions.forms import ValidateSafetyScreeningForm
 from actions.handoff import ActionFlagEmergency, ActionHandoffWaiting
@@ -27,28 +25,27 @@ from actions.screening import (
     ActionSafetyCheck,
     ActionScreeningResult,
 )
+from tests.unit.actions.chat import Chat
 
-DOMAIN: dict[str, Any] = {"responses": {}, "slots": {}, "forms": {"safety_screening_form": {"required_slots": []}}}
+# The action that answers each kind of earlier message, as the dialogue rules choose it.
+ANSWERED_BY: dict[str, type[Action]] = {
+    "inform": ActionRememberProfile,
+    "check_safety": ActionSafetyCheck,
+    "ask_dosage": ActionAnswerDosage,
+    "greet": ActionGreet,
+    "out_of_scope": ActionOutOfScope,
+}
 
 
-def user(text: str, intent: str) -> dict[str, Any]:
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
-
-
-def tracker(history: list[tuple[str, str]], slots: dict[str, Any] | None = None) -> Tracker:
-    events = [user(text, intent) for text, intent in history]
+def play(history: list[tuple[str, str]], action: Action, **slots: Any) -> tuple[str, dict[str, Any]]:
+    """Plays every message but the last through its usual action, then runs `action` on the
+    last: what the visitor is told (texts and <response names>) and the slots it sets."""
+    chat = Chat().set(**slots)
+    for text, intent in history[:-1]:
+        chat.says(text, intent).run(ANSWERED_BY.get(intent, ActionAnswerTopic)())
     text, intent = history[-1]
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "intent_ranking": []}
-    return Tracker("visitor-1", dict(slots or {}), latest, events, False, None, {}, "action_listen")
-
-
-def run(action: Any, trk: Tracker) -> tuple[str, dict[str, Any]]:
-    """What the visitor sees (texts and response names) and the slots the action sets."""
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, DOMAIN))
-    said = "\n".join(m.get("text") or f"<{m.get('response')}>" for m in dispatcher.messages)
-    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-    return said, slots
+    said, set_slots = chat.says(text, intent).run(action)
+    return "\n".join(said), set_slots
 
 
 @pytest.fixture(autouse=True)
@@ -57,9 +54,8 @@ def handoff_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_carer_asking_for_dad_is_answered_about_him() -> None:
-    said, slots = run(
-        ActionSafetyCheck(),
-        tracker([("My dad is 82 and takes milk of magnesia daily, is Sedorum ok for him?", "check_safety")]),
+    said, slots = play(
+        [("My dad is 82 and takes milk of magnesia daily, is Sedorum ok for him?", "check_safety")], ActionSafetyCheck()
     )
     assert said.startswith("From what you told me about your dad")
     assert "his pharmacist" in said and "How old are you" not in said
@@ -71,7 +67,7 @@ def test_a_carer_asking_for_dad_is_answered_about_him() -> None:
 
 
 def test_the_same_question_about_oneself_starts_the_questions() -> None:
-    said, slots = run(ActionSafetyCheck(), tracker([("is Sedorum ok for me?", "check_safety")]))
+    said, slots = play([("is Sedorum ok for me?", "check_safety")], ActionSafetyCheck())
     assert said == "<utter_screening_intro>"
     assert slots["screening_next"] == "start"
 
@@ -81,42 +77,95 @@ def test_a_pronoun_follow_up_finds_the_person_named_earlier() -> None:
         ("my son is 7 and the doctor thinks he has restless legs", "inform"),
         ("how much magnesium can he have?", "ask_dosage"),
     ]
-    said, slots = run(ActionAnswerDosage(), tracker(history))
+    said, slots = play(history, ActionAnswerDosage())
     assert slots["safety_subject"]["key"] == "son"
     assert "their doctor" in said and "110 mg" in said and "350" not in said
 
 
 def test_asking_for_a_friend_then_it_is_me_keeps_the_facts() -> None:
-    friend = {"key": "friend", "group": "friend", "pronoun": "they"}
-    slots_before = {
-        "safety_subject": friend,
-        "safety_profile": {"conditions": ["kidney_disease"]},
-        "subject_pronoun": "they",
-    }
     history = [("asking for a friend, she is on dialysis", "check_safety"), ("ok it's actually me", "inform")]
-    said, slots = run(ActionRememberProfile(), tracker(history, slots_before))
+    said, slots = play(history, ActionRememberProfile())
     assert slots["safety_subject"]["key"] == "self" and slots["subject_pronoun"] is None
-    assert slots["safety_profile"]["conditions"] == ["kidney_disease"]
     assert "your kidney doctor" in said
 
 
 def test_answers_use_facts_from_the_same_message() -> None:
-    said, _ = run(
-        ActionAnswerTopic(), tracker([("I'm on dialysis, what side effects does sedorum have?", "ask_side_effects")])
-    )
+    said, _ = play([("I'm on dialysis, what side effects does sedorum have?", "ask_side_effects")], ActionAnswerTopic())
     assert said.startswith("From what you told me") and "kidney doctor" in said
     assert said.endswith("<utter_side_effects>")
 
 
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        ("hi, I'm on dialysis", "greet"),
+        ("my legs jump all night, I've had kidney failure for years", "ask_rls_symptoms"),
+        ("where is my parcel? I'm also on dialysis", "out_of_scope"),
+    ],
+)
+def test_a_fact_in_any_earlier_message_withholds_the_dose(earlier: tuple[str, str]) -> None:
+    said, _ = play(
+        [earlier, ("what causes RLS?", "ask_rls_causes"), ("how much can I take?", "ask_dosage")], ActionAnswerDosage()
+    )
+    assert "kidney doctor" in said and not re.search(r"\d+ ?mg", said), said
+
+
+def test_a_fact_in_a_general_topic_question_is_said_before_the_topic() -> None:
+    said, _ = play([("I'm on dialysis, what causes restless legs?", "ask_rls_causes")], ActionAnswerTopic())
+    assert said.startswith("From what you told me") and "kidney doctor" in said
+    assert said.endswith("<utter_rls_causes>")
+
+
 def test_other_medicine_dose_is_referred() -> None:
-    said, _ = run(ActionAnswerDosage(), tracker([("How much ibuprofen can I take?", "ask_dosage")]))
-    assert said == "<utter_dose_other_medicine>"
+    said, _ = play([("How much ibuprofen can I take?", "ask_dosage")], ActionAnswerDosage())
+    assert "ibuprofen" in said and "pharmacist" in said and not re.search(r"\d+ ?mg", said)
+
+
+@pytest.mark.parametrize("medicine", ["ropinirole", "pramipexole", "zopiclone", "lithium"])
+def test_a_dose_question_about_an_rls_or_sleep_medicine_gets_no_magnesium_figure(medicine: str) -> None:
+    said, _ = play([(f"what's the max dose of {medicine} I can take?", "ask_dosage")], ActionAnswerDosage())
+    assert "pharmacist" in said and not re.search(r"\d+ ?mg", said), said
+
+
+def test_an_unclear_health_word_gets_a_referral_and_one_question_not_a_figure() -> None:
+    chat = Chat()
+    chat.says("my liver is not great", "inform").run(ActionRememberProfile())
+    said, slots = chat.says("how much magnesium can I take?", "ask_dosage").run(ActionAnswerDosage())
+    text = "\n".join(said)
+    assert '"liver"' in text and "GP" in text and not re.search(r"\d+ ?mg", text)
+    assert slots["safety_asked"] == "clarify:condition"
+    # Answered: the figure may be given now.
+    chat.says("no, it's nothing really", "deny").run(ActionAnswerTopic())
+    again, slots = chat.says("how much can I take then?", "ask_dosage").run(ActionAnswerDosage())
+    assert re.search(r"350 mg", "\n".join(again)) and slots["safety_asked"] is None
+
+
+def test_an_unclear_word_that_is_still_unclear_is_referred_without_asking_again() -> None:
+    chat = Chat()
+    chat.says("I take xyzzolam", "inform").run(ActionRememberProfile())
+    chat.says("how much magnesium can I take?", "ask_dosage").run(ActionAnswerDosage())
+    chat.says("not sure what it is for", "inform").run(ActionRememberProfile())
+    said, slots = chat.says("how much can I take?", "ask_dosage").run(ActionAnswerDosage())
+    text = "\n".join(said)
+    assert "pharmacist" in text and "?" not in text.split("xyzzolam")[-1] and not re.search(r"\d+ ?mg", text)
+    assert slots["safety_asked"] is None
+
+
+def test_a_kidney_question_about_a_misspelt_word_records_the_answer() -> None:
+    chat = Chat()
+    chat.says("my kidnys r not great tbh", "inform").run(ActionRememberProfile())
+    said, slots = chat.says("how much magnesium can I take?", "ask_dosage").run(ActionAnswerDosage())
+    assert "kidney doctor" in "\n".join(said) and slots["safety_asked"] == "clarify:kidney"
+    chat.says("yes", "affirm").run(ActionAnswerTopic())
+    again, _ = chat.says("so how much?", "ask_dosage").run(ActionAnswerDosage())
+    assert "kidney doctor" in "\n".join(again) and not re.search(r"\d+ ?mg", "\n".join(again))
 
 
 def test_form_reads_answers_about_the_person_asked_for() -> None:
-    dad = {"key": "dad", "group": "parent", "pronoun": "he"}
-    slots_before = {"safety_subject": dad, "requested_slot": "kidney_disease", "safety_profile": {"age": 82}}
-    _, slots = run(ValidateSafetyScreeningForm(), tracker([("yes he is, twice a week", "affirm")], slots_before))
+    chat = Chat()
+    chat.says("is sedorum ok for my dad? he is 82", "check_safety").run(ActionSafetyCheck())
+    chat.form_asks("kidney_disease").says("yes he is, twice a week", "affirm")
+    _, slots = chat.run(ValidateSafetyScreeningForm())
     assert slots["kidney_disease"] is True
     assert slots["requested_slot"] is None  # a new stop finding: no more questions before the answer
 
@@ -126,7 +175,7 @@ def test_emergency_flag_promises_staff_only_when_on_duty(
     forced: str, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", forced)
-    said, slots = run(ActionFlagEmergency(), tracker([("I can't breathe", "report_emergency")]))
+    said, slots = play([("I can't breathe", "report_emergency")], ActionFlagEmergency())
     assert expected in said and slots["emergency_flagged"] is True
 
 
@@ -134,79 +183,115 @@ def test_after_an_emergency_each_reply_repeats_it_and_still_answers_safety_quest
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "0")
-    slots_before = {"handoff": "waiting", "emergency_flagged": True}
-    history = [("my chest hurts", "report_emergency"), ("I have kidney disease, how much can I take?", "ask_dosage")]
-    said, _ = run(ActionHandoffWaiting(), tracker(history, slots_before))
-    lines = said.splitlines()
-    assert lines[0] == "<utter_emergency>"
-    assert "kidney doctor" in said and not re.search(r"\d+ ?mg", said)
-    assert lines[-1] == "<utter_emergency_staff_offline>"
-    assert "utter_handoff_waiting" not in said
+    chat = Chat().set(handoff="waiting", emergency_flagged=True)
+    chat.says("my chest hurts", "report_emergency")
+    said, _ = chat.says("I have kidney disease, how much can I take?", "ask_dosage").run(ActionHandoffWaiting())
+    assert said[0] == "<utter_emergency>"
+    assert "kidney doctor" in "\n".join(said) and not re.search(r"\d+ ?mg", "\n".join(said))
+    assert said[-1] == "<utter_emergency_staff_offline>"
+    assert "<utter_handoff_waiting>" not in said
+
+
+@pytest.mark.parametrize(
+    ("kind", "response"), [("crisis", "utter_emergency_crisis"), ("poisoning", "utter_emergency_poisoning")]
+)
+def test_after_a_crisis_or_a_poisoning_each_reply_repeats_that_reply(kind: str, response: str) -> None:
+    chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind=kind)
+    said, _ = chat.says("hello?", "greet").run(ActionHandoffWaiting())
+    assert said[0] == f"<{response}>"
+
+
+def test_the_flag_remembers_which_emergency_reply_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")
+    chat = Chat().says("my toddler ate my iron tablets", "report_emergency", emergency_reply="poisoning")
+    _, slots = chat.run(ActionFlagEmergency())
+    assert slots["emergency_kind"] == "poisoning"
 
 
 def test_waiting_without_an_emergency_is_acknowledged() -> None:
-    said, _ = run(ActionHandoffWaiting(), tracker([("hello?", "greet")], {"handoff": "waiting"}))
+    said, _ = play([("hello?", "greet")], ActionHandoffWaiting(), handoff="waiting")
     assert said == "<utter_handoff_waiting>"
 
 
 def test_health_facts_in_a_greeting_come_first() -> None:
-    said, slots = run(ActionGreet(), tracker([("Hallo, ich habe kidney disease, wie viel Magnesium?", "greet")]))
-    assert said.startswith("From what you told me") and "kidney doctor" in said
+    said, slots = play([("Hallo, ich habe kidney disease, wie viel Magnesium?", "greet")], ActionGreet())
+    assert "From what you told me" in said and "kidney doctor" in said
     assert "kidney_disease" in slots["safety_profile"]["conditions"]
-    plain, _ = run(ActionGreet(), tracker([("hello there", "greet")]))
+    plain, _ = play([("hello there", "greet")], ActionGreet())
     assert plain == "<utter_greet>"
 
 
+def test_a_message_in_another_language_gets_a_line_in_that_language_first() -> None:
+    said, _ = play(
+        [
+            (
+                "Ich bin auf Dialyse",
+                "out_of_scope",
+            )
+        ],
+        ActionOutOfScope(),
+    )
+    # The NLU names the language; without it (as here) the answer is in English only.
+    assert "kidney doctor" in said
+    chat = Chat().says("Ich bin auf Dialyse", "out_of_scope", language="de")
+    lines, _ = chat.run(ActionOutOfScope())
+    assert lines[0].startswith("Ich antworte nur auf Englisch.") and "Arzt" in lines[0]
+    assert "kidney doctor" in lines[1]
+
+
 def test_off_topic_messages_keep_facts_and_urgent_needs() -> None:
-    slow, _ = run(ActionOutOfScope(), tracker([("my heart rate is always slow, around 45", "out_of_scope")]))
+    slow, _ = play([("my heart rate is always slow, around 45", "out_of_scope")], ActionOutOfScope())
     assert "slow heart rate" in slow.lower() and "GP" in slow
-    urgent, _ = run(
-        ActionOutOfScope(), tracker([("it's not an emergency but my GP is closed, who can I call?", "out_of_scope")])
+    urgent, _ = play(
+        [("it's not an emergency but my GP is closed, who can I call?", "out_of_scope")], ActionOutOfScope()
     )
     assert urgent == "<utter_urgent_advice>"
-    other, _ = run(ActionOutOfScope(), tracker([("what's the weather tomorrow", "out_of_scope")]))
+    other, _ = play([("what's the weather tomorrow", "out_of_scope")], ActionOutOfScope())
     assert other == "<utter_out_of_scope>"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["the baby had some of my tablets??", "dont want to be here any longer tbh", "cant brethe properly help"],
+)
+def test_a_message_not_understood_with_words_about_danger_gets_the_urgent_help_lines(text: str) -> None:
+    said, _ = play([(text, "out_of_scope")], ActionOutOfScope())
+    assert "999" in said and "A&E" in said and "116 123" in said and "<utter_out_of_scope>" not in said
+
+
 def test_personal_details_that_cannot_be_read_are_not_screened() -> None:
-    said, slots = run(ActionRememberProfile(), tracker([("asdfgh qwerty 12345 !!!", "inform")]))
-    assert said == "<utter_default>" and slots == {}
+    said, slots = play([("asdfgh qwerty 12345 !!!", "inform")], ActionRememberProfile())
+    assert said == "<utter_default>" and "safety_findings_told" not in slots
 
 
 def test_a_denial_without_a_named_condition_still_counts() -> None:
-    dad = {"key": "dad", "group": "parent", "pronoun": "he"}
-    slots_before = {"safety_subject": dad, "safety_profile": {"age": 80, "medications": ["magnesium_laxative"]}}
-    said, slots = run(ActionRememberProfile(), tracker([("no, his kidneys are fine", "inform")], slots_before))
+    history = [
+        ("is sedorum ok for my dad? he is 80 and takes milk of magnesia", "check_safety"),
+        ("no, his kidneys are fine", "inform"),
+    ]
+    said, slots = play(history, ActionRememberProfile())
     assert "his pharmacist" in said
     assert slots["safety_profile"]["denied_conditions"] == ["kidney_disease"]
 
 
 def test_the_screening_ends_with_the_findings_about_the_person_asked_for() -> None:
-    dad = {"key": "dad", "group": "parent", "pronoun": "he"}
-    slots_before = {
-        "safety_subject": dad,
-        "safety_profile": {"age": 82, "conditions": ["kidney_disease"]},
-        "safety_findings_told": ["older_adult"],
-        "requested_slot": "heart_condition",
-    }
-    said, slots = run(ActionScreeningResult(), tracker([("yes he is", "affirm")], slots_before))
-    assert said.startswith("From what you told me about your dad")
-    assert "his kidney doctor" in said and "Age 65 or over" in said  # every finding, the told one too
-    assert "your kidney doctor" not in said
+    chat = Chat()
+    chat.says("is sedorum ok for my dad? he is 82 and has kidney disease", "check_safety").run(ActionSafetyCheck())
+    chat.form_asks("heart_condition").says("yes he is", "affirm")
+    said, slots = chat.run(ActionScreeningResult())
+    text = "\n".join(said)
+    assert text.startswith("From what you told me about your dad")
+    assert "his kidney doctor" in text and "Age 65 or over" in text  # every finding, the told one too
+    assert "your kidney doctor" not in text
     assert slots["requested_slot"] is None and slots["screening_next"] is None
-    assert slots["safety_findings_told"] == ["kidney_disease", "older_adult"]
+    assert {"kidney_disease", "older_adult"} <= set(slots["safety_findings_told"])
 
 
 def test_a_screening_without_findings_is_never_an_all_clear() -> None:
-    profile = {
-        "age": 30,
-        "denied_conditions": ["kidney_disease", "heart_block", "slow_heart_rate", "heart_conduction"],
-        "pregnant": False,
-        "breastfeeding": False,
-        "takes_medicines": False,
-    }
-    said, slots = run(ActionScreeningResult(), tracker([("no", "deny")], {"safety_profile": profile}))
-    assert said.startswith("I can't say if a supplement is right for you.")
-    assert "pharmacist or GP" in said
-    assert not re.search(r"\b(safe for you|you can take|no problem)\b", said, re.I)
+    chat = Chat().says("I'm 30, no kidney or heart problems, not pregnant, no medicines", "inform")
+    said, slots = chat.run(ActionScreeningResult())
+    text = "\n".join(said)
+    assert text.startswith("I can't say if a supplement is right for you.")
+    assert "pharmacist or GP" in text
+    assert not re.search(r"\b(safe for you|you can take|no problem)\b", text, re.I)
     assert slots["safety_findings_told"] == []

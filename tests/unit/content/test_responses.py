@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sedorum.content.locale import load_locales, template_values
-from sedorum.content.readability import clean, grade
+from sedorum.content.readability import grade
 
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -42,9 +42,6 @@ REQUIRED = [
     "utter_deficiency_causes",
     "utter_deficiency_symptoms",
     "utter_side_effects",
-    "utter_dosage",
-    "utter_dosage_withheld_kidney",
-    "utter_dosage_child",
     "utter_supplement_forms",
     "utter_food_sources",
     "utter_evidence",
@@ -52,6 +49,9 @@ REQUIRED = [
     "utter_product_info",
     "utter_product_purchase",
     "utter_emergency",
+    "utter_emergency_poisoning",
+    "utter_emergency_crisis",
+    "utter_urgent_same_day",
     "utter_screening_intro",
     "utter_ask_age",
     "utter_ask_kidney_disease",
@@ -70,8 +70,9 @@ REQUIRED = [
 ]
 
 HEALTH_TOPIC = re.compile(
-    r"^utter_(rls_.*|magnesium_.*|deficiency_.*|side_effects|dosage.*|"
-    r"supplement_forms|food_sources|evidence|pregnancy|product_info)$"
+    r"^utter_(rls_.*|magnesium_.*|deficiency_.*|side_effects|"
+    r"supplement_forms|food_sources|evidence|pregnancy|product_info|emergency_poisoning|emergency_crisis|"
+    r"urgent_same_day)$"
 )
 
 # Placeholders a response may use (filled by the handoff action); none anywhere else,
@@ -80,7 +81,6 @@ ALLOWED_PLACEHOLDERS = {
     "utter_handoff_in_hours": {"wait_minutes"},
     "utter_handoff_out_of_hours": {"office_hours", "next_open"},
     "utter_emergency_staff_offline": {"next_open"},
-    "utter_dose_other_medicine": {"medicine"},
 }
 LOCALES = load_locales()
 LOCALE_PLACEHOLDERS = set(template_values(LOCALES.get(LOCALES.default)))
@@ -89,7 +89,6 @@ HANDOFF_VALUES = {
     "wait_minutes": "10",
     "office_hours": "Monday to Friday, 8:00 to 20:00 (UK time)",
     "next_open": "on Monday at 8:00 (UK time)",
-    "medicine": "ibuprofen",
 }
 
 YES_NO_QUESTIONS = [
@@ -230,7 +229,7 @@ def test_health_answers_end_with_a_source_line(name, variant):
 
 
 def test_every_health_topic_response_is_checked_for_a_source():
-    from actions.screening import TOPIC_RESPONSES
+    from actions.topics import RESPONSES as TOPIC_RESPONSES
 
     health = {name for name in RESPONSES if HEALTH_TOPIC.match(name)}
     # Every topic answer the actions give, and every response that cites a source, is one of them.
@@ -251,14 +250,14 @@ def test_every_health_topic_response_is_checked_for_a_source():
         "utter_deficiency_causes",
         "utter_deficiency_symptoms",
         "utter_side_effects",
-        "utter_dosage",
-        "utter_dosage_withheld_kidney",
-        "utter_dosage_child",
         "utter_supplement_forms",
         "utter_food_sources",
         "utter_evidence",
         "utter_pregnancy",
         "utter_product_info",
+        "utter_emergency_poisoning",
+        "utter_emergency_crisis",
+        "utter_urgent_same_day",
     }
 
 
@@ -320,7 +319,7 @@ def test_emergency_reply_leads_with_the_locale_number_and_names_all_numbers(loca
         assert text.startswith(f"Call {own} now"), text
         for number in ("911", "999", "112"):
             assert number in text
-        assert re.search(r"emergency department", text, re.IGNORECASE)
+        assert re.search(r"emergency department|emergency room|A&E", text, re.IGNORECASE)
         # Whether staff were alerted depends on the hours: said by the line after it.
         assert not re.search(r"\balerted\b", text, re.IGNORECASE), "staff alert promised unconditionally"
         # S1: no product talk in the emergency reply, and nothing to click.
@@ -333,34 +332,33 @@ def test_emergency_reply_leads_with_the_locale_number_and_names_all_numbers(loca
         assert len(text) <= 300, "emergency reply must stay short"
 
 
-def test_dosage_states_limit_not_a_personal_dose():
-    for variant in RESPONSES["utter_dosage"]:
-        text = variant["text"]
-        assert "350" in text
-        assert re.search(r"\blimit\b", text, re.IGNORECASE)
-        assert re.search(r"not a target", text, re.IGNORECASE)
-        assert re.search(r"\b110\b", text) and re.search(r"\b65\b", text)
-        assert re.search(r"supplements? and medicines", text, re.IGNORECASE)
-        assert re.search(r"read the label", text, re.IGNORECASE)
-        assert re.search(r"kidney doctor", text, re.IGNORECASE)
-        assert not re.search(
-            r"\byou\s+(should|need to|must|can|could)\s+take\b"
-            r"|\b(take|try|use)\s+(about\s+|around\s+|up\s+to\s+)?\d"
-            r"|\bper\s+kg\b|\brecommended\s+dose\b",
-            text,
-            re.IGNORECASE,
-        ), text
+def test_the_crisis_reply_gives_999_when_life_is_at_risk_and_the_crisis_lines() -> None:
+    for variant in RESPONSES["utter_emergency_crisis"]:
+        text = rendered(variant["text"], "uk")
+        first = text.splitlines()
+        assert all(number in text for number in ("999", "112", "911"))
+        assert "116 123" in text and "111" in text and "option 2" in text
+        assert not re.search(r"sedorum|magnesium|supplement|dose|product", text, re.IGNORECASE), text
+        assert not variant.get("buttons"), "no buttons in a crisis reply"
+        assert first[0].strip(), "starts with a sentence"
 
 
-def test_withheld_and_child_dosage_give_no_numbers():
-    for name in ("utter_dosage_withheld_kidney", "utter_dosage_child"):
-        for variant in RESPONSES[name]:
-            prose = clean(variant["text"])
-            assert not re.search(r"\d+\s*(mg|mmol|g)\b", prose, re.IGNORECASE), name
-    for variant in RESPONSES["utter_dosage_withheld_kidney"]:
-        text = variant["text"].lower()
-        for word in ("magnesium", "sedorum", "antacid", "laxative", "kidney doctor"):
-            assert word in text, f"S2 answer does not mention {word!r}"
+def test_the_poisoning_reply_sends_a_child_to_a_and_e_with_the_packet_even_if_well() -> None:
+    for variant in RESPONSES["utter_emergency_poisoning"]:
+        text = rendered(variant["text"], "uk")
+        assert text.startswith("If a child may have swallowed tablets, go to A&E now, even if they seem fine.")
+        assert "packet" in text and re.search(r"do not try to make them sick", text, re.IGNORECASE)
+        assert all(number in text for number in ("999", "112", "911"))
+        assert not variant.get("buttons")
+
+
+def test_the_same_day_reply_is_not_a_999_instruction_but_says_when_999_is() -> None:
+    for variant in RESPONSES["utter_urgent_same_day"]:
+        text = rendered(variant["text"], "uk")
+        first_line = text.splitlines()[0]
+        assert "111" in first_line and "GP" in first_line and "999" not in first_line
+        assert not re.search(r"(?m)^\W*(please )?(call|ring|dial) (999|112|911)\b(?!,? (if|should|when))", text)
+        assert re.search(r"if you also have chest pain", text, re.IGNORECASE)
 
 
 def test_magnesium_evidence_is_graded_honestly():
@@ -445,7 +443,9 @@ def test_source_lines_name_documents_a_reader_can_find(name, variant):
 
 def test_europe_limit_is_stated_correctly():
     """EFSA's 250 mg (ages 4 and over) is lower than the US adult limit, higher than the US 4-8 one."""
-    text = RESPONSES["utter_dosage"][0]["text"]
+    from sedorum.safety import wording
+
+    text = wording.text("dose.general_overview")
     assert not re.search(r"4 and over is lower", text)
     sentence = next(line for line in text.splitlines() if "EFSA" in line and "250" in line)
     assert "4 and over" in sentence and "lower than the US limit for adults" in sentence

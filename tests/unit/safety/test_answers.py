@@ -15,7 +15,7 @@ from sedorum.safety.subject import relation_subject
 
 def said(plan: Plan) -> str:
     """Everything a plan would send, literal texts and response names, joined."""
-    return "\n".join(reply.text or f"<{reply.response}>" for reply in plan.replies)
+    return "\n".join(reply.text or f"<{reply.topic}>" for reply in plan.replies)
 
 
 def profile_of(text: str) -> Profile:
@@ -36,15 +36,15 @@ DOSE_CASES = [
 
 @pytest.mark.parametrize(("fact", "must", "must_not"), DOSE_CASES)
 def test_dose_answer_uses_each_stated_fact(fact: str, must: str, must_not: str) -> None:
-    without = said(plan_answer("ask_dosage", Profile()))
-    with_fact = said(plan_answer("ask_dosage", profile_of(fact)))
-    assert without == "<utter_dosage>"
+    without = said(plan_answer("dosage", Profile()))
+    with_fact = said(plan_answer("dosage", profile_of(fact)))
+    assert "350 mg" in without and "EFSA" in without and "250 mg" in without
     assert with_fact != without
     assert re.search(must, with_fact, re.I), with_fact
     assert not re.search(must_not, with_fact, re.I), with_fact
 
 
-@pytest.mark.parametrize("intent", ["ask_side_effects", "ask_product_info", "check_safety"])
+@pytest.mark.parametrize("topic", ["side_effects", "product_info", "safety_check"])
 @pytest.mark.parametrize(
     ("fact", "must"),
     [
@@ -55,30 +55,30 @@ def test_dose_answer_uses_each_stated_fact(fact: str, must: str, must_not: str) 
         ("I take ciprofloxacin", r"2 hours|pharmacist"),
     ],
 )
-def test_topic_answers_state_the_findings_first(intent: str, fact: str, must: str) -> None:
-    plan = plan_answer(intent, profile_of(fact))
+def test_topic_answers_state_the_findings_first(topic: str, fact: str, must: str) -> None:
+    plan = plan_answer(topic, profile_of(fact))
     assert plan.replies, "no reply"
     first = plan.replies[0].text or ""
     assert first.startswith("From what you told me"), first
     assert re.search(must, first, re.I), first
-    if intent in PERSONAL_TOPICS:
-        assert plan.replies[-1].response == PERSONAL_TOPICS[intent]
-    without = plan_answer(intent, Profile())
+    if topic in PERSONAL_TOPICS:
+        assert plan.replies[-1].topic == topic
+    without = plan_answer(topic, Profile())
     assert said(without) != said(plan)
 
 
 def test_every_personal_answer_restates_the_findings() -> None:
     profile = profile_of("I have kidney disease")
-    first = plan_answer("ask_side_effects", profile)
-    again = plan_answer("ask_product_info", profile, told=first.told)
+    first = plan_answer("side_effects", profile)
+    again = plan_answer("product_info", profile, told=first.told)
     assert "kidney_disease" in first.told
     assert said(again).startswith("From what you told me") and "kidney doctor" in said(again)
-    just_said = plan_answer("ask_product_info", profile, told=first.told, restate=False)
-    assert said(just_said) == "<utter_product_info>"
+    just_said = plan_answer("product_info", profile, told=first.told, restate=False)
+    assert said(just_said) == "<product_info>"
 
 
 def test_safety_check_with_known_finding_offers_only_the_unknown_questions() -> None:
-    plan = plan_answer("check_safety", profile_of("I'm 78 and take Maalox nightly, can I add magnesium?"))
+    plan = plan_answer("safety_check", profile_of("I'm 78 and take Maalox nightly, can I add magnesium?"))
     assert plan.screening == "offer"
     assert "build up" in said(plan)
     assert "age" not in plan.missing and "medications" not in plan.missing
@@ -87,14 +87,14 @@ def test_safety_check_with_known_finding_offers_only_the_unknown_questions() -> 
 
 
 def test_safety_check_with_nothing_known_starts_the_questions() -> None:
-    plan = plan_answer("check_safety", Profile())
+    plan = plan_answer("safety_check", Profile())
     assert plan.screening == "start" and plan.replies == []
 
 
 def test_healthy_adult_who_said_everything_is_not_asked_again() -> None:
     profile = profile_of("I'm 30, no conditions, no medicines, not pregnant")
     assert profile.missing() == []
-    plan = plan_answer("check_safety", profile)
+    plan = plan_answer("safety_check", profile)
     assert plan.screening is None
     assert re.search(r"pharmacist or GP", said(plan))
     assert "safe for you" not in said(plan)
@@ -112,9 +112,9 @@ def test_healthy_adult_who_said_everything_is_not_asked_again() -> None:
 )
 def test_other_medicines_doses_are_referred_without_magnesium_figures(question: str, medicine: str) -> None:
     assert other_medicine_in_dose_question(question) == medicine
-    plan = plan_answer("ask_dosage", Profile(), text=question)
-    assert [r.response for r in plan.replies] == ["utter_dose_other_medicine"]
-    assert plan.replies[0].kwargs == {"medicine": medicine}
+    plan = plan_answer("dosage", Profile(), text=question)
+    assert [r.kind for r in plan.replies] == ["other_medicine"]
+    assert medicine in said(plan) and "pharmacist" in said(plan) and not re.search(r"\d+ ?mg", said(plan))
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_magnesium_dose_questions_are_not_mistaken_for_other_medicines(question:
 def test_advice_for_a_parent_is_in_the_third_person() -> None:
     dad = relation_subject("dad")
     profile = extract("My dad is 82 and takes milk of magnesia daily, is Sedorum ok for him?", "other").profile
-    plan = plan_answer("check_safety", profile, dad)
+    plan = plan_answer("safety_check", profile, dad)
     text = said(plan)
     assert text.startswith("From what you told me about your dad")
     assert re.search(r"\bhis pharmacist\b", text)
@@ -141,19 +141,19 @@ def test_advice_for_a_parent_is_in_the_third_person() -> None:
 def test_dose_for_a_dad_on_dialysis_has_no_figures() -> None:
     dad = relation_subject("father")
     profile = extract("he is on dialysis", "other").profile
-    text = said(plan_answer("ask_dosage", profile, dad))
+    text = said(plan_answer("dosage", profile, dad))
     assert "kidney doctor" in text and not re.search(r"\d+ ?mg", text)
     assert re.search(r"\bhis kidney doctor\b", text)
 
 
 def test_dose_for_a_young_child_is_their_doctors_and_the_child_limit() -> None:
     son = relation_subject("son")
-    text = said(plan_answer("ask_dosage", extract("my son is 6, how much can he have?", "other").profile, son))
+    text = said(plan_answer("dosage", extract("my son is 6, how much can he have?", "other").profile, son))
     assert "their doctor" in text and "110 mg" in text and not re.search(r"\b350\b", text)
 
 
 def test_teenager_gets_their_doctor() -> None:
     profile = extract("my daughter is 15, can she take sedorum?", "other").profile
     assert profile.age == 15
-    text = said(plan_answer("check_safety", profile, relation_subject("daughter")))
+    text = said(plan_answer("safety_check", profile, relation_subject("daughter")))
     assert "their doctor" in text or "her doctor" in text

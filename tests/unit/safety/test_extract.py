@@ -283,7 +283,8 @@ def test_empty_and_odd_input():
         ("none", "medications", lambda p: p["takes_medicines"] is False),
         ("no", "medications", lambda p: p["takes_medicines"] is False),
         ("omeprazole and Gaviscon", "medications", lambda p: p["medications"] == ["magnesium_antacid", "ppi"]),
-        ("metformin and aspirin", "medications", lambda p: p["other_medicines"] == ["metformin and aspirin"]),
+        ("metformin and aspirin", "medications", lambda p: p["medications"] == ["other_known_medicine"]),
+        ("tizanidine and perindopril", "medications", lambda p: p["other_medicines"] == ["tizanidine and perindopril"]),
     ],
 )
 def test_interpret_answer(text, asked, check):

@@ -35,12 +35,13 @@ def test_haemochromatosis_is_a_stop_finding_about_the_iron_in_sedorum():
     assert "iron_overload" not in advice("my mum has haemochromatosis")[0]
 
 
-def test_levothyroxine_gets_a_timing_referral_without_an_unsourced_claim():
+def test_levothyroxine_is_kept_four_hours_apart_and_never_changed_without_the_prescriber():
     without, _ = advice("I take metformin")
     ids, text = advice("I take levothyroxine every morning")
     assert "levothyroxine" not in without and "levothyroxine" in ids
     assert "calcium, iron and magnesium" in text and "pharmacist" in text
-    assert "how far apart" in text
+    assert "at least 4 hours apart" in text and "prescriber" in text
+    assert "patient.info" in text  # the source of the 4 hours
 
 
 def test_levodopa_with_the_iron_in_sedorum():

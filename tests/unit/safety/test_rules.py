@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from sedorum.safety import wording
 from sedorum.safety.conditions import ConditionError, parse_condition
 from sedorum.safety.engine import (
     ASK_ORDER,
-    NO_FINDINGS_ENDING,
     SEVERITIES,
     dose_allowed,
     dose_limit_text,
@@ -19,7 +19,7 @@ from sedorum.safety.engine import (
 from sedorum.safety.lexicon import load_lexicon
 from sedorum.safety.profile import Profile
 
-ALLOWED_MG = {"65", "110", "350"}  # the upper limits, stated only as limits (S7)
+ALLOWED_MG = {"65", "110", "250", "350"}  # the upper limits (and EFSA's), stated only as limits (S7)
 FORBIDDEN = ("safe for you", "you can take", "safe to take", "is safe", "cure", "proven", "guaranteed")
 
 # One profile per rule that should make it fire. A new rule without an entry here fails.
@@ -53,6 +53,10 @@ FIRING = {
     "antibiotic_unnamed": Profile(medications={"antibiotic_unnamed"}),
     "calcium_iron": Profile(medications={"calcium_supplement"}),
     "levothyroxine": Profile(medications={"levothyroxine"}),
+    "dopamine_medicine_worsening": Profile(medications={"dopamine_agonist"}),
+    "rls_worsening_medicine": Profile(medications={"rls_worsening_medicine"}),
+    "sleep_medicine": Profile(medications={"sleep_medicine"}),
+    "alcohol": Profile(conditions={"alcohol"}),
 }
 
 
@@ -373,7 +377,7 @@ def test_render_always_ends_with_whom_to_ask(profile):
     last = "\n".join(lines[-2:]) if s.findings else lines[-1]
     assert last.startswith("Please check with")
     if not s.findings:
-        assert text.endswith(NO_FINDINGS_ENDING)
+        assert text.endswith(wording.text("endings.no_findings_self"))
     else:  # then the source line of the rules used
         assert last.splitlines()[-1].startswith("Source: ") and last.endswith(".")
     for ask in s.asks:  # a teenager asking for themself hears "your doctor"

@@ -1,0 +1,117 @@
+"""The tracker in, the safety engine's reading of the conversation out, and slots back.
+
+Why this module is all the actions know of the safety engine's state: the engine reads the
+whole conversation itself (sedorum.safety.conversation): whom it is about, each person's facts,
+what is unclear. Here the tracker's events become `Turn`s (each visitor message with the
+question asked just before it) and the reading becomes slot events, which the screening form
+and the domain's responses read ("Is he on dialysis?" needs `subject_pronoun`).
+
+Slots, all written here and nowhere else:
+- `safety_subject` (the visitor, or "your dad"), `subject_pronoun` (he / she / they);
+- `safety_profile` (that person's facts), `safety_profiles_saved` (everyone else's);
+- the form's own slots (age, kidney_disease, heart_condition, pregnancy_status, medications);
+- `safety_findings_told` (rule ids already explained), `safety_asked` (a question about an
+  unclear health word, "clarify:kidney", that the next message answers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from sedorum.safety.conversation import Reading, Turn, read_conversation
+from sedorum.safety.profile import HEART_CONDITIONS, Profile
+
+PROFILE_SLOT = "safety_profile"
+SUBJECT_SLOT = "safety_subject"
+SAVED_SLOT = "safety_profiles_saved"
+PRONOUN_SLOT = "subject_pronoun"
+TOLD_SLOT = "safety_findings_told"
+ASKED_SLOT = "safety_asked"
+FORM_QUESTION_SLOT = "requested_slot"
+FRESH_START_EVENTS = frozenset({"session_started", "restart", "reset_slots"})
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
+def latest_language(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("language") or "en")
+
+
+def turns(tracker: Tracker) -> list[Turn]:
+    """Every visitor message of the conversation, each with the question asked right before it.
+
+    The question is the form's `requested_slot` while the form runs, or a clarifying question
+    (`safety_asked`) the assistant set after the previous message.
+    """
+    out: list[Turn] = []
+    requested: str | None = None
+    loop_active = False
+    clarify: str | None = None
+    for event in tracker.applied_events():
+        kind = event.get("event")
+        if kind in FRESH_START_EVENTS:
+            # A new session, a restart, or a deletion ("delete my data" resets every slot):
+            # nothing said before it counts any more.
+            out, requested, loop_active, clarify = [], None, False, None
+            continue
+        if kind == "slot" and event.get("name") == FORM_QUESTION_SLOT:
+            requested = event.get("value")
+        elif kind == "slot" and event.get("name") == ASKED_SLOT:
+            clarify = event.get("value")
+        elif kind == "active_loop":
+            loop_active = bool(event.get("name"))
+            if not loop_active:
+                requested = None
+        elif kind == "user":
+            asked = clarify or (requested if loop_active else None)
+            out.append(Turn(text=event.get("text") or "", asked=asked))
+            clarify = None
+    return out
+
+
+def reading_of(tracker: Tracker) -> Reading:
+    """The engine's reading of the whole conversation, up to and including the latest message."""
+    return read_conversation(turns(tracker))
+
+
+def told_findings(tracker: Tracker) -> list[str]:
+    value = tracker.get_slot(TOLD_SLOT)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def reading_events(reading: Reading, tracker: Tracker) -> list[dict[str, Any]]:
+    """Slot events that mirror the reading (only those that changed)."""
+    values: dict[str, Any] = {
+        PROFILE_SLOT: reading.profile.to_dict(),
+        SUBJECT_SLOT: reading.subject.to_dict(),
+        PRONOUN_SLOT: None if reading.subject.is_self else reading.subject.pronoun,
+        SAVED_SLOT: reading.saved_profiles(),
+        **screening_slot_values(reading.profile),
+    }
+    events = [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
+    if reading.switched:
+        events.append(SlotSet(TOLD_SLOT, []))
+    return events
+
+
+def screening_slot_values(profile: Profile) -> dict[str, Any]:
+    """The form's required slots as the profile answers them (None: still unknown)."""
+    missing = set(profile.missing())
+    return {
+        "age": None if "age" in missing else profile.age,
+        "kidney_disease": None if "kidney_disease" in missing else "kidney_disease" in profile.conditions,
+        "heart_condition": None if "heart_condition" in missing else bool(profile.conditions & HEART_CONDITIONS),
+        "pregnancy_status": None
+        if "pregnancy_status" in missing
+        else bool(profile.pregnant or profile.breastfeeding or profile.pregnant_or_breastfeeding),
+        "medications": None if "medications" in missing else sorted(profile.medications),
+    }

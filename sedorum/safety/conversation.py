@@ -1,0 +1,419 @@
+"""Reading a whole conversation: whom it is about, each person's facts, what is still unclear.
+
+    reading = read_conversation([Turn("my mum is 79, is sedorum ok for her?"),
+                                 Turn("she is on dialysis", asked="kidney_disease")])
+    reading.subject      # Subject("mum")
+    reading.profile      # her facts: age 79, kidney disease
+    reading.people       # everyone else's facts, the visitor's own under "self"
+    reading.unclear      # health words nobody has explained yet (the visitor's or hers)
+
+Why one pure function over the whole conversation: a fact stated in any message counts,
+whatever the classifier thought the message was (a greeting, a symptom story, a shipping
+question), because every visitor message is read here, in order, each time an answer needs the
+facts. The Rasa actions only turn the tracker into `Turn`s and the reading into slots; the
+decisions (whom a message is about, whose fact it is, what a short answer answers, what a
+correction replaces) are all here, plain Python, tested without Rasa.
+
+Each message is read in English (a German, French, Spanish or Polish message through its gloss,
+sedorum/safety/language.py), with the question the assistant asked just before it, so that a
+bare "yes" answers that question.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from . import limits
+from .emergency import detect_all
+from .health_words import HealthWord, unresolved
+from .language import ENGLISH, detect_language, to_english
+from .mentions import Extraction, Mention, extract
+from .profile import SCREENING_QUESTIONS, Profile
+from .short_answers import interpret_answer
+from .subject import SELF, Subject, is_self_reveal, mentions, named_people, requested_subject
+
+# How far back a "he"/"she" may point to a person named earlier.
+EARLIER_MESSAGES = 6
+# The question asked about an unclear health word: "clarify:<group>" (health_words.yml).
+CLARIFY = "clarify"
+# Which screening question a clarifying question stands for, per group of health words.
+CLARIFY_QUESTIONS = {"kidney": "kidney_disease", "heart": "heart_condition", "pregnancy": "pregnancy_status"}
+# Buttons that answer the question asked.
+BUTTON_ANSWERS = {"/affirm": "yes", "/deny": "no"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One visitor message and the question the assistant asked right before it (if any):
+    a screening question ("age", "kidney_disease", ...) or "clarify:<group>"."""
+
+    text: str
+    asked: str | None = None
+
+
+@dataclass
+class Reading:
+    """What the conversation says, after its latest message."""
+
+    subject: Subject = SELF
+    profile: Profile = field(default_factory=Profile)
+    # Everyone's facts but the subject's, by person key ("self" for the visitor).
+    people: dict[str, Profile] = field(default_factory=dict)
+    extraction: Extraction = field(default_factory=lambda: Extraction(profile=Profile()))
+    switched: bool = False  # the latest message changed whom the conversation is about
+    answered: bool = False  # the latest message answered the question asked before it
+    language: str = ENGLISH  # of the latest message
+    # Health words not understood yet, by person key, and the words already asked about.
+    unclear: dict[str, list[HealthWord]] = field(default_factory=dict)
+    asked_about: dict[str, set[str]] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)  # the visitor's messages in English, in order
+    # What the latest message added: unclear words, and whether it changed the facts at all.
+    new_unclear: list[HealthWord] = field(default_factory=list)
+    changed: bool = False
+
+    @property
+    def unclear_words(self) -> list[HealthWord]:
+        """The health words about the person the conversation is about that are still unclear."""
+        return list(self.unclear.get(self.subject.key, []))
+
+    def already_asked(self, words: list[HealthWord]) -> bool:
+        asked = self.asked_about.get(self.subject.key, set())
+        return all(word.word.lower() in asked for word in words)
+
+    def saved_profiles(self) -> dict[str, dict[str, object]]:
+        """Everyone else's facts as JSON-able dicts (for a slot)."""
+        return {key: profile.to_dict() for key, profile in self.people.items()}
+
+
+@lru_cache(maxsize=4096)
+def _extract_cached(text: str, about: str) -> Extraction:
+    return extract(text, about)
+
+
+def read_facts(text: str, about: str = "self") -> Extraction:
+    """The extractor's reading of one message (cached: a conversation is read again each turn)."""
+    return copy.deepcopy(_extract_cached(text, about))
+
+
+@lru_cache(maxsize=4096)
+def _answer_cached(text: str, asked: str, about: str) -> Profile:
+    return Profile.from_dict(interpret_answer(text, asked, about)["profile"])
+
+
+def _fresh_profile(subject: Subject) -> Profile:
+    profile = Profile()
+    if subject.pronoun == "he":  # not asked whether he is pregnant
+        profile.pregnant = False
+        profile.breastfeeding = False
+    return profile
+
+
+def read_conversation(turns: Sequence[Turn]) -> Reading:
+    """Every visitor message in order, each with the question asked before it."""
+    reading = Reading()
+    for turn in turns:
+        reading = read_turn(reading, turn)
+    return reading
+
+
+def read_turn(before: Reading, turn: Turn) -> Reading:
+    """The reading after one more visitor message."""
+    text = turn.text or ""
+    if text.startswith("/"):
+        text = BUTTON_ANSWERS.get(text.split("{")[0], "") if turn.asked else ""
+    english = to_english(text) if text else ""
+    reading = replace(
+        before,
+        people=dict(before.people),
+        unclear={key: list(words) for key, words in before.unclear.items()},
+        asked_about={key: set(words) for key, words in before.asked_about.items()},
+        texts=list(before.texts),
+        switched=False,
+        answered=False,
+        changed=False,
+        new_unclear=[],
+        language=detect_language(text) if text else ENGLISH,
+        extraction=Extraction(profile=Profile()),
+    )
+    asked = _screening_question(turn.asked)
+    if english and asked:
+        _read_answer(reading, english, asked, turn.asked or "")
+    if english and not reading.answered:
+        _read_statement(reading, english)
+    if english:
+        _apply_corrections(reading, english)
+        _note_unclear(reading, english, turn.asked)
+        reading.texts.append(english)
+    reading.changed = reading.switched or reading.profile.to_dict() != before.profile.to_dict()
+    return reading
+
+
+def _screening_question(asked: str | None) -> str | None:
+    """The screening question a turn answers: asked directly, or through a clarifying question."""
+    if not asked:
+        return None
+    if asked in SCREENING_QUESTIONS:
+        return asked
+    if asked.startswith(CLARIFY + ":"):
+        return CLARIFY_QUESTIONS.get(asked.split(":", 1)[1])
+    return None
+
+
+def _about(subject: Subject) -> str:
+    return "self" if subject.is_self else "other"
+
+
+def _read_answer(reading: Reading, english: str, asked: str, raw_asked: str) -> None:
+    """A reply to a question about the person the questions are about ("yes", "72", "none")."""
+    about = _about(reading.subject)
+    extraction = read_facts(english, about)
+    answer = _answer_cached(english, asked, about)
+    if about == "other":
+        # "she is 79 and I have kidney disease": the visitor's own facts go to the visitor, and
+        # "I'm 45" to "how old is your mum?" is the visitor's age, not hers.
+        own = _visitor_facts(extraction)
+        if not own.is_empty():
+            reading.people["self"] = reading.people.get("self", Profile()).merge(own)
+            if asked == "age" and own.age is not None and not _has_own_age(extraction):
+                answer.age = None
+    merged = reading.profile.merge(answer)
+    changed = merged.to_dict() != reading.profile.to_dict()
+    if changed or (raw_asked.startswith(CLARIFY) and (bool(extraction.mentions) or _says_none(english))):
+        reading.profile = merged
+        reading.extraction = extraction
+        reading.answered = True
+
+
+def _has_own_age(extraction: Extraction) -> bool:
+    """An age the answer gives for the person asked about (not one the visitor gives of themself)."""
+    return any(m.kind == "age" for m in extraction.mentions)
+
+
+def _visitor_facts(extraction: Extraction) -> Profile:
+    """What a reply about someone else says of the visitor themself ("... and I have CKD")."""
+    own = [m for m in extraction.excluded if m.reason == "self"]
+    profile = Profile()
+    for mention in own:
+        if mention.kind == "condition":
+            profile.conditions.add(mention.id)
+        elif mention.kind == "medication":
+            profile.medications.add(mention.id)
+        elif mention.kind == "pregnancy":
+            profile.pregnant = True
+        elif mention.kind == "breastfeeding":
+            profile.breastfeeding = True
+        elif mention.kind == "age" and mention.value is not None:
+            profile.age = mention.value
+    if profile.medications:
+        profile.takes_medicines = True
+    return profile
+
+
+def _read_statement(reading: Reading, english: str) -> None:
+    """A message that is not an answer: whom it is about, and the facts it states (S11)."""
+    subject = reading.subject
+    earlier = list(reversed(reading.texts))[:EARLIER_MESSAGES]
+    wanted = requested_subject(english, subject, earlier)
+    if wanted is not None and wanted != subject:
+        reading.switched = True
+        profile = reading.profile
+        if wanted.is_self and is_self_reveal(english):
+            # The facts given "for a friend" were the visitor's own, added to what they said of
+            # themself before asking for someone else. What was only assumed for a "he" (not
+            # pregnant) was never said, so the question is asked again.
+            if subject.pronoun == "he":
+                profile = replace(profile, pregnant=None, breastfeeding=None, pregnant_or_breastfeeding=None)
+            if SELF.key in reading.people:
+                profile = reading.people.pop(SELF.key).merge(profile)
+            reading.unclear.setdefault(SELF.key, []).extend(reading.unclear.pop(subject.key, []))
+        else:
+            reading.people[subject.key] = profile
+            if wanted.key in reading.people:
+                profile = reading.people.pop(wanted.key)
+            else:
+                profile = _fresh_profile(wanted)
+                # "my son is 7 and ..." said before "how much can he have?": his facts count.
+                for said in reversed(earlier):
+                    if not wanted.is_self and mentions(said, wanted):
+                        profile = profile.merge(read_facts(said, "other").profile)
+        reading.subject, reading.profile = wanted, profile
+    if not reading.switched and about_someone_else(english, reading.subject):
+        # "my mother is on dialysis" while the questions are about dad: her facts are not his
+        # (and, as in any message about a relative, not the visitor's either).
+        reading.extraction = read_facts(english, "self")
+        return
+    about = _about(reading.subject)
+    extraction = read_facts(english, about)
+    reading.extraction = extraction
+    reading.profile = reading.profile.merge(extraction.profile)
+    if about == "other":
+        own = _visitor_facts(extraction)
+        if not own.is_empty():
+            reading.people["self"] = reading.people.get("self", Profile()).merge(own)
+
+
+def about_someone_else(text: str, subject: Subject) -> bool:
+    """Whether a message about a relative names only people other than the one asked about."""
+    if subject.is_self or not text:
+        return False
+    named = named_people(text)
+    return bool(named) and not any(_may_be_the_same(person, subject) for person in named)
+
+
+def _may_be_the_same(named: Subject, subject: Subject) -> bool:
+    """ "my father" is "dad", "my son" is "my 7 year old": the same kind of relation and a
+    pronoun that fits. Only a clearly different person (mum while asking for dad) is not."""
+    if named.key == subject.key:
+        return True
+    return named.group == subject.group and (
+        named.pronoun == subject.pronoun or "they" in (named.pronoun, subject.pronoun)
+    )
+
+
+# ----------------------------------------------------------------------------- corrections
+
+_CORRECTION_CUE = re.compile(
+    r"\b(?:sorry|oops|typo|mistyped|correction|my mistake|my bad|i meant|meant to (?:say|write|type)|"
+    r"actually|not mine|isn'?t mine|not me|wrong)\b",
+    re.I,
+)
+_CORRECTED_AGE = re.compile(
+    r"\b(?:i\s+meant|meant\s+to\s+(?:say|write|type)|sorry|typo|correction|oops|actually|i'?m\s+actually|should\s+be|"
+    r"it'?s|make\s+that)\b[^0-9.!?]{0,25}?(?<![\d.-])(?P<n>\d{1,3})\b(?!\s*(?:mg|kg|%|weeks?|months?|days?|hours?|"
+    r"times|tablets?|pills?|x\b|/|\.\d))"
+)
+
+
+_GIVEN_AWAY = re.compile(
+    r"\b(?:not mine|isn'?t mine|not for me|not me)\b|\b(?:is|are|was|were|belongs? to)\s+(?:my|our)\s+[a-z]+'s?\b",
+    re.I,
+)
+
+
+def _apply_corrections(reading: Reading, english: str) -> None:
+    """A correction replaces the old fact: "sorry, I meant 67 not 76", "the warfarin is my
+    husband's, not mine"."""
+    if not _CORRECTION_CUE.search(english):
+        return
+    corrected = _CORRECTED_AGE.search(english)
+    if corrected and reading.profile.age is not None and reading.extraction.profile.age is None:
+        value = float(corrected.group("n"))
+        if limits.load_limits().is_plausible_age(value):
+            reading.profile.age = value
+    # A condition or medicine the message gives to someone else, with a correction cue: it was
+    # never the visitor's ("actually it's my husband who takes warfarin").
+    moved = [m for m in reading.extraction.excluded if m.reason == "family" and m.kind in ("condition", "medication")]
+    if _GIVEN_AWAY.search(english):
+        # "the levothyroxine is my husband's, not mine": named in the message, given to another.
+        moved += [m for m in reading.extraction.mentions if m.kind in ("condition", "medication")]
+    if moved and reading.subject.is_self:
+        _drop(reading.profile, moved)
+    if reading.subject.is_self and re.search(r"\b(?:not mine|isn'?t mine|not me|not for me)\b", english, re.I):
+        # Words the visitor said of themself that they now give to someone else are not theirs.
+        said = english.lower()
+        reading.unclear[SELF.key] = [w for w in reading.unclear.get(SELF.key, []) if w.word.lower() not in said]
+
+
+def _drop(profile: Profile, moved: list[Mention]) -> None:
+    for mention in moved:
+        if mention.kind == "condition" and mention.id in profile.conditions:
+            profile.conditions.discard(mention.id)
+        if mention.kind == "medication" and mention.id in profile.medications:
+            profile.medications.discard(mention.id)
+    if not profile.medications and not profile.other_medicines and profile.takes_medicines:
+        profile.takes_medicines = None
+
+
+# ----------------------------------------------------------------------------- unclear words
+
+
+def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
+    """Health words of this message that nothing explained, kept for the person they concern.
+
+    A word in a message about someone else (another relative) is theirs; a clarifying question's
+    answer settles the words it asked about.
+    """
+    key = reading.subject.key
+    if asked and asked.startswith(CLARIFY):
+        note_asked(reading, reading.unclear.get(key, []))
+        settled = bool(reading.extraction.mentions) or reading.answered or _says_none(english)
+        if settled:
+            reading.unclear[key] = []
+    if about_someone_else(english, reading.subject) or detect_all(english):
+        # Someone else's words, or an emergency: the emergency reply has dealt with that message.
+        return
+    extraction = reading.extraction
+    understood = _understood_groups(extraction)
+    words = [
+        word
+        for word in unresolved(english, extraction.covered)
+        if word.group not in understood and not _about_a_relative(english, word, reading.subject)
+    ]
+    # "I had kidney problems years ago", "since I started dialysis last year": read as past by
+    # the extractor, but a past kidney or heart condition may still matter; it stays unclear
+    # (no figure) until the visitor answers the question about it.
+    words += [
+        HealthWord(m.text, group, m.start, m.end)
+        for m in extraction.excluded
+        if m.reason == "historical" and (group := _group_of_concept(m.id)) is not None and group not in understood
+    ]
+    if words:
+        known = {w.word.lower() for w in reading.unclear.get(key, [])}
+        new = [w for w in words if w.word.lower() not in known]
+        reading.unclear.setdefault(key, []).extend(new)
+        reading.new_unclear = new
+
+
+def note_asked(reading: Reading, words: list[HealthWord]) -> None:
+    """Remember that the assistant asked about these words (it asks about a word once)."""
+    reading.asked_about.setdefault(reading.subject.key, set()).update(w.word.lower() for w in words)
+
+
+_NONE = re.compile(r"^\W*(?:no|nope|none|nothing|neither|not really|no i don'?t|i don'?t|n)\b", re.I)
+
+
+def _says_none(english: str) -> bool:
+    return bool(_NONE.search(english))
+
+
+_GROUP_KINDS = {
+    "kidney": {"kidney_disease"},
+    "heart": {"heart_block", "slow_heart_rate", "heart_conduction", "heart_other", "heart_or_myasthenia"},
+}
+
+
+def _group_of_concept(concept_id: str) -> str | None:
+    return next((group for group, members in _GROUP_KINDS.items() if concept_id in members), None)
+
+
+def _understood_groups(extraction: Extraction) -> set[str]:
+    """Groups of health words the message settles: it names or denies that kind of fact (a
+    mention read as past does not settle it)."""
+    current = [m for m in extraction.excluded if m.reason != "historical"]
+    ids = {m.id for m in [*extraction.mentions, *current]}
+    ids |= extraction.profile.denied_conditions | extraction.profile.conditions
+    groups = {group for group, members in _GROUP_KINDS.items() if ids & members}
+    if any(m.kind in ("pregnancy", "breastfeeding") for m in [*extraction.mentions, *extraction.excluded]):
+        groups.add("pregnancy")
+    return groups
+
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself|mine)\b", re.I)
+
+
+def _about_a_relative(english: str, word: HealthWord, subject: Subject) -> bool:
+    """Whether the clause with `word` is about a relative other than the person asked about."""
+    start = max(english.rfind(mark, 0, word.start) for mark in (".", "!", "?", ",", ";", " but ", " and "))
+    end_marks = [i for i in (english.find(mark, word.end) for mark in (".", "!", "?", ",", ";")) if i >= 0]
+    clause = english[start + 1 : min(end_marks) if end_marks else len(english)]
+    named = named_people(clause)
+    if not named:
+        return False
+    if subject.is_self:
+        rest = re.sub(r"\b(?:my|our)\s+\w+", "", clause, flags=re.I)
+        return not _FIRST_PERSON.search(rest)
+    return not any(_may_be_the_same(person, subject) for person in named)

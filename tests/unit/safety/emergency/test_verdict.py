@@ -1,0 +1,71 @@
+"""One verdict per message: rules first, then meaning, in the visitor's language (verdict.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sedorum.safety.emergency.verdict import assess
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        # never set aside, whatever the cue
+        ("my toddler ate some of my iron tablets before I noticed", "poisoning"),
+        ("not sure if my son ate any of the gummies, the lid was off", "poisoning"),
+        ("what happens if my 2 year old swallowed a few iron tablets?", "poisoning"),
+        ("I think about suicide every night because of my legs, I can't sleep", "crisis"),
+        ("I don't want to live like this anymore", "crisis"),
+        # urgent, not 999
+        ("my left calf is red, hot and swollen since yesterday", "urgent"),
+        ("I've been having palpitations", "urgent"),
+        ("my blood pressure was 85/55 at the chemist", "urgent"),
+        # 999
+        ("one calf is swollen and now I'm suddenly short of breath", "emergency"),
+        ("my husband collapsed and won't wake up", "emergency"),
+    ],
+)
+def test_the_reply_each_message_gets(message: str, reply: str) -> None:
+    assert assess(message).reply == reply, assess(message).to_dict()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my legs jerk all night and I can't sleep",
+        "my son has restless legs at night and kicks the duvet off",
+        "I'm so tired I feel like I'm dying",
+        "I fainted once years ago at a concert",
+        "no chest pain, just restless legs",
+        "what are the signs of a stroke?",
+        "my poo has gone black since I started the iron",
+        "I get leg cramps most nights",
+    ],
+)
+def test_restless_legs_and_everyday_complaints_are_not_emergencies(message: str) -> None:
+    assert assess(message).reply is None, assess(message).to_dict()
+
+
+def test_a_sign_the_rules_set_aside_is_not_brought_back_by_meaning() -> None:
+    verdict = assess("I'm not having any trouble breathing at all")
+    assert verdict.mentioned and verdict.reply is None
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "reply"),
+    [
+        ("Ich kann nicht atmen", "de", "emergency"),
+        ("Mein Sohn hat Eisentabletten geschluckt", "de", "poisoning"),
+        ("je ne peux pas respirer", "fr", "emergency"),
+        ("no puedo respirar, ayuda", "es", "emergency"),
+        ("nie mogę oddychać", "pl", "emergency"),
+        ("no quiero vivir más", "es", "crisis"),
+    ],
+)
+def test_emergencies_in_other_languages_are_recognised(message: str, language: str, reply: str) -> None:
+    verdict = assess(message)
+    assert verdict.language == language and verdict.reply == reply, verdict.to_dict()
+
+
+def test_an_empty_message_is_no_emergency() -> None:
+    assert assess("").reply is None and assess("   ").signs == ()

@@ -1,0 +1,213 @@
+"""Reading a whole conversation (sedorum/safety/conversation.py), without Rasa.
+
+Each test plays visitor messages (with the question asked before each, where there was one)
+and checks what a carer, a pregnant visitor or a visitor correcting a typo would notice: whose
+facts are whose, that a fact said anywhere counts later, that a correction replaces the old fact,
+and which health words are still unclear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sedorum.safety.conversation import EARLIER_MESSAGES, Reading, Turn, read_conversation
+from sedorum.safety.profile import Profile
+
+
+def read(*messages: str | tuple[str, str]) -> Reading:
+    return read_conversation([Turn(m) if isinstance(m, str) else Turn(m[0], asked=m[1]) for m in messages])
+
+
+def facts(profile: Profile) -> dict[str, Any]:
+    return {key: value for key, value in profile.to_dict().items() if value not in (None, [])}
+
+
+# ----------------------------------------------------------------------------- whom it is about
+
+
+def test_a_carer_gets_each_persons_own_facts_back() -> None:
+    reading = read("I have kidney disease", "is it ok for my dad? he is 82")
+    assert reading.subject.key == "dad" and reading.subject.pronoun == "he"
+    assert facts(reading.profile) == {"age": 82.0, "pregnant": False, "breastfeeding": False}
+    assert facts(reading.people["self"]) == {"conditions": ["kidney_disease"]}
+
+    back = read("I have kidney disease", "is it ok for my dad? he is 82", "and what about me?")
+    assert back.subject.is_self and facts(back.profile) == {"conditions": ["kidney_disease"]}
+    assert back.people["dad"].age == 82.0 and "self" not in back.people
+
+    again = read("I have kidney disease", "is it ok for my dad? he is 82", "and what about me?", "and for my dad?")
+    assert again.subject.key == "dad" and again.profile.age == 82.0
+    assert "kidney_disease" not in again.profile.conditions
+
+
+def test_a_statement_about_a_relative_does_not_change_whom_the_answers_are_about() -> None:
+    reading = read("I'm 45", "my mother is on dialysis")
+    assert reading.subject.is_self and facts(reading.profile) == {"age": 45.0}
+
+
+def test_another_relatives_condition_is_not_given_to_the_person_asked_about() -> None:
+    reading = read("is sedorum ok for my dad? he is 82", "my mother is on dialysis")
+    assert reading.subject.key == "dad" and "kidney_disease" not in reading.profile.conditions
+
+
+@pytest.mark.parametrize("details", ["my father is 82", "he is 82", "my dad is 82"])
+def test_details_about_the_person_asked_about_are_theirs_whatever_they_are_called(details: str) -> None:
+    reading = read("can my dad take sedorum?", details)
+    assert reading.subject.key == "dad" and reading.profile.age == 82.0
+
+
+def test_it_is_me_after_asking_for_someone_keeps_the_visitors_own_earlier_facts() -> None:
+    reading = read("I have kidney disease", "can my mum take it?", "actually it's me, I'm 50")
+    assert reading.subject.is_self and reading.switched
+    assert facts(reading.profile) == {"age": 50.0, "conditions": ["kidney_disease"]}
+    assert "self" not in reading.people
+
+
+def test_it_is_me_after_asking_for_dad_asks_the_visitor_about_pregnancy_again() -> None:
+    reading = read("can my dad take sedorum?", "actually it's me, I'm 30")
+    assert reading.subject.is_self and facts(reading.profile) == {"age": 30.0}
+    assert "pregnancy_status" in reading.profile.missing()
+
+
+def test_a_pronoun_refers_to_the_person_named_in_an_earlier_message_with_their_facts() -> None:
+    reading = read("my son is 7 and has restless legs", "can he take magnesium?")
+    assert reading.subject.key == "son" and reading.profile.age == 7.0
+
+
+def test_a_request_about_him_is_about_him_even_when_another_relative_is_named() -> None:
+    reading = read("my dad is 80 and has restless legs", "can he take sedorum? my mum thinks not")
+    assert reading.subject.key == "dad" and reading.profile.age == 80.0
+
+
+def test_a_pronoun_looks_back_only_a_few_messages() -> None:
+    filler = [f"what about magnesium {n}" for n in range(EARLIER_MESSAGES + 1)]
+    reading = read("my son is 7", *filler, "can he take it?")
+    assert reading.profile.age != 7.0
+
+
+def test_button_payloads_are_not_read_as_facts_but_answer_the_question_asked() -> None:
+    reading = read("I'm 70", '/inform{"age": 30}')
+    assert reading.profile.age == 70.0 and not reading.switched
+    answered = read("I'm 70", ("/affirm", "kidney_disease"))
+    assert "kidney_disease" in answered.profile.conditions and answered.answered
+
+
+# ----------------------------------------------------------------------------- every message counts
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "hi there, I'm on dialysis",
+        "my legs jump all night and I've been on dialysis for years",
+        "where is my parcel? also I have CKD stage 4",
+    ],
+)
+def test_a_fact_said_in_any_kind_of_message_counts_later(first: str) -> None:
+    reading = read(first, "what causes RLS?", "how much magnesium can I take?")
+    assert "kidney_disease" in reading.profile.conditions
+
+
+def test_a_misspelt_kidney_problem_and_dialysis_are_the_visitors_kidney_disease() -> None:
+    reading = read("my kidnys dont work proper im on dialisis 3x a week sedorum ok for me??")
+    assert "kidney_disease" in reading.profile.conditions
+    assert read("my kidnys dont work proper, can i take sedorum").profile.conditions == {"kidney_disease"}
+
+
+def test_a_german_pregnancy_in_months_is_pregnancy_and_not_an_age() -> None:
+    reading = read("Ich bin im fünften Monat schwanger, darf ich Sedorum nehmen?")
+    assert reading.language == "de" and reading.profile.pregnant is True and reading.profile.age is None
+
+
+# ----------------------------------------------------------------------------- whose fact in short answers
+
+
+def test_the_visitors_own_age_in_reply_to_a_relatives_age_question_is_the_visitors() -> None:
+    reading = read("my mum wants to take sedorum, is it ok for her?", ("I'm 45", "age"))
+    assert reading.subject.key == "mum" and reading.profile.age is None
+    assert reading.people["self"].age == 45.0
+
+
+def test_a_mixed_short_answer_is_split_between_the_relative_and_the_visitor() -> None:
+    reading = read("my mum wants to take sedorum, is it ok for her?", ("she is 79 and I have kidney disease", "age"))
+    assert reading.profile.age == 79.0 and "kidney_disease" not in reading.profile.conditions
+    assert "kidney_disease" in reading.people["self"].conditions
+
+
+@pytest.mark.parametrize("reply", ["-5", "150", "I weigh 70", "0"])
+def test_a_number_that_is_not_a_plausible_age_is_not_taken(reply: str) -> None:
+    reading = read("is sedorum ok for my dad?", (reply, "age"))
+    assert reading.profile.age is None and not reading.answered
+
+
+# ----------------------------------------------------------------------------- corrections
+
+
+@pytest.mark.parametrize("correction", ["sorry I meant 67", "typo, 67 not 76", "oops, it's 67"])
+def test_a_corrected_age_replaces_the_old_one(correction: str) -> None:
+    assert read("I'm 76", correction).profile.age == 67.0
+
+
+def test_a_medicine_that_turns_out_to_be_a_relatives_is_taken_off_the_visitor() -> None:
+    reading = read("I take levothyroxine", "sorry, the levothyroxine is my husband's, not mine")
+    assert "levothyroxine" not in reading.profile.medications
+
+
+def test_an_unknown_medicine_given_back_to_a_relative_is_no_longer_the_visitors_unclear_word() -> None:
+    reading = read("I take warfarin", "actually the warfarin is my husband's, not mine")
+    assert reading.unclear_words == []
+
+
+def test_a_condition_that_no_longer_applies_is_cleared() -> None:
+    reading = read("I'm pregnant", "actually I'm not pregnant any more, the baby came last month")
+    assert reading.profile.pregnant is False
+
+
+# ----------------------------------------------------------------------------- unclear health words
+
+
+@pytest.mark.parametrize(
+    ("message", "word", "group"),
+    [
+        ("my liver is not great", "liver", "condition"),
+        ("im on tizanidine at night", "tizanidine", "medicine"),
+        ("I take perindopril", "perindopril", "medicine"),
+        ("I have lupus", "lupus", "condition"),
+        ("I take heart tablets", "heart tablets", "medicine"),
+    ],
+)
+def test_a_health_word_the_engine_does_not_know_stays_unclear(message: str, word: str, group: str) -> None:
+    unclear = read(message).unclear_words
+    assert [(w.word, w.group) for w in unclear] == [(word, group)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I have restless legs syndrome",
+        "my kidneys are fine",
+        "I'm on dialysis",
+        "my husband has lupus",
+        "what are the side effects?",
+        "I take omeprazole",
+        "my GP surgery is closed",
+    ],
+)
+def test_a_known_explained_or_someone_elses_health_word_is_not_unclear(message: str) -> None:
+    assert read(message).unclear_words == []
+
+
+def test_an_answer_to_the_question_about_an_unclear_word_settles_it() -> None:
+    assert read("my liver is not great", ("no, it's fine really", "clarify:condition")).unclear_words == []
+    kidney = read("my kidneys are not great", ("yes I'm on dialysis", "clarify:kidney"))
+    assert kidney.unclear_words == [] and "kidney_disease" in kidney.profile.conditions
+    denied = read("my kidneys are not great", ("no", "clarify:kidney"))
+    assert "kidney_disease" in denied.profile.denied_conditions
+
+
+def test_a_word_asked_about_once_is_remembered_as_asked() -> None:
+    reading = read("I take xyzzolam", ("not sure", "clarify:medicine"))
+    assert [w.word for w in reading.unclear_words] == ["xyzzolam"]
+    assert reading.already_asked(reading.unclear_words)
