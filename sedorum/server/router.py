@@ -13,7 +13,7 @@ message), which open-source nginx cannot do without njs or lua. It is a plain re
   SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
 - a message the emergency detector flags (S1) is served before every queued ordinary one;
 - while a Rasa process is down, its requests go to the live ones and come back when it
-  answers again (`FailoverRouting` below, the rules in sedorum/routing.py).
+  answers again (sedorum/server/failover.py, the rules in sedorum/routing.py).
 
 Requests that are not turns (socket.io frames, pages, the API) are passed on at once. Every
 answer carries the Rasa process's own status, headers and body; the client address is added
@@ -33,15 +33,14 @@ import logging
 import os
 import socket
 import time
-from contextlib import nullcontext
 from typing import Any
 
 import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.edge.inputs import clean_text
-from sedorum.routing import ConversationPins, FairQueue, ProcessHealth, Route, failover_order, route_request
+from sedorum.routing import FairQueue, Route, route_request
+from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
 
 logger = logging.getLogger("sedorum.router")
@@ -65,23 +64,8 @@ WEBSOCKET_MAX_BYTES = 64 * 1024  # as the Rasa processes' own limit (hardening.p
 LISTEN_BACKLOG = 1024  # 256 visitors connecting at once must not overflow the accept queue
 STATS_PATH = "/_router/stats"
 ROUTER_HEALTH_PATH = "/_router/health"  # the router itself answers (supervisor, systemd, containers)
-PROCESS_HEADER = "X-Sedorum-Process"  # which Rasa process answered (operations and tests)
-FROM_STORE_HEADER = "X-Sedorum-From-Store"  # "1": answer read back from the tracker store
 LISTEN_FD_VARIABLE = "SEDORUM_LISTEN_FD"  # a listening socket handed over by the supervisor
 SYSTEMD_FIRST_FD = 3  # socket activation: LISTEN_FDS sockets from fd 3 on
-RETRY_AFTER_S = 2
-PROBE_INTERVAL_S = 0.5  # how often a process that is down is asked whether it is back
-STORE_CLOCK_SLACK_S = 0.0  # the Rasa process stamps a turn after the router sent it, on the same clock
-MOVE_WAIT_S = 30.0  # longest wait for a conversation's turns on a dead process to end before it moves
-
-
-class _Refused(Exception):
-    """The connection to a Rasa process failed before anything was sent: the request may go elsewhere."""
-
-
-def unavailable(reason: str = "the assistant is restarting, please retry") -> web.Response:
-    """A clear 503 with Retry-After: the client may send the same request again."""
-    return web.json_response({"error": reason}, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 class Router:
@@ -155,7 +139,7 @@ class Router:
         return await self.failover.serve(request, body, route)
 
     async def serve_on(self, request: web.Request, body: bytes, route: Route, process: int) -> web.StreamResponse:
-        """One attempt on `process`: in its fair queue when the route says so. Raises _Refused."""
+        """One attempt on `process`: in its fair queue when the route says so. Raises Refused."""
         if not route.queued:
             return await self.forward(request, body, process, route)
         async with self.queues[process].slot(route.emergency):
@@ -176,7 +160,7 @@ class Router:
     async def forward(
         self, request: web.Request, body: bytes, process: int, route: Route | None = None
     ) -> web.StreamResponse:
-        """The Rasa process's answer; raises _Refused when nothing could be sent to it."""
+        """The Rasa process's answer; raises Refused when nothing could be sent to it."""
         assert self.http is not None
         url = self.upstreams[process] + request.rel_url.raw_path_qs
         sent_at = time.time()
@@ -192,7 +176,7 @@ class Router:
                 headers[PROCESS_HEADER] = str(process)
                 return web.Response(body=payload, status=upstream.status, headers=headers)
         except aiohttp.ClientConnectorError as error:
-            raise _Refused(process) from error
+            raise Refused(process) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             logger.warning("Rasa process %d dropped a request in progress: %s", process, type(error).__name__)
             if route is not None and route.queued and route.sender:
@@ -213,7 +197,7 @@ class Router:
         except aiohttp.WSServerHandshakeError as refused:
             return web.Response(status=refused.status, text=refused.message or "refused")
         except aiohttp.ClientConnectorError as error:
-            raise _Refused(process) from error
+            raise Refused(process) from error
         except aiohttp.ClientError:
             return unavailable()
         client = web.WebSocketResponse(autoping=False, max_msg_size=WEBSOCKET_MAX_BYTES)
@@ -241,190 +225,6 @@ class Router:
             await upstream.close()
             await client.close()
         return client
-
-
-class FailoverRouting:
-    """Serves each request on a live Rasa process; the process-health part of the router.
-
-    - A refused connection (nothing sent) marks the process down and the request goes to the
-      next process of its failover order (sedorum/routing.py `failover_order`); a probe then
-      asks the process every PROBE_INTERVAL_S whether it is back, and from its first answer
-      its conversations return to it.
-    - A conversation is never served by two processes at once (`ConversationPins`): each
-      process's in-memory lock store only orders the turns that process sees.
-    - A turn that was sent and then dropped (the process died during it) is looked up in the
-      tracker store through a live process: stored means it was answered, and the stored
-      answer is returned; not stored, with the process gone, means it never happened, and it
-      is served again on a live process. Anything else gets 503 with Retry-After.
-    """
-
-    def __init__(self, router: Router, processes: int) -> None:
-        self.router = router
-        self.health = ProcessHealth(processes)
-        self.pins = ConversationPins()
-        self.processes = processes
-        self._probes: dict[int, asyncio.Task[None]] = {}
-
-    def order_for(self, route: Route) -> tuple[int, ...]:
-        """The route's own process first, then the others in the conversation's failover order."""
-        base = failover_order(route.sender, self.processes)
-        return (route.process, *(index for index in base if index != route.process))
-
-    def pick(self, route: Route, tried: set[int]) -> int | None:
-        pinned = self.pins.pinned(route.sender) if route.sender else None
-        if pinned is not None and pinned not in tried and self.health.is_live(pinned):
-            return pinned
-        return self.health.choose(self.order_for(route), tried)
-
-    async def serve(self, request: web.Request, body: bytes, route: Route) -> web.StreamResponse:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + MOVE_WAIT_S
-        tried: set[int] = set()
-        while True:
-            process = self.pick(route, tried)
-            if process is None:
-                return unavailable("no assistant process is answering right now, please retry")
-            if route.sender:
-                pinned = self.pins.pinned(route.sender)
-                if pinned is not None and pinned != process:
-                    # Its turns on a process that is down end within moments (their connections
-                    # drop); only then may the conversation continue elsewhere.
-                    if not await self.pins.wait_until_free(route.sender, deadline - loop.time()):
-                        return unavailable()
-                    continue
-            try:
-                with self.pins.hold(route.sender, process) if route.sender else nullcontext():
-                    return await self.router.serve_on(request, body, route, process)
-            except _Refused:
-                self.mark_down(process)
-                tried.add(process)
-
-    async def websocket(self, request: web.Request, route: Route) -> web.StreamResponse:
-        tried: set[int] = set()
-        while (process := self.pick(route, tried)) is not None:
-            try:
-                return await self.router.proxy_websocket(request, process)
-            except _Refused:
-                self.mark_down(process)
-                tried.add(process)
-        return unavailable("no assistant process is answering right now, please retry")
-
-    async def after_dropped_turn(self, body: bytes, route: Route, process: int, sent_at: float) -> web.StreamResponse:
-        """A REST turn sent to `process` whose connection dropped before the answer came."""
-        assert route.sender is not None
-        if await self.still_serving(process):
-            return unavailable()  # alive: the turn may still finish there; the client decides
-        self.mark_down(process)
-        stored = await self.stored_answer(route.sender, body, process, sent_at)
-        if stored is None:
-            return unavailable()
-        if stored is False:
-            raise _Refused(process)  # never stored and its process is gone: serve it elsewhere
-        logger.info("Turn of a conversation on process %d was stored before it died: answered from the store", process)
-        return web.json_response(stored, headers={PROCESS_HEADER: str(process), FROM_STORE_HEADER: "1"})
-
-    async def still_serving(self, process: int) -> bool:
-        return await self._status(process) is not None
-
-    async def _status(self, process: int) -> int | None:
-        """The HTTP status of the process's /status, None when it cannot be reached."""
-        http = self.router.http
-        assert http is not None
-        url = f"{self.router.upstreams[process]}/status"
-        try:
-            async with http.get(
-                url, params={"token": self.router.settings.auth_token}, timeout=aiohttp.ClientTimeout(total=2)
-            ) as reply:
-                return reply.status
-        except (TimeoutError, aiohttp.ClientError):
-            return None
-
-    async def stored_answer(
-        self, sender: str, body: bytes, process: int, sent_at: float
-    ) -> list[dict[str, Any]] | bool | None:
-        """The stored replies to this turn; False if it is not stored; None if that cannot be told."""
-        import json
-
-        try:
-            text = clean_text(str(json.loads(body).get("message", "")))
-        except (ValueError, AttributeError):
-            return None
-        reader = self.health.choose(failover_order(sender, self.processes), {process})
-        if reader is None or self.router.http is None:
-            return None
-        url = f"{self.router.upstreams[reader]}/conversations/{sender}/tracker"
-        try:
-            async with self.router.http.get(
-                url, params={"token": self.router.settings.auth_token}, timeout=aiohttp.ClientTimeout(total=10)
-            ) as reply:
-                if reply.status != 200:
-                    return None
-                events = (await reply.json()).get("events", [])
-        except (TimeoutError, aiohttp.ClientError, ValueError):
-            return None
-        return replies_after(events, text, sent_at)
-
-    def mark_down(self, process: int) -> None:
-        if self.health.mark_down(process, time.monotonic()):
-            logger.warning(
-                "Rasa process %d (%s) is not answering: its conversations go to the other processes until it is back",
-                process,
-                self.router.upstreams[process],
-            )
-        if process not in self._probes or self._probes[process].done():
-            self._probes[process] = asyncio.ensure_future(self._probe(process))
-
-    async def _probe(self, process: int) -> None:
-        while not self.health.is_live(process):
-            await asyncio.sleep(PROBE_INTERVAL_S)
-            if await self._status(process) == 200:
-                away = self.health.mark_up(process, time.monotonic())
-                logger.warning(
-                    "Rasa process %d answers again after %.1f s: its conversations return to it", process, away or 0
-                )
-
-    def stop_probes(self) -> None:
-        for task in self._probes.values():
-            task.cancel()
-
-
-def replies_after(events: list[dict[str, Any]], text: str, sent_at: float) -> list[dict[str, Any]] | bool:
-    """The REST replies stored after the user message `text` sent at `sent_at`, or False if none is stored.
-
-    Rasa stamps the user event when the turn starts, after the router sent it (same clock).
-    A turn is stored in one commit at its end, so a stored user message has all its replies.
-    """
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
-        if event.get("event") != "user" or float(event.get("timestamp") or 0) < sent_at - STORE_CLOCK_SLACK_S:
-            continue
-        if event.get("text") != text:
-            continue
-        replies = []
-        for later in events[index + 1 :]:
-            if later.get("event") == "user":
-                break
-            if later.get("event") == "bot":
-                replies.append(rest_reply(later))
-        return replies
-    return False
-
-
-def rest_reply(event: dict[str, Any]) -> dict[str, Any]:
-    """A stored bot event in the REST channel's answer format (rasa CollectingOutputChannel)."""
-    reply: dict[str, Any] = {}
-    if event.get("text"):
-        reply["text"] = event["text"]
-    data = event.get("data") or {}
-    for key in ("buttons", "image", "attachment", "custom"):
-        if data.get(key):
-            reply[key] = data[key]
-    if data.get("elements"):
-        reply["attachment"] = {
-            "type": "template",
-            "payload": {"template_type": "generic", "elements": data["elements"]},
-        }
-    return reply
 
 
 def worker_ports_from_env() -> list[int]:

@@ -1,4 +1,4 @@
-"""The router's failover (sedorum/server/router.py) against small stand-ins for the Rasa processes.
+"""The router's failover (sedorum/server/failover.py) against small stand-ins for the Rasa processes.
 
 Each stand-in is a real aiohttp server on loopback that answers the REST webhook, /status and
 the tracker API from one shared dictionary (the shared tracker store), and can be stopped
@@ -21,7 +21,8 @@ import aiohttp
 from aiohttp import web
 
 from sedorum.routing import failover_order
-from sedorum.server.router import FROM_STORE_HEADER, PROCESS_HEADER, ROUTER_HEALTH_PATH, Router, replies_after
+from sedorum.server.failover import FROM_STORE_HEADER, PROCESS_HEADER, replies_after
+from sedorum.server.router import ROUTER_HEALTH_PATH, Router
 from sedorum.settings import Settings
 
 TOKEN = "router-test-token"
