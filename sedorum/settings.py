@@ -65,7 +65,9 @@ class Settings:
     # Performance bounds (sedorum/patches/performance.py, docs/performance.md).
     lock_poll_ms: float = 10.0
     session_max_turns: int = 25
-    action_event_turns: int = 5
+    # 0 = every event of the session: the actions read every visitor message (the safety engine
+    # reads facts from the whole conversation); a positive N sends only the last N user turns.
+    action_event_turns: int = 0
     action_http_pool: bool = True
     sqlite_fast_commit: bool = True
     fast_model_load: bool = True
@@ -116,7 +118,7 @@ class Settings:
             retention_interval_h=float(_env("SEDORUM_RETENTION_INTERVAL_H", "6")),
             lock_poll_ms=float(_env("SEDORUM_LOCK_POLL_MS", "10")),
             session_max_turns=int(_env("SEDORUM_SESSION_MAX_TURNS", "25")),
-            action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "5")),
+            action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "0")),
             action_http_pool=_flag("SEDORUM_ACTION_HTTP_POOL", True),
             sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
             fast_model_load=_flag("SEDORUM_FAST_MODEL_LOAD", True),
