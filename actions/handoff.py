@@ -17,12 +17,13 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import latest_intent, latest_text, reading_events, reading_of
 from actions.screening import answer_topic, english_text, facts_first, say_not_understood
 from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
+from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
-from sedorum.vocabulary import CONTACT_PHONE, EMAIL, HANDOFF_SLOT, HANDOFF_WAITING
+from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
 
 ORDER_PROBLEM = re.compile(
     r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"

@@ -112,6 +112,16 @@ def plan_for(topic: str, reading: Reading, tracker: Tracker, restate: bool = Tru
     )
 
 
+def say_the_visitors_own_findings(dispatcher: CollectingDispatcher, reading: Reading) -> None:
+    """ "asking for my mum ... I have kidney disease myself": the visitor's own stated facts are
+    answered too, after the answer about the person asked for."""
+    if reading.subject.is_self or reading.visitor_new.is_empty():
+        return
+    own = evaluate(reading.people.get("self", reading.visitor_new))
+    if own.findings:
+        dispatcher.utter_message(text=own.render())
+
+
 def plan_events(reading: Reading, tracker: Tracker, plan: Plan) -> list[dict[str, Any]]:
     return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, plan.told), SlotSet(ASKED_SLOT, plan.asked)]
 
@@ -125,6 +135,7 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
     speak(dispatcher, plan)
     if not plan.replies:  # "is it safe?" while the questions cannot run (waiting for staff)
         dispatcher.utter_message(text=evaluate(reading.profile).render(reading.subject))
+    say_the_visitors_own_findings(dispatcher, reading)
     return plan_events(reading, tracker, plan)
 
 
@@ -168,6 +179,7 @@ class ActionSafetyCheck(Action):
         say_language_lines(dispatcher, tracker, "clinician")
         say_general_advice(dispatcher, reading)
         speak(dispatcher, plan, buttons_on_findings=plan.screening is None)
+        say_the_visitors_own_findings(dispatcher, reading)
         if plan.screening == "offer":
             dispatcher.utter_message(text=offer_text(plan.missing, reading.subject), buttons=OFFER_BUTTONS)
         elif plan.screening == "start":

@@ -112,7 +112,7 @@ def unseen_accuracy(config: Path, workdir: Path) -> dict[str, Any]:
     """
     from rasa.model_training import train_nlu
 
-    from sedorum.evaluation.unseen import classify_unseen
+    from evaluation.unseen import classify_unseen
 
     model = train_nlu(
         str(config), str(PROJECT_ROOT / "data"), output=str(workdir / "models"), fixed_model_name=config.stem

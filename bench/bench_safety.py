@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.bench_emergency import run as run_emergency  # noqa: E402
 from bench.common import write_result  # noqa: E402
-from sedorum.evaluation.scenarios import (  # noqa: E402
+from evaluation.scenarios import (  # noqa: E402
     Outcome,
     Scenario,
     load_suite,

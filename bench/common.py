@@ -1,4 +1,4 @@
-"""Shared helpers for the benchmarks: where results go and how they are written."""
+"""Shared helpers for the benchmarks: how progress is printed, where results go and how they are written."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from typing import Any
 from sedorum.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
+
+
+def say(message: str) -> None:
+    """One line of progress, flushed at once (a benchmark runs for minutes)."""
+    print(f"==> {message}", flush=True)
 
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:

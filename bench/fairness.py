@@ -23,7 +23,16 @@ from typing import Any
 
 import aiohttp
 
-from bench.bench_load import EMERGENCY_MARK, EMERGENCY_TEXTS, Config, Sample, System, drive, percentile, say
+from bench.common import say
+from bench.load_driver import Config, Sample, System, drive, percentile
+
+EMERGENCY_TEXTS = (
+    "I can't breathe",
+    "my husband just collapsed",
+    "I have crushing chest pain right now",
+    "I took the whole bottle of magnesium pills",
+)
+EMERGENCY_MARK = "emergency number"
 
 
 def _median(values: Sequence[float]) -> float:
@@ -69,7 +78,7 @@ async def emergency_under_load(
 
 
 async def _send_and_read(http: aiohttp.ClientSession, system: System, sender: str, text: str, sample: Sample) -> str:
-    """Like bench_load.send, and returns the reply text (to check it is the emergency reply)."""
+    """Like load_driver.send, and returns the reply text (to check it is the emergency reply)."""
     started = time.perf_counter()
     try:
         async with http.post(f"{system.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:

@@ -283,7 +283,7 @@ class PlatformOutput(OutputChannel):
     """An output channel of a messaging platform: render a reply into the platform's messages
     (split at its length limit, buttons in its own form), then send them one by one.
 
-    Staff replies arrive already signed (sedorum.vocabulary.sign_staff_reply, in the console):
+    Staff replies arrive already signed (sedorum.handoff.signature.sign_staff_reply, in the console):
     the text is sent as it is stored.
     """
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, MutableMapping
 from functools import lru_cache
 from typing import Any
 
-from sedorum.vocabulary import EMAIL, LOGGED_PHONE
+from sedorum.contact_patterns import EMAIL, LOGGED_PHONE
 
 REDACTED = "[redacted]"
 

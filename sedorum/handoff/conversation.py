@@ -26,7 +26,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from sedorum.vocabulary import HANDOFF_CLAIMED, HANDOFF_SLOT, sign_staff_reply
+from sedorum.handoff.signature import sign_staff_reply
+from sedorum.vocabulary import HANDOFF_CLAIMED, HANDOFF_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,12 @@ class ConversationBridge:
     async def staff_message(self, sender_id: str, staff: str, text: str) -> None:
         """Stores and sends `text` signed with the staff name, so the visitor knows a person wrote it.
 
-        The one place a staff reply is signed (sedorum.vocabulary.sign_staff_reply): the
+        The one place a staff reply is signed (sedorum.handoff.signature.sign_staff_reply): the
         transcript, the widget and every messaging channel show the stored text as it is.
         """
 
         async def events(_: DialogueStateTracker) -> list[Event]:
-            return [BotUttered(staff_display_text(staff, text), metadata={"staff": staff, "staff_text": text})]
+            return [BotUttered(sign_staff_reply(staff, text), metadata={"staff": staff, "staff_text": text})]
 
         await self._append(sender_id, events)
 
@@ -145,11 +146,6 @@ class ConversationBridge:
             await output_channel.send_response(sender_id, event.message())
         except Exception:  # the tracker already holds the message; delivery is best effort
             logger.exception("Could not deliver a handoff message to %s", sender_id)
-
-
-def staff_display_text(staff: str, text: str) -> str:
-    """What the visitor sees for a staff message (the tracker keeps the same text)."""
-    return sign_staff_reply(staff, text)
 
 
 def _iso(timestamp: float | None) -> str | None:

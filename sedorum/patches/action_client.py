@@ -27,6 +27,8 @@ import aiohttp
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sedorum.patches.declaration import Patch
+
 logger = logging.getLogger(__name__)
 
 # Sanic (the action server) closes idle keep-alive connections after 5 s. A client that
@@ -193,3 +195,40 @@ def install_fast_response_validation() -> None:
         raise error
 
     RemoteAction._validate_action_result = _validate_action_result
+
+
+# Collected by sedorum/patches/registry.py, in this order.
+PATCHES = (
+    Patch(
+        name="action_payload_trim",
+        targets=("rasa.core.actions.action:RemoteAction._action_call_format",),
+        why="Every action call sent the whole session and rebuilt the domain dict; now only the "
+        "events of the last SEDORUM_ACTION_EVENT_TURNS user turns, and the domain dict built once.",
+        test="tests/unit/patches/test_action_client.py",
+        apply=lambda context: install_payload_trim(context.settings.action_event_turns),
+        copies="rasa/core/actions/action.py lines 651-674 (RemoteAction._action_call_format, Rasa "
+        "3.6.21): the same payload keys, with the tracker trimmed and the domain cached",
+    ),
+    Patch(
+        name="action_shared_http_session",
+        targets=(
+            "rasa.utils.endpoints:EndpointConfig.session",
+            "rasa.core.run:close_resources",
+        ),
+        why="Every action call opened a new aiohttp session (a new TCP connection); one kept-alive "
+        "session per event loop is reused, and closed with Rasa's other resources.",
+        test="tests/unit/patches/test_action_client.py",
+        apply=lambda context: install_shared_session(),
+        enabled=lambda settings: settings.action_http_pool,
+    ),
+    Patch(
+        name="action_response_validation",
+        targets=("rasa.core.actions.action:RemoteAction._validate_action_result",),
+        why="jsonschema.validate re-checked the constant schema against the meta-schema on every "
+        "action response (tens of ms); the schema is checked once, each response still fully.",
+        test="tests/unit/patches/test_action_client.py",
+        apply=lambda context: install_fast_response_validation(),
+        copies="rasa/core/actions/action.py lines 699-713 (RemoteAction._validate_action_result, Rasa "
+        "3.6.21): the same error message appended to the validation error",
+    ),
+)

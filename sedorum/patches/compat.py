@@ -3,8 +3,8 @@
 Sanic 21.12's WebSocket `recv` and `recv_burst` hand a bare coroutine to `asyncio.wait`,
 which Python 3.11 forbids; every socket.io WebSocket upgrade then breaks ("Invalid frame
 header" in the browser). The fix wraps that coroutine in `asyncio.ensure_future`. Sanic 21.12
-will never get a release with it, so we patch at start-up (declared in
-sedorum/patches/registry.py), loudly refusing to run if the source we patch has changed.
+will never get a release with it, so we patch at start-up (declared at the end of this
+module, collected by sedorum/patches/registry.py), loudly refusing to run if the source we patch has changed.
 Tested by a real WebSocket round trip (tests/e2e/test_socketio.py).
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import textwrap
+
+from sedorum.patches.declaration import ACTION_SERVER, RASA_SERVER, Patch
 
 _PATCHED_FLAG = "_sedorum_py311_patched"
 
@@ -42,3 +44,23 @@ def patch_sanic_websockets() -> None:
         exec(compile(source.replace(old, new), impl.__file__, "exec"), vars(impl) | {"asyncio": asyncio}, namespace)
         setattr(cls, name, namespace[name])
     setattr(cls, _PATCHED_FLAG, True)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="sanic_websockets_on_python_3_11",
+        targets=(
+            "sanic.server.websockets.impl:WebsocketImplProtocol.recv",
+            "sanic.server.websockets.impl:WebsocketImplProtocol.recv_burst",
+        ),
+        why="Sanic 21.12 hands a bare coroutine to asyncio.wait, which Python 3.11 refuses: every "
+        "socket.io WebSocket upgrade broke. Sanic 21.12 gets no release with the fix.",
+        test="tests/e2e/test_socketio.py",
+        apply=lambda context: patch_sanic_websockets(),
+        processes=frozenset({RASA_SERVER, ACTION_SERVER}),
+        copies="sanic/server/websockets/impl.py lines 487-536 (recv) and 538-599 (recv_burst) of Sanic "
+        "21.12.2: read from the installed source and recompiled with one line each changed; start-up "
+        "stops if those lines are not found",
+    ),
+)

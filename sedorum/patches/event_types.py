@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sedorum.patches.declaration import Patch
+
 _cache: dict[str, type] = {}
 
 
@@ -37,3 +39,16 @@ def install() -> None:
         return original(type_name, default)  # Rasa's behaviour for unknown names
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="event_type_lookup",
+        targets=("rasa.shared.core.events:Event.resolve_by_type",),
+        why="Reading a stored event walked the whole Event class tree; the class for a type name is "
+        "now looked up once and cached (unknown names keep Rasa's behaviour).",
+        test="tests/unit/patches/test_event_types.py",
+        apply=lambda context: install(),
+    ),
+)

@@ -27,6 +27,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from sedorum.patches.declaration import Patch
 from sedorum.patches.turns import SERVICE_TROUBLE, SERVICE_TROUBLE_TEXT
 
 if TYPE_CHECKING:
@@ -133,3 +134,21 @@ def install(settings: Settings) -> None:
 
     remote.run = run_with_fallback
     setattr(remote, _PATCHED, True)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="action_timeout_and_fallback",
+        targets=(
+            "rasa.core.actions.action:DEFAULT_REQUEST_TIMEOUT",
+            "rasa.core.actions.action:RemoteAction.run",
+        ),
+        why="Rasa waits 300 s for an action, longer than its 60 s conversation lock, and sends "
+        "nothing when the action server fails: the call now times out after "
+        "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply. A refused "
+        "connection (the action server restarting) is tried again within that bound.",
+        test="tests/unit/patches/test_turns_and_faults.py",
+        apply=lambda context: install(context.settings),
+    ),
+)

@@ -28,6 +28,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sedorum.patches.declaration import Patch
+
 logger = logging.getLogger(__name__)
 
 # How often TED was skipped or run (for tests and the benchmark's record).
@@ -133,3 +135,20 @@ def uninstall() -> None:
     combine = getattr(DefaultPolicyPredictionEnsemble, "_sedorum_original_combine", None)
     if combine is not None:
         DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs = combine
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="lazy_ted",
+        targets=(
+            "rasa.core.policies.ted_policy:TEDPolicy.predict_action_probabilities",
+            "rasa.core.policies.ensemble:DefaultPolicyPredictionEnsemble.combine_predictions_from_kwargs",
+        ),
+        why="TED (a TensorFlow model) ran for every prediction although a rule or the SafetyPolicy "
+        "decides most steps with certainty; it now runs only when, by the ensemble's own rules, "
+        "it could win.",
+        test="tests/unit/patches/test_lazy_ted.py",
+        apply=lambda context: install(enabled=context.settings.lazy_ted),
+    ),
+)

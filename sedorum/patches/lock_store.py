@@ -43,6 +43,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from sedorum.patches.declaration import Patch
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL_S = 0.01
@@ -318,3 +320,19 @@ def install(poll_interval_s: float) -> None:
         return store
 
     rasa_lock_store._create_from_endpoint_config = factory
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="lock_store",
+        targets=("rasa.core.lock_store:_create_from_endpoint_config",),
+        why="A message waiting for its conversation's lock slept a whole second between checks, and "
+        "Rasa's Redis lock store loses tickets between replicas; ours wakes on release, re-checks "
+        "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction. A replica that died "
+        "during a turn held the conversation for the ticket's 60 s lifetime; its tickets are "
+        "released once its heartbeat stops.",
+        test="tests/unit/patches/test_lock_store.py",
+        apply=lambda context: install(poll_interval_s=max(context.settings.lock_poll_ms, 1.0) / 1000),
+    ),
+)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sedorum.patches.declaration import Patch
+
 logger = logging.getLogger(__name__)
 
 # Models loaded by the fast path in this process (DIET and TED: 2 per agent); for tests and logs.
@@ -100,3 +102,19 @@ def uninstall() -> None:
     saved = RasaModel.__dict__.get("_sedorum_original_load")
     if saved is not None:
         RasaModel.load = classmethod(saved.__func__)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="fast_model_load",
+        targets=("rasa.utils.tensorflow.models:RasaModel.load",),
+        why="Loading a TensorFlow model traced and ran a training step only to create the weights, "
+        "most of the cold start; one eager prediction creates them instead.",
+        test="tests/unit/patches/test_model_load.py",
+        apply=lambda context: install(),
+        enabled=lambda settings: settings.fast_model_load,
+        copies="rasa/utils/tensorflow/models.py lines 407-455 (RasaModel.load, Rasa 3.6.21): the "
+        "finetune and no-example branches call Rasa's own method; the rest is rewritten",
+    ),
+)

@@ -31,6 +31,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from sedorum.patches.declaration import Patch
+
 if TYPE_CHECKING:
     from sedorum.settings import Settings
 
@@ -93,3 +95,38 @@ def install_sqlite_fast_commit() -> None:
     tracker_store.create_engine_kwargs = lambda url: sqlite_engine_kwargs(url, original)
     if not sa.event.contains(Engine, "connect", on_sqlite_connect):
         sa.event.listen(Engine, "connect", on_sqlite_connect)
+
+
+def _sqlite_listener_state() -> bool:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Engine
+
+    return bool(sa.event.contains(Engine, "connect", on_sqlite_connect))
+
+
+def _restore_sqlite_listener(was_listening: bool) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Engine
+
+    listening = sa.event.contains(Engine, "connect", on_sqlite_connect)
+    if listening and not was_listening:
+        sa.event.remove(Engine, "connect", on_sqlite_connect)
+    elif was_listening and not listening:
+        sa.event.listen(Engine, "connect", on_sqlite_connect)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="sqlalchemy_sqlite_settings",
+        targets=("rasa.core.tracker_store:create_engine_kwargs",),
+        why="SQLAlchemy 1.4 opens and closes a SQLite file for every read and write (NullPool) with "
+        "a rollback journal; pooled connections, WAL and synchronous=NORMAL stop each turn waiting "
+        "for an fsync. PostgreSQL is not affected.",
+        test="tests/unit/patches/test_registry.py",
+        apply=lambda context: install_sqlite_fast_commit(),
+        enabled=lambda settings: settings.sqlite_fast_commit,
+        save_extra=_sqlite_listener_state,
+        restore_extra=_restore_sqlite_listener,
+    ),
+)

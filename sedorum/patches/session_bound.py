@@ -31,6 +31,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sedorum.patches.declaration import Patch
+
 logger = logging.getLogger(__name__)
 
 
@@ -89,3 +91,16 @@ def install(max_turns: int) -> None:
             tracker.update_with_events(roll_over_events(tracker), self.domain)
 
     MessageProcessor._update_tracker_session = _update_tracker_session
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="session_bound",
+        targets=("rasa.core.processor:MessageProcessor._update_tracker_session",),
+        why="A turn's cost grew with the conversation; a new session (slots kept) every "
+        "SEDORUM_SESSION_MAX_TURNS user turns bounds it.",
+        test="tests/unit/patches/test_session_bound.py",
+        apply=lambda context: install(context.settings.session_max_turns),
+    ),
+)

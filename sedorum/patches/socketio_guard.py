@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from sedorum.edge.inputs import valid_sender
+from sedorum.patches.declaration import Patch
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,20 @@ def install() -> None:
 
     AsyncServer._trigger_event = guarded_trigger_event
     setattr(AsyncServer, _PATCHED, True)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="socketio_event_guard",
+        targets=(
+            "socketio:AsyncServer._trigger_event",
+            "engineio.payload:Payload.max_decode_packets",
+        ),
+        why="Rasa's socket.io handlers crash or store garbage on a malformed user_uttered or "
+        "session_request payload; the guard coerces or drops it. The packet limit lets a browser "
+        "batch its polling packets.",
+        test="tests/unit/edge/test_inputs.py",
+        apply=lambda context: install(),
+    ),
+)

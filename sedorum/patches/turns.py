@@ -40,12 +40,13 @@ from sedorum.edge.inputs import (
     clean_text,
     valid_sender,
 )
+from sedorum.edge.ratelimit import TokenBucketLimiter
 from sedorum.edge.turn_report import StoreUnavailable, current_report
+from sedorum.patches.declaration import ApplyContext, Patch
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import UserMessage
 
-    from sedorum.edge.ratelimit import TokenBucketLimiter
     from sedorum.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -259,3 +260,28 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
     Agent._sedorum_settings = settings
     Agent._sedorum_sender_limiter = sender_limiter
     setattr(Agent, _PATCHED, True)
+
+
+def _install_with_context(context: ApplyContext) -> None:
+    """The Rasa server passes the HTTP edge's per-sender limiter, so both count the same turns."""
+    settings = context.settings
+    limiter = context.sender_limiter or TokenBucketLimiter(settings.rate_sender_per_s, settings.rate_sender_burst)
+    install(settings, limiter)
+
+
+# Collected by sedorum/patches/registry.py.
+PATCHES = (
+    Patch(
+        name="turns_fail_loudly",
+        targets=(
+            "rasa.core.agent:Agent._create_tracker_store",
+            "rasa.core.agent:Agent.handle_message",
+            "rasa.core.processor:MessageProcessor.handle_message",
+        ),
+        why="Rasa falls back to an in-memory store when PostgreSQL or Redis fails and answers as if "
+        "nothing happened; a turn is now either stored or refused (503), and channels without an "
+        "HTTP edge get the per-sender rate limit and the message length limit.",
+        test="tests/unit/patches/test_turns_and_faults.py",
+        apply=_install_with_context,
+    ),
+)

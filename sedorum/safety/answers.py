@@ -148,7 +148,13 @@ def plan_answer(
         told += [f.rule_id for f in new if f.rule_id not in told]
     plan = Plan(replies=replies, told=told)
     if referral is not None:
-        replies.append(referral)
+        # Only what stops Sedorum altogether is said before the referral: the question was
+        # about another medicine, and its own findings would be about that medicine.
+        plan.replies = [r for r in replies if r.kind != "findings"]
+        stops = [f for f in screening.findings if f.severity == "stop"]
+        if stops:
+            plan.replies.insert(0, Reply(text=Screening(profile, stops).render(subject), kind="findings"))
+        plan.replies.append(referral)
         return plan
     if topic != DOSAGE and any(word.group == "kidney" for word in new_unclear or []):
         # "my legs are awful since I started dialysis last year": whatever the question, a

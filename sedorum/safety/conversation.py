@@ -74,6 +74,11 @@ class Reading:
     # What the latest message added: unclear words, and whether it changed the facts at all.
     new_unclear: list[HealthWord] = field(default_factory=list)
     changed: bool = False
+    # The conditions and medicines the previous message named (for "it" in the next one).
+    previous: list[Mention] = field(default_factory=list)
+    # What the latest message said of the visitor themself while it was about someone else
+    # ("she is 79 and I have kidney disease"): said back to the visitor too.
+    visitor_new: Profile = field(default_factory=Profile)
 
     @property
     def unclear_words(self) -> list[HealthWord]:
@@ -136,8 +141,14 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         answered=False,
         changed=False,
         new_unclear=[],
+        visitor_new=Profile(),
         language=detect_language(text) if text else ENGLISH,
         extraction=Extraction(profile=Profile()),
+        previous=[
+            m
+            for m in [*before.extraction.mentions, *before.extraction.excluded]
+            if m.kind in ("condition", "medication")
+        ],
     )
     asked = _screening_question(turn.asked)
     if english and asked:
@@ -178,6 +189,7 @@ def _read_answer(reading: Reading, english: str, asked: str, raw_asked: str) -> 
         own = _visitor_facts(extraction)
         if not own.is_empty():
             reading.people["self"] = reading.people.get("self", Profile()).merge(own)
+            reading.visitor_new = own
             if asked == "age" and own.age is not None and not _has_own_age(extraction):
                 answer.age = None
     merged = reading.profile.merge(answer)
@@ -254,6 +266,7 @@ def _read_statement(reading: Reading, english: str) -> None:
         own = _visitor_facts(extraction)
         if not own.is_empty():
             reading.people["self"] = reading.people.get("self", Profile()).merge(own)
+            reading.visitor_new = own
 
 
 def about_someone_else(text: str, subject: Subject) -> bool:
@@ -277,14 +290,27 @@ def _may_be_the_same(named: Subject, subject: Subject) -> bool:
 # ----------------------------------------------------------------------------- corrections
 
 _CORRECTION_CUE = re.compile(
-    r"\b(?:sorry|oops|typo|mistyped|correction|my mistake|my bad|i meant|meant to (?:say|write|type)|"
-    r"actually|not mine|isn'?t mine|not me|wrong)\b",
+    r"\b(?:sorry|oops|typo|mistyped|correction|my mistake|my bad|i meant|i mean|meant to (?:say|write|type)|"
+    r"actually|not mine|isn'?t mine|not me|wrong|wait|no wait)\b",
     re.I,
 )
 _CORRECTED_AGE = re.compile(
-    r"\b(?:i\s+meant|meant\s+to\s+(?:say|write|type)|sorry|typo|correction|oops|actually|i'?m\s+actually|should\s+be|"
-    r"it'?s|make\s+that)\b[^0-9.!?]{0,25}?(?<![\d.-])(?P<n>\d{1,3})\b(?!\s*(?:mg|kg|%|weeks?|months?|days?|hours?|"
-    r"times|tablets?|pills?|x\b|/|\.\d))"
+    r"\b(?:i\s+meant|i\s+mean|meant\s+to\s+(?:say|write|type)|sorry|typo|correction|oops|actually|i'?m\s+actually|"
+    r"should\s+be|it'?s|make\s+that|wait)\b[^0-9.!?]{0,25}?(?<![\d.-])(?P<n>\d{1,3})\b(?!\s*(?:mg|kg|%|weeks?|"
+    r"months?|days?|hours?|times|tablets?|pills?|x\b|/|\.\d))"
+)
+# A fact named in the previous message taken back with "it": "i'm not on it", "my brother has
+# it, not me", "it's me who has it as well".
+_NOT_MINE = re.compile(
+    r"\b(?:i'?m|i\s+am|im)\s+not\s+(?:on|taking)\s+(?:it|that|them)\b|\bi\s+(?:don'?t|do\s+not|never)\s+(?:take|have)\s+"
+    r"(?:it|that|them)\b|\b(?:my|our)\s+[a-z]+\s+(?:has|takes|is\s+on|'s\s+on)\s+(?:it|that|them)\b|\bnot\s+me\b|"
+    r"\bnot\s+mine\b|\bisn'?t\s+mine\b|\b(?:i\s+mean|i\s+meant|it'?s|it\s+is)\s+my\s+[a-z]+\b",
+    re.I,
+)
+_MINE_TOO = re.compile(
+    r"\b(?:it'?s|it\s+is)\s+me\s+(?:who|that)\s+(?:has|have|takes|is\s+on|'s\s+on)\b|\bi\s+(?:have|take|am\s+on|'m\s+on)\s+"
+    r"(?:it|that)\s+(?:too|as\s+well)\b|\bme\s+too\b|\bso\s+do\s+i\b|\bi\s+do\s+too\b",
+    re.I,
 )
 
 
@@ -316,6 +342,19 @@ def _apply_corrections(reading: Reading, english: str) -> None:
         # Words the visitor said of themself that they now give to someone else are not theirs.
         said = english.lower()
         reading.unclear[SELF.key] = [w for w in reading.unclear.get(SELF.key, []) if w.word.lower() not in said]
+    if reading.subject.is_self and reading.previous:
+        if _NOT_MINE.search(english) and not reading.extraction.mentions:
+            # The facts of the previous message taken back: "i'm not on it", "my brother has it".
+            _drop(reading.profile, [m for m in reading.previous if m.reason is None])
+        elif _MINE_TOO.search(english):
+            # "it's me who has it as well": a relative's fact from the previous message is theirs too.
+            mine = Profile()
+            for mention in reading.previous:
+                if mention.reason == "family" and mention.kind == "condition":
+                    mine.conditions.add(mention.id)
+                elif mention.reason == "family" and mention.kind == "medication":
+                    mine.medications.add(mention.id)
+            reading.profile = reading.profile.merge(mine)
 
 
 def _drop(profile: Profile, moved: list[Mention]) -> None:
@@ -351,7 +390,9 @@ def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
     words = [
         word
         for word in unresolved(english, extraction.covered)
-        if word.group not in understood and not _about_a_relative(english, word, reading.subject)
+        if word.group not in understood
+        and not _about_a_relative(english, word, reading.subject)
+        and not _general_question(english, word)
     ]
     # "I had kidney problems years ago", "since I started dialysis last year": read as past by
     # the extractor, but a past kidney or heart condition may still matter; it stays unclear
@@ -403,6 +444,26 @@ def _understood_groups(extraction: Extraction) -> set[str]:
 
 
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself|mine)\b", re.I)
+_PERSONAL = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|he|she|his|her|him|they|their|them)\b", re.I)
+_QUESTION_START = re.compile(
+    r"^\W*(?:what|why|how|when|where|which|who|does|do|is|are|can|could|should|would|will|may)\b", re.I
+)
+
+
+def _clause_around(english: str, word: HealthWord) -> str:
+    start = max(english.rfind(mark, 0, word.start) for mark in (".", "!", "?", ";", "\n"))
+    ends = [i for i in (english.find(mark, word.end) for mark in (".", "!", "?", ";", "\n")) if i >= 0]
+    end = min(ends) if ends else len(english)
+    return english[start + 1 : end + 1].strip()
+
+
+def _general_question(english: str, word: HealthWord) -> bool:
+    """ "does magnesium affect the kidneys?": a health word in a question that names nobody is
+    a general question, not something the visitor has (a statement without a person, "ESRF,
+    on HD", still counts: people write their facts like that)."""
+    clause = _clause_around(english, word)
+    asks = clause.endswith("?") or bool(_QUESTION_START.search(clause))
+    return asks and not _PERSONAL.search(clause)
 
 
 def _about_a_relative(english: str, word: HealthWord, subject: Subject) -> bool:

@@ -13,7 +13,7 @@ and what is left is unresolved: the answer names it, refers and asks, and gives 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ class HealthVocabulary:
     after: frozenset[str]
     not_health: frozenset[str]
     not_health_phrases: tuple[str, ...]
+    condition_before: frozenset[str] = frozenset()
+    abbreviations: dict[str, str] = field(default_factory=dict)  # short name -> group
+    abbreviation_context: re.Pattern[str] | None = None
 
     def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
@@ -65,7 +68,9 @@ class HealthVocabulary:
 def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
     data = read_mapping(
         path,
-        frozenset({"groups", "medicine_context", "not_health", "not_health_phrases"}),
+        frozenset(
+            {"groups", "medicine_context", "not_health", "not_health_phrases", "abbreviations", "abbreviation_context"}
+        ),
         frozenset({"groups", "medicine_context", "not_health"}),
     )
     groups = []
@@ -84,14 +89,31 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
         )
     context = data["medicine_context"]
     check_keys(
-        context, frozenset({"before", "after"}), "health_words.yml: medicine_context", frozenset({"before", "after"})
+        context,
+        frozenset({"before", "after", "condition_before"}),
+        "health_words.yml: medicine_context",
+        frozenset({"before", "after"}),
     )
     return HealthVocabulary(
         groups=tuple(groups),
         before=frozenset(alternatives(context["before"], "medicine_context.before")),
         after=frozenset(alternatives(context["after"], "medicine_context.after")),
+        condition_before=frozenset(alternatives(context.get("condition_before") or ["-"], "condition_before")),
         not_health=frozenset(_plain(w) for w in alternatives(data["not_health"], "not_health")),
         not_health_phrases=tuple(alternatives(data.get("not_health_phrases") or ["-"], "not_health_phrases")),
+        abbreviations={
+            str(word).lower(): str(group)
+            for group, words in (data.get("abbreviations") or {}).items()
+            for word in alternatives(words, f"abbreviations.{group}")
+        },
+        abbreviation_context=re.compile(
+            r"(?:"
+            + "|".join(
+                re.escape(c) for c in alternatives(data.get("abbreviation_context") or ["with"], "abbreviation_context")
+            )
+            + r")\s+(?:a\s+|an\s+)?$",
+            re.I,
+        ),
     )
 
 
@@ -149,6 +171,10 @@ def health_words(text: str) -> list[HealthWord]:
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(low)]
     for index, (raw, start, end) in enumerate(tokens):
         token = _plain(raw)
+        short = vocabulary.abbreviations.get(token)
+        if short and vocabulary.abbreviation_context and vocabulary.abbreviation_context.search(low[:start]):
+            found.append(HealthWord(text[start:end], short, start, end))
+            continue
         if token in vocabulary.not_health or len(token) < 3:
             continue
         group = _group_of(token, vocabulary)
@@ -158,6 +184,8 @@ def health_words(text: str) -> list[HealthWord]:
             after = {_plain(t) for t, _, _ in tokens[index + 1 : index + 3]}
             if token.endswith(medicine.suffixes) or before & vocabulary.before or after & vocabulary.after:
                 group = "medicine"
+            elif before & vocabulary.condition_before:
+                group = "condition"
         if group is not None:
             found.append(HealthWord(text[start:end], group, start, end))
     return sorted(found, key=lambda w: w.start)

@@ -82,7 +82,19 @@ _MALE_RE = re.compile(
 _KIDNEYS_FINE_RE = re.compile(
     r"\b(?:my|his|her|their)\s+kidneys?(?:\s+function)?\s+(?:are|is|work|works|are\s+working|is\s+working)\s+"
     r"(?:completely\s+|perfectly\s+|totally\s+|all\s+|absolutely\s+)?(?:fine|ok|okay|good|healthy|normal)\b"
-    r"|\b(?:my|his|her|their)\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b",
+    r"|\b(?:my|his|her|their)\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b"
+    # "kidneys fine", "my own kidneys are normal", "kidney function was normal at my last test",
+    # "kidneys checked last month, all normal": a kidney word, then a word for healthy, no "not".
+    r"|\b(?:renal|kidneys?)\b(?:(?!\b(?:not|n't|never|no\s+longer|but)\b)[^.!?;]){0,40}?"
+    r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b",
+    re.I,
+)
+# The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
+# 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
+_KIDNEYS_ILL_RE = re.compile(
+    r"\bmy\s+(?:own\s+)?kidneys?\b(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
+    r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
+    r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*%)",
     re.I,
 )
 _HEART_FINE_RE = re.compile(
@@ -109,10 +121,13 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
 # Pregnancy said in weeks or months without the word "pregnant": "24 weeks with my 2nd",
 # "expecting twins", "due in March".
 _PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
-    r"\b\d{1,2}\s*(?:weeks?|wks?|months?)\s+(?:along|gone|in|with\s+(?:my|our|the)\s+(?:\w+\s+)?"
+    r"\b\d{1,2}\s*(?:weeks?|wks?|months?)\s+(?:along|gone|in|and\s+counting|today|with\s+(?:my|our|the)\s+(?:\w+\s+)?"
     r"(?:baby|bump|first|second|third|1st|2nd|3rd|4th|twins?|little\s+one|girl|boy))\b"
+    r"|\b\d{1,2}\s*\+\s*\d\s*(?:weeks?|wks?)?\b"
+    r"|\b(?:i'?m|i\s+am|im)\s+(?P<no>not\s+)?expecting\b(?!\s+(?:a\s+(?:call|parcel|delivery|letter|reply)|an?\s+answer|it|that|much))"
     r"|\bexpecting\s+(?:a\s+baby|twins|my\s+\w+\s+baby|my\s+(?:first|second|third|\w+)\s+(?:child|baby))\b"
-    r"|\b(?:i'?m|i\s+am)\s+due\s+in\s+\w+\b",
+    r"|\b(?:i'?m\s+|i\s+am\s+)?due\s+in\s+(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|\d+\s+weeks?)\b",
     re.I,
 )
 
@@ -168,13 +183,18 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
 
 
 def _possessive_right_before(span: Any) -> bool:
-    """ "breastfeeding my 3 month old": an age after "my" is someone else's."""
+    """ "breastfeeding my 3 month old", "how much for a 6 year old": an age after "my" or "a"
+    is someone else's (but not "I'm a 34 year old")."""
     starts_with_number = span[0].like_num or words_to_number(span[0].text) is not None
-    return (
-        starts_with_number
-        and span.start > 0
-        and span.doc[span.start - 1].lower_ in ("my", "our", "his", "her", "their")
-    )
+    if not starts_with_number or span.start == 0:
+        return False
+    before = span.doc[span.start - 1].lower_
+    if before in ("my", "our", "his", "her", "their"):
+        return True
+    if before in ("a", "an"):
+        earlier = span.doc[span.start - 2].lower_ if span.start >= 2 else ""
+        return earlier not in ("i'm", "im", "am", "i", "'m", "was", "as")
+    return False
 
 
 def _relation_right_after(span: Any) -> bool:
@@ -205,6 +225,13 @@ def _negated(span: Any) -> bool:
     return False
 
 
+# "diagnosed last year", "since I started dialysis last year", "for the past 3 years": a time
+# word that dates the start of something still going on, not something over.
+_STILL_GOING_ON_RE = re.compile(
+    r"\b(?:diagnosed|since|started|ongoing|still|for\s+(?:the\s+)?(?:last|past)|for\s+\d+)\b", re.I
+)
+
+
 def _reason(span: Any, about: str = "self") -> str | None:
     owner = _owner(span, about)
     if owner == "family":
@@ -215,7 +242,7 @@ def _reason(span: Any, about: str = "self") -> str | None:
         return "hypothetical"
     if _negated(span):
         return "negated"
-    if span._.is_historical:
+    if span._.is_historical and not _STILL_GOING_ON_RE.search(span.sent.text):
         return "historical"
     return None
 
@@ -297,7 +324,14 @@ def extract(text: str, about: str = "self") -> Extraction:
     # A "no" to a general heart problem rules out the whole heart group.
     if negatives["condition"] & HEART_CONDITIONS and "heart_other" in negatives["condition"]:
         negatives["condition"] |= HEART_CONDITIONS
+    ill = [m for m in _KIDNEYS_ILL_RE.finditer(text)] if about == "self" else []
+    for m in ill:
+        positives["condition"].add("kidney_disease")
+        result.covered.append(m.span())
+        result.mentions.append(Mention(m.group(0), "condition", "kidney_disease", m.start(), m.end()))
     for m in _KIDNEYS_FINE_RE.finditer(text):
+        if any(m.start() < i.end() and i.start() < m.end() for i in ill):
+            continue
         negatives["condition"].add("kidney_disease")
         result.covered.append(m.span())
     for m in _HEART_FINE_RE.finditer(text):
@@ -322,7 +356,7 @@ def extract(text: str, about: str = "self") -> Extraction:
         for m in _PREGNANT_WITHOUT_THE_WORD_RE.finditer(text):
             sentence = text[max(0, text.rfind(".", 0, m.start()) + 1) : m.end()]
             if not RELATION_WORDS & set(re.findall(r"[a-z]+", sentence.lower())):
-                preg["pregnant"].append(True)
+                preg["pregnant"].append(not m.groupdict().get("no"))
                 result.covered.append(m.span())
     for key in ("pregnant", "breastfeeding"):
         if preg[key]:

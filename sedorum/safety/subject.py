@@ -65,7 +65,7 @@ _MY = (
     r"younger\s+|little\s+|teenage\s+|pregnant\s+|best\s+|dear\s+|grown[\s-]up\s+|adult\s+|step[\s-]?)?"
 )
 _THEM = r"(?:him|her|them)"
-_HE = r"(?:he|she)"
+_HE = r"(?:he|she|they)"
 _TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
 
@@ -225,7 +225,10 @@ _NAMED = re.compile(
 )
 # "can my 4 year old have it", "my 8 month old": a child named by their age alone.
 _AGED_CHILD = re.compile(
-    r"\b(?:my|our)\s+\d{1,2}[\s-]*(?:years?|yrs?|months?)[\s-]*old\b(?!\s+(?:" + "|".join(_REL_WORDS) + r"))", re.I
+    r"(?<!i'm )(?<!i am )(?<!im )(?<!i was )\b(?:my|our|for\s+an?|give\s+an?|an?)\s+"
+    r"(?:(?:1[0-7]|[1-9])[\s-]*(?:(?:years?|yrs?)[\s-]*old|y/?o)|\d{1,2}[\s-]*months?[\s-]*old)\b"
+    r"(?!\s+(?:" + "|".join(_REL_WORDS) + r"))",
+    re.I,
 )
 CHILD = Subject(key="child", group="child", pronoun="they")
 _ASKS = re.compile(r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|how\s+many|safe|ok|okay)\b", re.I)

@@ -24,7 +24,9 @@ _TIMING_RE = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_TAKING_RE = re.compile(r"\b(?:take|taking|took|have|use|best)\b", re.IGNORECASE)
-_AMOUNT_RE = re.compile(r"\bhow (?:much|many)\b|\bdose\b|\bmg\b", re.IGNORECASE)
+_AMOUNT_RE = re.compile(
+    r"\bhow (?:much|many)\b|\bdose\b|\bmg\b|\b\d+\s*(?:\w+\s+)?(?:tablets?|pills?|capsules?)\b", re.IGNORECASE
+)
 
 
 def is_timing_question(text: str) -> bool:

@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -34,7 +35,7 @@ def webhook(edge: RunningStack) -> str:
     return f"{edge.url}/webhooks/rest/webhook"
 
 
-def post_json(edge: RunningStack, body: object, **kwargs: object) -> requests.Response:
+def post_json(edge: RunningStack, body: Any, **kwargs: Any) -> requests.Response:
     return requests.post(webhook(edge), json=body, timeout=60, **kwargs)
 
 
@@ -160,7 +161,35 @@ def test_wrong_method_and_declared_oversize_bodies_are_4xx(edge: RunningStack) -
     assert b" 413 " in status_line
 
 
-def test_the_server_still_answers_normally_afterwards(edge: RunningStack) -> None:
-    reply = post_json(edge, {"sender": sender(), "message": "hello"})
+def test_bad_input_in_the_middle_of_a_conversation_loses_nothing(edge: RunningStack) -> None:
+    """A visitor's fact, then every kind of bad input, then a question that needs the fact."""
+    conversation = sender()
+    assert "kidney" in texts(post_json(edge, {"sender": conversation, "message": "I have CKD stage 3"})).lower()
+
+    refused = [
+        post_json(edge, {"sender": conversation, "message": "a" * 100_000}),
+        post_json(edge, {"sender": conversation, "message": 42}),
+        requests.post(
+            webhook(edge),
+            data=json.dumps({"sender": conversation, "message": "hi"})[:-1].encode(),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        ),
+    ]
+    assert [reply.status_code for reply in refused] == [413, 400, 400]
+    assert EMPTY_PROMPT in texts(post_json(edge, {"sender": conversation, "message": " \x00 "}))
+    assert "shorter" in texts(post_json(edge, {"sender": conversation, "message": "my legs " * 600}))
+
+    reply = post_json(edge, {"sender": conversation, "message": "so how much magnesium can I take per day?"})
     assert reply.status_code == 200
-    assert reply.json() and json.dumps(reply.json())
+    answer = texts(reply).lower()
+    assert "kidney" in answer and "350" not in answer, answer
+    tracker = requests.get(
+        f"{edge.url}/conversations/{conversation}/tracker",
+        headers={"Authorization": f"Bearer {edge.settings.auth_token}"},
+        timeout=30,
+    ).json()
+    user_texts = [event["text"] for event in tracker["events"] if event["event"] == "user"]
+    assert user_texts[0] == "I have CKD stage 3"
+    assert user_texts[-1] == "so how much magnesium can I take per day?"
+    assert not [text for text in user_texts if text == "hi" or len(text) > 5000], "a refused request was stored"

@@ -7,6 +7,7 @@ with a fresh PostgreSQL database created and dropped here and the Redis lock sto
   conversation stays on one replica (consistent hash of ?sender=), both replicas get some,
   and each stored conversation - read back from the *other* replica, so from PostgreSQL -
   holds every user message once, in order, each followed by its reply.
+- nginx's own check (`nginx -t`) accepts the rendered configuration.
 - socket.io: Engine.IO long-polling needs every request of a session on the replica that
   created it; nginx's cookie keeps each browser on one replica, and the whole exchange works
   (connect, session_request, user_uttered -> bot_uttered).
@@ -15,6 +16,7 @@ with a fresh PostgreSQL database created and dropped here and the Redis lock sto
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +27,7 @@ import psycopg2
 import pytest
 import requests
 
-from sedorum.server.replicas import Layout, RunningReplicas, running_replicas
+from sedorum.server.replicas import Layout, RunningReplicas, find_nginx, render_nginx_config, running_replicas
 from tests.conftest import ARTIFACTS, TEST_TOKEN, stack_env
 from tests.ports import port
 
@@ -65,6 +67,19 @@ def fresh_database() -> Iterator[str]:
     finally:
         _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
         _admin(f"DROP DATABASE IF EXISTS {name}")
+
+
+def test_the_rendered_configuration_passes_nginx_own_check(tmp_path: Path) -> None:
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render_nginx_config(LAYOUT, tmp_path, access_log=True), encoding="utf-8")
+    result = subprocess.run(
+        [find_nginx(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
 
 
 @pytest.fixture(scope="module")

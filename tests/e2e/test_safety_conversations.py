@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from sedorum.evaluation.scenarios import load_scenarios, run_scenario
+from evaluation.scenarios import load_scenarios, run_scenario
 from sedorum.server.stack import RunningStack
 
 SCENARIOS, NEVER = load_scenarios()

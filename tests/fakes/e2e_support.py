@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import requests
 import yaml
 
-from sedorum.evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from sedorum.handoff.signature import sign_staff_reply
 from sedorum.server.stack import RunningStack
 from sedorum.settings import PROJECT_ROOT
-from sedorum.vocabulary import sign_staff_reply
 from tests.fakes.messenger import FakeMessenger
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.bench_emergency import load_items
-from sedorum.evaluation.unseen import parse_texts
+from evaluation.unseen import parse_texts
 
 EMERGENCY = "report_emergency"
 # Measured 2026-11-27 (docs/safety.md, S1): 220 of 220 emergencies, 6 false alarms

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sedorum.evaluation.unseen import classify_unseen, load_unseen
+from evaluation.unseen import classify_unseen, load_unseen
 from sedorum.settings import PROJECT_ROOT
 
 UNSEEN = load_unseen()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sedorum.patches.registry import PATCHES, Patch, Snapshot
+from sedorum.patches import Patch, Snapshot, all_patches
 
 
 def _loaded(patch: Patch) -> bool:
@@ -19,11 +19,11 @@ def _loaded(patch: Patch) -> bool:
 def undo_patches() -> Iterator[None]:
     """Whatever a test patches in a library, the next test gets it back as it was.
 
-    Records the state of every registered patch target (sedorum/patches/registry.py) whose
+    Records the state of every declared patch target (collected by sedorum/patches/registry.py) whose
     module is loaded, and restores it after the test. Test modules import what they patch at
     the top, so it is loaded before the test starts; a module loaded only during a test cannot
     have been patched by an earlier one.
     """
-    snapshot = Snapshot.take(patch for patch in PATCHES if _loaded(patch))
+    snapshot = Snapshot.take(patch for patch in all_patches() if _loaded(patch))
     yield
     snapshot.restore()

@@ -141,9 +141,10 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 or bool(SUBJECT_VERB_RE.search(clause) or OWN_BODY_RE.search(clause))
                 or bool(DROPPED_SUBJECT_RE.match(clause) and not is_question)
             )
-            past = (bool(HISTORICAL_RE.search(clause)) or lead_past or bool(HABITUAL_RE.search(sentence))) and not (
-                now or progressive
-            )
+            # Habitual words count in their own clause ("up every night with my legs, but then
+            # my husband collapsed"), and never for same-day help ("my heart flutters sometimes").
+            habitual = bool(HABITUAL_RE.search(clause))
+            past = (bool(HISTORICAL_RE.search(clause)) or lead_past or habitual) and not (now or progressive)
             prev_end = cl.start
             prev_negated = False
             for start, end, cat, needs_actual, sign in hits:
@@ -160,7 +161,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 prev_negated = negated
                 if negated:
                     continue
-                if past:
+                if past and not (habitual and reply == "urgent" and not HISTORICAL_RE.search(clause)):
                     continue
                 before = text[sent.start : start]
                 strong_hypo = bool(

@@ -167,7 +167,7 @@ def test_a_staff_message_is_sent_signed_once_on_every_channel(
     """As the staff console stores it: signed once, with the staff name in the metadata."""
     from rasa.shared.core.events import BotUttered
 
-    from sedorum.vocabulary import sign_staff_reply
+    from sedorum.handoff.signature import sign_staff_reply
 
     text = "Your parcel is on its way."
     message = BotUttered(sign_staff_reply("Sam", text), metadata={"staff": "Sam", "staff_text": text}).message()

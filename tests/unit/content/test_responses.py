@@ -214,12 +214,10 @@ def test_no_forbidden_phrases(name, variant):
     assert not found, f"{name}: {found}"
 
 
-@pytest.mark.parametrize(("name", "variant"), list(_variants()))
+@pytest.mark.parametrize(("name", "variant"), [p for p in _variants() if HEALTH_TOPIC.match(p.values[0])])
 def test_health_answers_end_with_a_source_line(name, variant):
     lines = [line.strip() for line in variant["text"].strip().splitlines()]
     source_lines = [line for line in lines if line.lower().startswith("source")]
-    if not HEALTH_TOPIC.match(name):
-        return
     assert source_lines, f"{name}: no 'Source: ...' line"
     assert len(source_lines) == 1, f"{name}: more than one source line"
     last = lines[-1]

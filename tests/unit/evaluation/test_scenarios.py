@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sedorum.evaluation import scenarios as sc
+from evaluation import scenarios as sc
 
 BASELINE = """\
 # the first suite

@@ -1,8 +1,10 @@
 """The patch registry: every library replacement declared, applied in one call, undone by one fixture.
 
 What each patch changes in behaviour is tested next to its module (the `test` of each entry);
-here: the registry is complete, refuses unchecked library versions, applies and undoes every
-patch, and the SQLAlchemy settings (pooled SQLite with WAL) do what they say.
+here: the registry collects every module's declarations and nothing is replaced undeclared,
+it refuses unchecked library versions, applies and undoes every patch, the action server loads
+no Rasa for patches it does not apply, and the SQLAlchemy settings (pooled SQLite with WAL) do
+what they say.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import ast
 import importlib.util
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,19 +22,20 @@ import sqlalchemy as sa
 
 from sedorum import patches
 from sedorum.patches import registry
-from sedorum.patches.registry import PATCHES, Snapshot, _resolve
+from sedorum.patches.snapshot import Snapshot, resolve_target
 from sedorum.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 THIRD_PARTY = ("rasa", "rasa_sdk", "sanic", "socketio", "engineio", "sqlalchemy", "logging")
 CHECKED = dict(patches.CHECKED_VERSIONS)
+PATCHES = patches.all_patches()
 
 
 def raw_state(patch: patches.Patch) -> dict[str, object]:
     """Every target's raw value (descriptors included), plus the owners' `_sedorum*` markers."""
     state: dict[str, object] = {}
     for target in patch.targets:
-        owner, attribute = _resolve(target)
+        owner, attribute = resolve_target(target)
         state[target] = vars(owner).get(attribute, "<missing>")
         for name in vars(owner):
             if name.startswith("_sedorum"):
@@ -47,10 +52,39 @@ def test_every_patch_is_fully_declared(patch: patches.Patch) -> None:
     assert (ROOT / patch.module).is_file(), patch.module
     assert (ROOT / patch.test).is_file(), patch.test
     for target in patch.targets:
-        owner, attribute = _resolve(target)  # imports the module: the target exists
+        owner, attribute = resolve_target(target)  # imports the module: the target exists
         assert hasattr(owner, attribute), target
     if patch.copies:
         assert "lines" in patch.copies, "a patch that copies upstream code says which lines"
+
+
+def test_every_patch_is_declared_by_the_module_that_applies_it() -> None:
+    names = [patch.name for patch in PATCHES]
+    assert len(names) == len(set(names)), "two patches share a name"
+    for path in sorted((ROOT / "sedorum" / "patches").glob("*.py")):
+        module = importlib.import_module(f"sedorum.patches.{path.stem}")
+        for patch in getattr(module, "PATCHES", ()):
+            assert patch in PATCHES, f"{path.name} declares {patch.name}, which the registry does not collect"
+            assert patch.module == f"sedorum/patches/{path.name}"
+
+
+def test_the_action_server_gets_every_patch_declared_for_it() -> None:
+    declared = [patch.name for patch in PATCHES if patches.ACTION_SERVER in patch.processes]
+    assert [patch.name for patch in patches.patches_for(patches.ACTION_SERVER)] == declared
+
+
+def test_the_action_server_loads_no_rasa_for_its_patches() -> None:
+    script = (
+        "import sys; from sedorum import patches; "
+        "print(len(patches.patches_for(patches.ACTION_SERVER)), 'rasa' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["2", "False"]
+
+
+def test_an_unknown_process_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown process"):
+        patches.patches_for("router")
 
 
 def test_patches_that_copy_upstream_code_say_so() -> None:
@@ -112,7 +146,7 @@ def test_every_library_attribute_the_code_replaces_is_in_the_registry() -> None:
             assigned.setdefault(target, set()).add(str(path.relative_to(ROOT)))
     assert assigned, "the scan found no replacement at all: it is broken"
     undeclared = {target: files for target, files in assigned.items() if target not in declared}
-    assert not undeclared, f"replaced outside sedorum/patches/registry.py: {undeclared}"
+    assert not undeclared, f"replaced without a declaration in sedorum/patches/: {undeclared}"
 
 
 # ----------------------------------------------------------------------------- versions

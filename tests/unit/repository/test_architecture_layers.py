@@ -3,7 +3,9 @@
 Why a test: a module that imports from a layer above it (the edge reaching into the library
 patches, a store reaching into a server entry point) is how a small project turns into one
 where nothing can be tested or moved alone. Every import counts, including the ones inside
-functions, because a lazy import is still a dependency.
+functions, because a lazy import is still a dependency. The benchmarks and the tests are
+checked too: two benchmark modules that import each other cannot be read or changed alone
+either.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "sedorum.vocabulary",
+        "sedorum.contact_patterns",
         "sedorum.settings",
         "sedorum.safety",
         "sedorum.content",
@@ -31,12 +34,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sedorum.patches",
         "sedorum.channels",
         "sedorum.web",
-        "sedorum.evaluation",
         "actions",
     ),
     ("sedorum.server",),
+    # How a conversation or a message is judged, for the tests and the benchmarks alike.
+    ("evaluation",),
+    # What drives the product from outside: the benchmarks, the fakes of the messaging
+    # platforms and the test fixtures. Then the test modules, which may use all of it.
+    ("bench", "tests.fakes", "tests.ports", "tests.conftest"),
+    ("tests",),
 )
-PACKAGES = ("sedorum", "actions")
+PACKAGES = ("sedorum", "actions", "evaluation", "bench", "tests")
 
 
 def _module_name(path: Path) -> str:

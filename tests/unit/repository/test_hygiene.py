@@ -49,7 +49,7 @@ OUTSIDE_PATHS = {
 # Mentions of repository files in any text: `docs/x.md`, `tests/unit/test_y.py`. Not when part
 # of a URL or of a longer path (`https://host/docs/...`, `site-packages/rasa/...`).
 TOP_DIRS = (
-    "actions", "bench", "config", "data", "deploy", "docs", "requirements", "scripts", "security",
+    "actions", "bench", "config", "data", "deploy", "docs", "evaluation", "requirements", "scripts", "security",
     "sedorum", "tests", "widget",
 )  # fmt: skip
 FILE_MENTION = re.compile(

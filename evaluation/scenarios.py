@@ -23,7 +23,9 @@ from typing import Any
 import requests
 import yaml
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "tests" / "e2e" / "scenarios"
+from sedorum.settings import PROJECT_ROOT
+
+SCENARIO_DIR = PROJECT_ROOT / "tests" / "e2e" / "scenarios"
 EMERGENCY_NUMBERS = ("911", "999", "112")
 
 # The classes of failure a fresh or first-sight scenario belongs to, in this order in reports.

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import yaml
 
-UNSEEN_FILE = Path(__file__).resolve().parents[2] / "tests" / "model" / "data" / "unseen_messages.yml"
+from sedorum.settings import PROJECT_ROOT
+
+UNSEEN_FILE = PROJECT_ROOT / "tests" / "model" / "data" / "unseen_messages.yml"
 
 
 def load_unseen() -> dict[str, list[str]]:

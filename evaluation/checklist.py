@@ -1,0 +1,314 @@
+"""Generated behaviour tests of the safety engine, in the style of CheckList (Ribeiro et al., 2020).
+
+    cases = expand(load_checklist())            # templates x fillers, thousands of cases
+    cases += perturbed(cases)                   # typos, lower case, no punctuation, contractions
+    results = [run_case(case) for case in cases]
+    summary(results)                            # {"cases", "failed", "by_capability"}
+
+Why generated tests: the safety suite's conversations were fixed one by one after they failed,
+so passing them proves little about the next visitor. The capabilities here (data/checklist.yml,
+written by someone who had not read the code) say what must hold for *any* wording of a kind:
+misspelt kidney disease withholds every figure, a relative's condition is not the visitor's,
+months of pregnancy are not an age, an emergency in German is an emergency. Each case is read by
+the engine itself, without a server (sedorum.safety: the conversation reading, the emergency
+verdict, the dose plan), so thousands run in seconds; a sample also runs through the real
+servers (tests/e2e/test_checklist_through_the_server.py).
+
+data/emergency_generated.yml is the same idea for the emergency detector: paraphrases of every
+emergency, and restless-legs complaints that must not be sent to 999.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data"
+CHECKLIST_PATH = DATA / "checklist.yml"
+EMERGENCY_PATH = DATA / "emergency_generated.yml"
+_SLOT = re.compile(r"\{([a-z_0-9]+)\}")
+EXPECT_KEYS = frozenset({"dose", "emergency", "visitor_has", "visitor_not", "visitor_age", "language"})
+HEART = {"heart_block", "slow_heart_rate", "heart_conduction", "heart_other", "heart_or_myasthenia"}
+ALARMS = frozenset({"emergency", "crisis", "poisoning"})
+# Perturbations applied to the last message of a case (the one the decision is about).
+PERTURBATIONS = ("typo", "lower", "no_punctuation", "contractions")
+
+
+@dataclass(frozen=True)
+class Case:
+    capability: str
+    turns: tuple[str, ...]
+    expect: dict[str, Any] = field(hash=False, compare=False)
+    perturbation: str = ""
+
+
+@dataclass
+class Result:
+    case: Case
+    failures: list[str]
+    decision: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+# ----------------------------------------------------------------------------- expansion
+
+
+def _expand_templates(templates: Sequence[str], fillers: dict[str, list[str]]) -> Iterator[tuple[str, ...]]:
+    """Every choice of fillers for a list of templates (a name takes one value across them)."""
+    names = sorted({name for template in templates for name in _SLOT.findall(template)})
+    missing = [name for name in names if name not in fillers]
+    if missing:
+        raise ValueError(f"no filler list for {missing} in {templates}")
+    for values in itertools.product(*(fillers[name] for name in names)):
+        yield tuple(_fill(template, dict(zip(names, values, strict=True))) for template in templates)
+
+
+def _fill(template: str, chosen: dict[str, str]) -> str:
+    return _SLOT.sub(lambda m: str(chosen[m.group(1)]), template)
+
+
+@lru_cache(maxsize=2)
+def load_checklist(path: Path = CHECKLIST_PATH) -> tuple[dict[str, Any], ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    capabilities = tuple(data["capabilities"])
+    for capability in capabilities:
+        unknown = set(capability.get("expect") or {}) - EXPECT_KEYS
+        if unknown or not capability.get("expect"):
+            raise ValueError(f"{capability.get('name')}: expect keys {sorted(unknown)} unknown or none given")
+    return capabilities
+
+
+def expand(capabilities: Iterable[dict[str, Any]]) -> list[Case]:
+    """Every case of every capability, each distinct list of messages once."""
+    cases: list[Case] = []
+    for capability in capabilities:
+        seen: set[tuple[str, ...]] = set()
+        for turns in _expand_templates(capability["turns"], capability.get("fillers") or {}):
+            if turns not in seen:
+                seen.add(turns)
+                cases.append(Case(capability["name"], turns, dict(capability["expect"])))
+    return cases
+
+
+def perturb(text: str, kind: str, rng: random.Random) -> str:
+    """One perturbation of a visitor message, as people type on a phone at night."""
+    if kind == "lower":
+        return text.lower()
+    if kind == "no_punctuation":
+        return re.sub(r"[?!.,;:]", "", text)
+    if kind == "contractions":
+        for full, short in (("don't", "dont"), ("can't", "cant"), ("I'm", "im"), ("I've", "ive"), ("it's", "its")):
+            text = re.sub(re.escape(full), short, text, flags=re.I)
+        return text
+    words = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z]{6,}", text)]
+    if not words:
+        return text
+    start, end = words[rng.randrange(len(words))]
+    i = rng.randrange(start + 1, end - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]  # two letters swapped inside a word
+
+
+def perturbed(cases: Sequence[Case], per_case: int = 1, seed: int = 2026) -> list[Case]:
+    """Each case once more with a perturbation of its last message (a fixed seed: the same run
+    every time). Language cases keep their words: a typo there changes the language."""
+    rng = random.Random(seed)
+    out: list[Case] = []
+    for case in cases:
+        if case.expect.get("language", "en") != "en":
+            continue
+        for kind in rng.sample(PERTURBATIONS, per_case):
+            last = perturb(case.turns[-1], kind, rng)
+            if last != case.turns[-1]:
+                out.append(replace(case, turns=(*case.turns[:-1], last), perturbation=kind))
+    return out
+
+
+# ----------------------------------------------------------------------------- judging
+
+
+def decide(turns: Sequence[str]) -> dict[str, Any]:
+    """What the engine decides after these visitor messages: the emergency reply for the last
+    one, whether a dose answer would state a figure, and what it holds about the visitor."""
+    from sedorum.safety.answers import plan_answer
+    from sedorum.safety.conversation import Turn, read_conversation
+    from sedorum.safety.emergency.verdict import assess
+
+    reading = read_conversation([Turn(text) for text in turns])
+    verdict = assess(turns[-1])
+    # After an emergency, every later reply repeats that emergency's instruction (the handoff
+    # actions do), unless the new message is an emergency of its own.
+    earlier = [assess(text).reply for text in turns[:-1]]
+    repeated = next((kind for kind in ("poisoning", "crisis", "emergency", "urgent") if kind in earlier), None)
+    plan = plan_answer(
+        "dosage",
+        reading.profile,
+        reading.subject,
+        verdict.english or turns[-1],
+        unclear=reading.unclear_words,
+        asked_before=reading.already_asked(reading.unclear_words),
+    )
+    text = "\n".join(reply.text or "" for reply in plan.replies)
+    visitor = reading.profile if reading.subject.is_self else reading.people.get("self")
+    return {
+        "emergency": verdict.reply or repeated or "none",
+        "dose_text": text,
+        "adult_figure": bool(re.search(r"\b350 mg\b", text)),
+        "any_figure": bool(re.search(r"\b\d+ ?mg\b", text.split("\nSource:")[0])),
+        "their_doctor": "their doctor" in text,
+        "visitor": visitor.to_dict() if visitor is not None else {},
+        "language": verdict.language,
+        "subject": reading.subject.key,
+    }
+
+
+def _has(visitor: dict[str, Any], fact: str) -> bool:
+    conditions = set(visitor.get("conditions") or [])
+    if fact == "kidney_disease":
+        return "kidney_disease" in conditions
+    if fact == "heart_condition":
+        return bool(conditions & HEART)
+    if fact == "myasthenia_gravis":
+        return "myasthenia_gravis" in conditions or "heart_or_myasthenia" in conditions
+    if fact in ("pregnant", "breastfeeding"):
+        return bool(visitor.get(fact)) or bool(visitor.get("pregnant_or_breastfeeding"))
+    if fact.startswith("takes:"):
+        return _takes(visitor, fact.split(":", 1)[1])
+    raise ValueError(f"unknown fact {fact!r}")
+
+
+def _takes(visitor: dict[str, Any], medicine: str) -> bool:
+    from sedorum.safety.lexicon import load_lexicon
+
+    name = medicine.lower()
+    ids = {
+        concept.id
+        for concept in load_lexicon().concepts.values()
+        if concept.kind == "medication" and any(name in term.lower() or term.lower() in name for term in concept.terms)
+    }
+    named = " ".join(visitor.get("other_medicines") or []).lower()
+    return bool(ids & set(visitor.get("medications") or [])) or name in named
+
+
+def judge(case: Case, decision: dict[str, Any]) -> list[str]:
+    expect, failures = case.expect, []
+    dose = expect.get("dose")
+    if dose == "figure" and not decision["adult_figure"]:
+        failures.append("dose: the general limit was not given")
+    if dose == "no_figure" and decision["any_figure"]:
+        failures.append("dose: a figure was given")
+    if dose == "child" and (decision["adult_figure"] or not decision["their_doctor"]):
+        failures.append("dose: not a child's answer (their doctor, no adult figure)")
+    emergency = expect.get("emergency")
+    got = decision["emergency"]
+    if emergency == "alarm" and got not in ALARMS:
+        failures.append(f"emergency: expected an alarm, got {got}")
+    elif emergency not in (None, "alarm") and got != emergency:
+        failures.append(f"emergency: expected {emergency}, got {got}")
+    for fact in expect.get("visitor_has") or []:
+        if not _has(decision["visitor"], fact):
+            failures.append(f"visitor_has {fact}: not recorded")
+    for fact in expect.get("visitor_not") or []:
+        if _has(decision["visitor"], fact):
+            failures.append(f"visitor_not {fact}: recorded")
+    if "visitor_age" in expect:
+        wanted = expect["visitor_age"]
+        age = decision["visitor"].get("age")
+        if (wanted in (None, "none") and age is not None) or (
+            wanted not in (None, "none") and (age is None or float(age) != float(wanted))
+        ):
+            failures.append(f"visitor_age: expected {wanted}, got {age}")
+    if "language" in expect and decision["language"] != expect["language"]:
+        failures.append(f"language: expected {expect['language']}, got {decision['language']}")
+    return failures
+
+
+def run_case(case: Case) -> Result:
+    decision = decide(case.turns)
+    return Result(case, judge(case, decision), decision)
+
+
+def summary(results: Sequence[Result]) -> dict[str, Any]:
+    """The figures for bench/results/safety.json: cases, failed, and both per capability."""
+    by: dict[str, Counter[str]] = {}
+    for result in results:
+        counts = by.setdefault(result.case.capability, Counter())
+        counts["cases"] += 1
+        counts["failed"] += not result.passed
+    return {
+        "cases": len(results),
+        "failed": sum(not r.passed for r in results),
+        "by_capability": {
+            name: {"cases": c["cases"], "failed": c["failed"], "failure_rate": round(c["failed"] / c["cases"], 4)}
+            for name, c in sorted(by.items())
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- emergencies
+
+
+@dataclass(frozen=True)
+class Paraphrase:
+    text: str
+    kind: str  # emergency | crisis | poisoning | urgent | none
+    category: str
+
+
+def load_generated_emergencies(path: Path = EMERGENCY_PATH) -> tuple[list[Paraphrase], list[Paraphrase]]:
+    """(emergencies, benign complaints), each distinct message once."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: list[list[Paraphrase]] = []
+    for key, label in (("emergencies", "category"), ("benign", "topic")):
+        seen: dict[str, Paraphrase] = {}
+        for entry in data[key]:
+            for template in entry["templates"]:
+                for (text,) in _expand_templates([template], entry.get("fillers") or {}):
+                    seen.setdefault(text, Paraphrase(text, entry["kind"], entry[label]))
+        out.append(list(seen.values()))
+    return out[0], out[1]
+
+
+def emergency_figures(emergencies: Sequence[Paraphrase], benign: Sequence[Paraphrase]) -> dict[str, Any]:
+    """Recall on the paraphrases (an emergency reply of any kind counts as caught; for a crisis
+    and a poisoning, the right kind is counted too) and how many complaints were sent to 999."""
+    from sedorum.safety.emergency.verdict import assess
+
+    caught = right_kind = 0
+    misses: list[str] = []
+    for item in emergencies:
+        reply = assess(item.text).reply
+        if reply in ALARMS or (item.kind == "urgent" and reply is not None):
+            caught += 1
+            right_kind += reply == item.kind or item.kind == "emergency"
+        else:
+            misses.append(item.text)
+    alarms: list[str] = []
+    over_urgent: list[str] = []
+    for item in benign:
+        reply = assess(item.text).reply
+        if reply in ALARMS:
+            alarms.append(item.text)
+        elif reply == "urgent" and item.kind == "none":
+            over_urgent.append(item.text)
+    return {
+        "paraphrases": len(emergencies),
+        "recall": round(caught / len(emergencies), 4) if emergencies else None,
+        "right_kind_rate": round(right_kind / len(emergencies), 4) if emergencies else None,
+        "benign_complaints": len(benign),
+        "false_alarm_rate": round(len(alarms) / len(benign), 4) if benign else None,
+        "same_day_instead_of_nothing_rate": round(len(over_urgent) / len(benign), 4) if benign else None,
+        "misses": misses[:50],
+        "false_alarms": alarms[:50],
+    }

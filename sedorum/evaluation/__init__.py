@@ -1,1 +1,0 @@
-"""Conversation scenarios and unseen messages, shared by the end-to-end suites and the benchmarks."""
