@@ -56,7 +56,7 @@ from sedorum.insights.figures import Period
 from sedorum.server.stack import wait_for_http
 from sedorum.settings import PROJECT_ROOT
 
-PORT = 5330
+PORT = 7330  # outside the tests' port ranges (5100-5999, 6100-6999, shifted by their offset)
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DAYS = 90
 PERIOD_LENGTHS = (90, 60, 30, 14, 7)

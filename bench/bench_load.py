@@ -46,8 +46,10 @@ from bench.load_driver import Config, Sample, System, drive, percentile, send, w
 from sedorum.server.stack import running_stack, stop_processes, train_if_needed, wait_for_http
 from sedorum.settings import PROJECT_ROOT, Settings
 
-ASSISTANT_PORTS = (5605, 5655)  # Rasa, actions
-STARTER_PORT = 5606
+# Benchmark ports stay out of the tests' ranges (5100-5999 and 6100-6999, shifted by a checkout's
+# SEDORUM_TEST_PORT_OFFSET), so a benchmark and a test run can share the machine.
+ASSISTANT_PORTS = (7605, 7655)  # Rasa, actions
+STARTER_PORT = 7606
 ORDER = (("assistant", 1), ("starter", 1), ("starter", 16), ("assistant", 16), ("assistant", 64), ("starter", 64))
 REQUEST_TIMEOUT_S = 60
 # All benchmark traffic comes from one loopback address, and the long conversation sends 400
@@ -137,7 +139,7 @@ QUICK = Config(
     repeats=1,
     emergencies=3,
 )
-ONE_PROCESS_PORTS = (5615, 5665)  # the same assistant as one Rasa process, no router
+ONE_PROCESS_PORTS = (7615, 7665)  # the same assistant as one Rasa process, no router
 
 
 async def burst5(http: aiohttp.ClientSession, system: System, repeats: int, sample: Sample) -> list[float]:

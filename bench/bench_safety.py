@@ -1,6 +1,6 @@
 """Safety benchmark: the conversation suite's pass rate and the emergency detector's accuracy.
 
-Starts the assistant (ports 5805/5855, a temporary SQLite store), runs every scenario of
+Starts the assistant (ports 7805/7855, outside the tests' ranges; a temporary SQLite store), runs every scenario of
 tests/e2e/scenarios/*.yml through the REST channel, scores the deterministic emergency
 detector on the labelled set in bench/data/, and writes bench/results/safety.json, with the
 pass counts per failure class (`by_category`) and per fresh batch (`fresh_batches`).
@@ -42,7 +42,7 @@ from sedorum.settings import PROJECT_ROOT  # noqa: E402
 def run_conversations(scenarios: list[Scenario], never: list[str]) -> list[Outcome]:
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"SEDORUM_RASA_PORT": "5805", "SEDORUM_ACTION_PORT": "5855", "SEDORUM_VAR_DIR": tmp}
+        env = {"SEDORUM_RASA_PORT": "7805", "SEDORUM_ACTION_PORT": "7855", "SEDORUM_VAR_DIR": tmp}
         with running_stack(env, log_dir=Path(tmp) / "logs") as stack:
             for index, scenario in enumerate(scenarios, start=1):
                 outcome = run_scenario(stack.url, scenario, never)

@@ -69,11 +69,11 @@ async def send(http: aiohttp.ClientSession, system: System, sender: str, text: s
     started = time.perf_counter()
     try:
         async with http.post(f"{system.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as reply:
-            body = await reply.json(content_type=None) if reply.status == 200 else await reply.text()
-            elapsed = (time.perf_counter() - started) * 1000
             if reply.status != 200:
-                sample.error(f"HTTP {reply.status}: {str(body)[:120]}")
+                sample.error(f"HTTP {reply.status}: {(await reply.text())[:120]}")
                 return None
+            body = await reply.json(content_type=None)
+            elapsed = (time.perf_counter() - started) * 1000
             if not body:
                 sample.error(f"no reply to {text!r}")
                 return None

@@ -1,5 +1,8 @@
 """What every messaging channel shares at run time: HTTP to the platform, refusals, replays.
 
+The webhook skeleton itself (the order every request goes through) is the base classes in
+`base.py`; these are the pieces it and the platform modules use.
+
 Why not Rasa's built-in connectors: they send with blocking clients inside the event loop
 (twilio's Client, fbmessenger's requests), Telegram's calls the network in
 get_output_channel() and getMe on every update, Messenger's reads only the first event of a
@@ -21,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from sedorum.channels import votes
 from sedorum.channels.signatures import Refusal
 
 logger = logging.getLogger("sedorum.channels")
@@ -140,8 +144,9 @@ def typed_text(text: str) -> str:
     return _COMMAND.sub("", (text or "").strip()).strip()
 
 
-async def latest_bot_buttons(request: Request, sender_id: str) -> list[dict[str, Any]]:
-    """The buttons of the assistant's last message, if the user has not written since.
+async def latest_choices(request: Request, sender_id: str) -> list[dict[str, Any]]:
+    """What a typed number picks from: the options and vote buttons (`votes.choices`) of the
+    assistant's latest message that showed any, if the person has not written since.
 
     Why the tracker and not an in-memory map of "last options per sender": the tracker is
     already the record of what the assistant said, it survives restarts, it is shared by
@@ -165,9 +170,25 @@ async def latest_bot_buttons(request: Request, sender_id: str) -> list[dict[str,
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return []
-        if isinstance(event, BotUttered) and event.data.get("buttons"):
-            return list(event.data["buttons"])
+        if isinstance(event, BotUttered):
+            options = event.data.get("buttons") or event.data.get("quick_replies")  # as send_response passes them
+            shown = votes.choices(event.text, options, event.message())
+            if shown:
+                return shown
     return []
+
+
+def json_body(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object, or None (malformed JSON is a bad request, not a crash)."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def bad_request() -> HTTPResponse:
+    return response.json({"error": "bad request"}, status=400)
 
 
 async def deliver(on_new_message: OnNewMessage, message: UserMessage, channel: str) -> None:
@@ -274,65 +295,3 @@ def _error_text(body: Any) -> str:
         if "code" in body:  # Twilio
             return f"{body.get('code')} {body.get('message', '')}".strip()
     return ""
-
-
-# --- What the four channels share ----------------------------------------------------------
-
-
-class PlatformOutput(OutputChannel):
-    """An output channel of a messaging platform: render a reply into the platform's messages
-    (split at its length limit, buttons in its own form), then send them one by one.
-
-    Staff replies arrive already signed (sedorum.handoff.signature.sign_staff_reply, in the console):
-    the text is sent as it is stored.
-    """
-
-    platform = ""  # the channel name, as Rasa knows it
-    deliveries: DeliveryLog
-
-    @classmethod
-    def name(cls) -> str:
-        return cls.platform
-
-    def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
-        """The platform messages for one reply."""
-        raise NotImplementedError
-
-    async def send_part(self, recipient_id: str, part: Any) -> bool:
-        """Sends one platform message; False if it was not delivered."""
-        raise NotImplementedError
-
-    async def send_parts(self, recipient_id: str, parts: list[Any]) -> None:
-        for part in parts:
-            if not await self.send_part(recipient_id, part):
-                return  # later parts would arrive without the earlier ones
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_parts(recipient_id, self.render(recipient_id, text, None))
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_parts(recipient_id, self.render(recipient_id, text, buttons))
-
-
-class PlatformInput(InputChannel):
-    """An input channel of a messaging platform: its name and the start of its blueprint."""
-
-    platform = ""
-    blueprint_name = ""  # default: sedorum_<platform>
-
-    @classmethod
-    def name(cls) -> str:
-        return cls.platform
-
-    def new_blueprint(self) -> Blueprint:
-        """A blueprint with a health check that closes this process's HTTP sessions at shutdown."""
-        hook = Blueprint(self.blueprint_name or f"sedorum_{self.platform}")
-        hook.listener("after_server_stop")(close_sessions)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        return hook

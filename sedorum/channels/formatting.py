@@ -22,10 +22,13 @@ conservative stand-in for Twilio's "characters" (an emoji counts as two).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sedorum.channels import votes
 
 # Platform limits (documented maximums; see docs/channels.md for the sources).
 TELEGRAM_TEXT_LIMIT = 4096
@@ -39,6 +42,7 @@ SLACK_SECTION_LIMIT = 3000  # a section block's text; also used for plain messag
 SLACK_BUTTONS_PER_BLOCK = 25
 SLACK_BUTTON_TEXT = 75
 SLACK_BUTTON_VALUE = 2000
+SLACK_VOTE_BLOCK = "sedorum_vote"
 
 FALLBACK_PROMPT = "Please choose an option:"
 
@@ -185,8 +189,14 @@ def shorten(text: str, limit: int) -> str:
 
 
 def numbered_options(buttons: Sequence[Button]) -> str:
-    """Buttons as text for channels without them: "Reply 1 for Symptoms, 2 for Treatment."."""
-    options = [f"{index} for {button_title(button).rstrip('?.!:')}" for index, button in enumerate(buttons, 1)]
+    """Buttons as text for channels without them: "Reply 1 for Symptoms, 2 for Treatment.";
+    the vote buttons read "..., 3 if this helped, 4 if not." ("Reply 1 if this helped, 2 if not."
+    alone)."""
+    options = []
+    for index, button in enumerate(buttons, 1):
+        vote = votes.parse(button_payload(button))
+        spoken = votes.SPOKEN[vote.value] if vote else f"for {button_title(button).rstrip('?.!:')}"
+        options.append(f"{index} {spoken}")
     return "Reply " + ", ".join(options) + "."
 
 
@@ -226,20 +236,24 @@ def telegram_callback_data(button: Button, index: int) -> str:
 
 
 def telegram_messages(text: str, buttons: Sequence[Button] | None = None) -> list[dict[str, Any]]:
-    """sendMessage parameters (without chat_id); the inline keyboard, one button per row, goes on the last."""
+    """sendMessage parameters (without chat_id); the inline keyboard goes on the last: one
+    option per row, the two vote buttons side by side on the last row."""
     parts = split_text(text, TELEGRAM_TEXT_LIMIT) or ([FALLBACK_PROMPT] if buttons else [])
     messages: list[dict[str, Any]] = [{"text": part} for part in parts]
     if buttons and messages:
-        keyboard = [
-            [{"text": button_title(button), "callback_data": telegram_callback_data(button, index)}]
+        keys = [
+            {"text": button_title(button), "callback_data": telegram_callback_data(button, index)}
             for index, button in enumerate(buttons, 1)
         ]
-        messages[-1]["reply_markup"] = {"inline_keyboard": keyboard}
+        keyboard = [[key] for key, button in zip(keys, buttons, strict=True) if not votes.is_vote(button)]
+        vote_row = [key for key, button in zip(keys, buttons, strict=True) if votes.is_vote(button)]
+        messages[-1]["reply_markup"] = {"inline_keyboard": keyboard + ([vote_row] if vote_row else [])}
     return messages
 
 
 def messenger_messages(text: str, buttons: Sequence[Button] | None = None) -> list[dict[str, Any]]:
-    """Send API `message` objects; buttons become quick replies on the last (numbered text beyond 13)."""
+    """Send API `message` objects; buttons (the vote buttons too) become quick replies on the
+    last, or numbered text when there are more than 13."""
     buttons = list(buttons or [])
     quick = bool(buttons) and len(buttons) <= MESSENGER_MAX_QUICK_REPLIES
     if buttons and not quick:
@@ -274,17 +288,41 @@ def slack_messages(text: str, buttons: Sequence[Button] | None = None) -> list[d
     messages: list[dict[str, Any]] = [{"text": part} for part in parts]
     if buttons and messages:
         last = messages[-1]
-        elements = [
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": shorten(button_title(button), SLACK_BUTTON_TEXT), "emoji": True},
-                "value": button_payload(button)[:SLACK_BUTTON_VALUE],
-                "action_id": f"sedorum_button_{index}",
-            }
-            for index, button in enumerate(buttons, 1)
-        ]
+        options = [button for button in buttons if not votes.is_vote(button)]
+        elements = [slack_button(button, f"sedorum_button_{index}") for index, button in enumerate(options, 1)]
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": last["text"]}}]
         for start in range(0, len(elements), SLACK_BUTTONS_PER_BLOCK):
             blocks.append({"type": "actions", "elements": elements[start : start + SLACK_BUTTONS_PER_BLOCK]})
+        ballot = [(button, votes.parse(button_payload(button))) for button in buttons]
+        elements = [slack_button(button, f"sedorum_vote_{vote.value}") for button, vote in ballot if vote]
+        if elements:
+            blocks.append({"type": "actions", "block_id": SLACK_VOTE_BLOCK, "elements": elements})
         last["blocks"] = blocks
     return messages
+
+
+def slack_button(button: Button, action_id: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": shorten(button_title(button), SLACK_BUTTON_TEXT), "emoji": True},
+        "value": button_payload(button)[:SLACK_BUTTON_VALUE],
+        "action_id": action_id,
+    }
+
+
+def whatsapp_messages(text: str, buttons: Sequence[Button] | None, vote_content_sid: str) -> list[str | dict[str, str]]:
+    """WhatsApp through Twilio, the vote buttons as WhatsApp quick-reply buttons.
+
+    Twilio sends WhatsApp buttons only from a content template (`vote_content_sid`, made once
+    by `python -m sedorum.channels.twilio vote-template`), and refuses a template variable
+    holding a line break, so the answer goes as plain bodies (its options numbered, as on
+    SMS) and the question "Was this answer helpful?" follows with the two buttons, whose ids
+    carry the answer's key (the template's only variable). Without vote buttons, or without a
+    template, it is the SMS form.
+    """
+    listed = list(buttons or [])
+    key = votes.voted_answer(listed)
+    if key is None or not vote_content_sid:
+        return list(sms_bodies(text, listed))
+    bodies: list[str | dict[str, str]] = list(sms_bodies(text, votes.options_only(listed)))
+    return [*bodies, {"ContentSid": vote_content_sid, "ContentVariables": json.dumps({"1": key})}]

@@ -16,32 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from sedorum.channels import formatting
-from sedorum.channels.common import (
-    DeliveryLog,
-    OnNewMessage,
-    PlatformInput,
-    PlatformOutput,
-    RecentKeys,
-    api_post,
-    deliver,
-    latest_bot_buttons,
-    logger,
-    oversized,
-    refuse,
-    require,
-    setting,
-    typed_text,
-)
+from sedorum.channels import common, formatting
+from sedorum.channels.base import Incoming, PlatformInput, PlatformOutput
 from sedorum.channels.signatures import FORGED, Refusal, check_messenger, same_secret
 
 NAME = "facebook"
 DEFAULT_API_URL = "https://graph.facebook.com/v24.0"
+RECEIVED = "EVENT_RECEIVED"
 
 
 class MessengerOutput(PlatformOutput):
@@ -52,23 +37,20 @@ class MessengerOutput(PlatformOutput):
     def __init__(self, page_access_token: str, api_url: str = DEFAULT_API_URL) -> None:
         self.url = f"{api_url.rstrip('/')}/me/messages"
         self.page_access_token = page_access_token
-        self.deliveries = DeliveryLog()
-
-    async def post(self, recipient_id: str, fields: dict[str, Any]) -> bool:
-        # The token goes in the query string, as Meta documents; it is never logged.
-        result = await api_post(
-            NAME,
-            self.url + "?access_token=" + self.page_access_token,
-            json={"recipient": {"id": recipient_id}, **fields},
-        )
-        self.deliveries.record(NAME, result)
-        return result.ok
+        self.deliveries = common.DeliveryLog()
 
     def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
         return formatting.messenger_messages(text, buttons)
 
     async def send_part(self, recipient_id: str, part: Any) -> bool:
-        return await self.post(recipient_id, {"messaging_type": "RESPONSE", "message": part})
+        # The token goes in the query string, as Meta documents; it is never logged.
+        result = await common.api_post(
+            NAME,
+            self.url + "?access_token=" + self.page_access_token,
+            json={"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": part},
+        )
+        self.deliveries.record(NAME, result)
+        return result.ok
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
@@ -83,65 +65,51 @@ class MessengerChannel(PlatformInput):
     """Messenger webhook, authenticated by X-Hub-Signature-256 (HMAC of the body, app secret)."""
 
     platform = NAME
+    credential_keys = ("page_access_token", "app_secret", "verify_token")
+    api_url_variable = "SEDORUM_MESSENGER_API_URL"
+    default_api_url = DEFAULT_API_URL
     blueprint_name = "sedorum_messenger"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerChannel:
-        found = require(credentials, "Messenger", "page_access_token", "app_secret", "verify_token")
-        return cls(
-            found["page_access_token"],
-            found["app_secret"],
-            found["verify_token"],
-            api_url=setting(credentials, "api_url", "SEDORUM_MESSENGER_API_URL", DEFAULT_API_URL),
-        )
 
     def __init__(self, page_access_token: str, app_secret: str, verify_token: str, api_url: str = DEFAULT_API_URL):
         self.page_access_token = page_access_token
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.api_url = api_url.rstrip("/")
-        self.recent = RecentKeys()
+        self.recent = common.RecentKeys()
 
     def get_output_channel(self) -> MessengerOutput:
         return MessengerOutput(self.page_access_token, self.api_url)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = self.new_blueprint()
-
+    def add_routes(self, hook: Blueprint) -> None:
         @hook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             """Meta's subscription check: echo hub.challenge if the verify token is ours."""
             token = request.args.get("hub.verify_token") or ""
             if request.args.get("hub.mode") != "subscribe" or not same_secret(self.verify_token, token):
-                return refuse(NAME, request, Refusal(FORGED, "wrong hub.verify_token"))
+                return common.refuse(NAME, request, Refusal(FORGED, "wrong hub.verify_token"))
             return response.text(request.args.get("hub.challenge") or "")
 
-        @hook.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            too_large = oversized(NAME, request)
-            if too_large:
-                return too_large
-            refusal = check_messenger(self.app_secret, request.body or b"", request.headers.get("X-Hub-Signature-256"))
-            if refusal:
-                return refuse(NAME, request, refusal)
-            try:
-                payload = request.json
-            except Exception:  # noqa: BLE001
-                payload = None
-            if not isinstance(payload, dict):
-                return response.json({"error": "bad request"}, status=400)
-            if payload.get("object") != "page":
-                return response.text("EVENT_RECEIVED")  # another product's events: acknowledged, not ours
-            for entry in payload.get("entry") or []:
-                for event in entry.get("messaging") or []:  # a batch may hold several events
-                    message = await self._user_message(request, event)
-                    if message is not None:
-                        await deliver(on_new_message, message, NAME)
-            return response.text("EVENT_RECEIVED")
+    def authenticate(self, request: Request) -> Refusal | None:
+        return check_messenger(self.app_secret, request.body or b"", request.headers.get("X-Hub-Signature-256"))
 
-        return hook
+    def acknowledge(self) -> HTTPResponse:
+        return response.text(RECEIVED)
 
-    async def _user_message(self, request: Request, event: dict[str, Any]) -> UserMessage | None:
+    async def receive(self, request: Request) -> list[Incoming] | HTTPResponse:
+        payload = common.json_body(request)
+        if payload is None:
+            return common.bad_request()
+        if payload.get("object") != "page":
+            return []  # another product's events: acknowledged, not ours
+        received = []
+        for entry in payload.get("entry") or []:
+            for event in entry.get("messaging") or []:  # a batch may hold several events
+                item = await self._incoming(request, event)
+                if item is not None:
+                    received.append(item)
+        return received
+
+    async def _incoming(self, request: Request, event: dict[str, Any]) -> Incoming | None:
         sender = str((event.get("sender") or {}).get("id") or "")
         message = event.get("message") or {}
         postback = event.get("postback") or {}
@@ -149,24 +117,20 @@ class MessengerChannel(PlatformInput):
             return None  # our own messages come back as echoes
         if self.recent.seen(message.get("mid") or postback.get("mid")):
             return None
-        if (message.get("quick_reply") or {}).get("payload"):
-            text = str(message["quick_reply"]["payload"])
-        elif postback.get("payload"):
-            text = str(postback["payload"])
-        elif message.get("text"):
-            text = await self._typed_or_numbered(request, sender, str(message["text"]))
-        else:
+        pressed = (message.get("quick_reply") or {}).get("payload") or postback.get("payload")
+        if pressed:
+            return Incoming(sender, str(pressed), self.get_output_channel(), pressed=True)
+        if not message.get("text"):
             if message:
-                logger.info("Ignored a Messenger message without text (attachment or sticker).")
+                common.logger.info("Ignored a Messenger message without text (attachment or sticker).")
             return None  # delivery and read receipts, reactions, attachments
-        if not text:
-            return None
-        return UserMessage(text, self.get_output_channel(), sender, input_channel=NAME)
-
-    async def _typed_or_numbered(self, request: Request, sender: str, text: str) -> str:
-        """A typed number picks an option only when the options were shown numbered (over 13)."""
+        text = str(message["text"])
         if formatting.is_numbered_reply(text):
-            buttons = await latest_bot_buttons(request, sender)
-            if formatting.messenger_needs_numbers(len(buttons)):
-                return formatting.resolve_numbered_choice(text, buttons) or typed_text(text)
-        return typed_text(text)
+            # A typed number picks an option only when the options were shown numbered (over 13).
+            shown = await common.latest_choices(request, sender)
+            if formatting.messenger_needs_numbers(len(shown)):
+                chosen = formatting.resolve_numbered_choice(text, shown)
+                if chosen:
+                    return Incoming(sender, chosen, self.get_output_channel(), pressed=True)
+        typed = common.typed_text(text)
+        return Incoming(sender, typed, self.get_output_channel()) if typed else None

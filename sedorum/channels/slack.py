@@ -18,34 +18,18 @@ The conversation id is the Slack user id, so a staff reply reaches the person by
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.slack import SlackInput
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from sedorum.channels import formatting
-from sedorum.channels.common import (
-    DeliveryLog,
-    OnNewMessage,
-    PlatformInput,
-    PlatformOutput,
-    RecentKeys,
-    api_post,
-    deliver,
-    logger,
-    oversized,
-    refuse,
-    require,
-    setting,
-    typed_text,
-)
-from sedorum.channels.signatures import check_slack
+from sedorum.channels import common, formatting, votes
+from sedorum.channels.base import Incoming, PlatformInput, PlatformOutput
+from sedorum.channels.signatures import Refusal, check_slack
 
 NAME = "slack"
 DEFAULT_API_URL = "https://slack.com"
@@ -61,18 +45,18 @@ class SlackOutput(PlatformOutput):
     platform = NAME
 
     def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL, channel: str = "", thread_ts: str = "") -> None:
-        self.url = f"{api_url.rstrip('/')}/api/chat.postMessage"
+        self.api = f"{api_url.rstrip('/')}/api"
         self.headers = {"Authorization": f"Bearer {bot_token}", "Content-Type": "application/json; charset=utf-8"}
         self.channel = channel
         self.thread_ts = thread_ts
-        self.deliveries = DeliveryLog()
+        self.deliveries = common.DeliveryLog()
 
-    async def post(self, recipient_id: str, fields: dict[str, Any]) -> bool:
+    async def post(self, recipient_id: str, fields: dict[str, Any], method: str = "chat.postMessage") -> bool:
         body: dict[str, Any] = {"channel": self.channel or recipient_id, **fields}
         if self.thread_ts:
             body["thread_ts"] = self.thread_ts
-        result = await api_post(NAME, self.url, json=body, headers=self.headers, is_ok=_ok)
-        self.deliveries.record(NAME, result)
+        result = await common.api_post(NAME, f"{self.api}/{method}", json=body, headers=self.headers, is_ok=_ok)
+        self.deliveries.record(f"{NAME} {method}", result)
         return result.ok
 
     def render(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None) -> list[Any]:
@@ -90,78 +74,66 @@ class SlackOutput(PlatformOutput):
         """A custom response is a set of chat.postMessage arguments (text, blocks, ...)."""
         await self.post(recipient_id, dict(json_message))
 
+    async def acknowledge_vote(self, recipient_id: str, value: str, saved: bool) -> None:
+        """Only the voter sees the thanks (an ephemeral message), as in the widget."""
+        offer = [votes.PERSON_BUTTON] if value == votes.DOWN else None
+        for part in self.render(recipient_id, votes.acknowledgement(value, saved), offer):
+            if not await self.post(recipient_id, {**part, "user": recipient_id}, method="chat.postEphemeral"):
+                return
+
 
 class SlackChannel(PlatformInput):
     """Slack Events API + interactivity, authenticated by the v0 signing-secret signature."""
 
     platform = NAME
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackChannel:
-        found = require(credentials, NAME, "bot_token", "signing_secret")
-        return cls(
-            found["bot_token"],
-            found["signing_secret"],
-            api_url=setting(credentials, "api_url", "SEDORUM_SLACK_API_URL", DEFAULT_API_URL),
-        )
+    credential_keys = ("bot_token", "signing_secret")
+    api_url_variable = "SEDORUM_SLACK_API_URL"
+    default_api_url = DEFAULT_API_URL
+    in_background = True  # Slack wants its answer within 3 seconds
 
     def __init__(self, bot_token: str, signing_secret: str, api_url: str = DEFAULT_API_URL) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
         self.api_url = api_url.rstrip("/")
-        self.recent = RecentKeys()
-        self._tasks: set[asyncio.Task] = set()
+        self.recent = common.RecentKeys()
 
     def get_output_channel(self, channel: str = "", thread_ts: str = "") -> SlackOutput:
         return SlackOutput(self.bot_token, self.api_url, channel, thread_ts)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = self.new_blueprint()
+    def authenticate(self, request: Request) -> Refusal | None:
+        return check_slack(
+            self.signing_secret,
+            request.body or b"",
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
 
-        @hook.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            too_large = oversized(NAME, request)
-            if too_large:
-                return too_large
-            body = request.body or b""
-            refusal = check_slack(
-                self.signing_secret,
-                body,
-                request.headers.get("X-Slack-Request-Timestamp"),
-                request.headers.get("X-Slack-Signature"),
-            )
-            if refusal:
-                return refuse(NAME, request, refusal)
-            retry = request.headers.get("X-Slack-Retry-Num")
-            if retry and request.headers.get("X-Slack-Retry-Reason") == "http_timeout":
-                # We had the first delivery (we were slow to say so). Other retries, e.g. after
-                # a refused connection during a restart, go on: the event-id check drops repeats.
-                logger.info("Dropped Slack retry #%s (http_timeout).", retry)
-                return response.text("", headers={"X-Slack-No-Retry": "1"})
-            content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
-            if content_type == "application/x-www-form-urlencoded":
-                message = self._interaction(parse_qs(body.decode("utf-8", "replace")).get("payload", [""])[0])
-            else:
-                try:
-                    payload = json.loads(body)
-                except ValueError:
-                    return response.json({"error": "bad request"}, status=400)
-                if isinstance(payload, dict) and payload.get("type") == "url_verification":
-                    return response.json({"challenge": payload.get("challenge", "")})
-                message = self._event(payload) if isinstance(payload, dict) else None
-            if message is not None:
-                self._in_background(deliver(on_new_message, message, NAME))
-            return response.text("")
+    def acknowledge(self) -> HTTPResponse:
+        return response.text("")
 
-        return hook
+    async def receive(self, request: Request) -> list[Incoming] | HTTPResponse:
+        retry = request.headers.get("X-Slack-Retry-Num")
+        if retry and request.headers.get("X-Slack-Retry-Reason") == "http_timeout":
+            # We had the first delivery (we were slow to say so). Other retries, e.g. after
+            # a refused connection during a restart, go on: the event-id check drops repeats.
+            common.logger.info("Dropped Slack retry #%s (http_timeout).", retry)
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
+        body = request.body or b""
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+        if content_type == "application/x-www-form-urlencoded":
+            item = self._interaction(parse_qs(body.decode("utf-8", "replace")).get("payload", [""])[0])
+        else:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return common.bad_request()
+            if isinstance(payload, dict) and payload.get("type") == "url_verification":
+                return response.json({"challenge": payload.get("challenge", "")})
+            item = self._event(payload) if isinstance(payload, dict) else None
+        return [item] if item is not None else []
 
-    def _in_background(self, work: Any) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)  # keep a reference until done, or the task may be collected
-        task.add_done_callback(self._tasks.discard)
-
-    def _event(self, payload: dict[str, Any]) -> UserMessage | None:
-        """A person's DM or mention as a Rasa message; everything else is not for us."""
+    def _event(self, payload: dict[str, Any]) -> Incoming | None:
+        """A person's DM or mention; everything else is not for us."""
         event = payload.get("event") or {}
         if payload.get("type") != "event_callback" or event.get("type") not in ("message", "app_mention"):
             return None
@@ -175,15 +147,15 @@ class SlackChannel(PlatformInput):
         # A mention in a channel may arrive twice (app_mention and message.channels): same ts.
         if self.recent.seen(f"{channel}:{ts}"):
             return None
-        text = typed_text(SlackInput._sanitize_user_message(str(event["text"]), bot_users))
+        text = common.typed_text(SlackInput._sanitize_user_message(str(event["text"]), bot_users))
         if not text:
             return None
         thread = str(event.get("thread_ts") or ("" if direct else ts))
         out = self.get_output_channel(channel, thread)
-        return UserMessage(text, out, str(event["user"]), input_channel=NAME, metadata={"slack_channel": channel})
+        return Incoming(str(event["user"]), text, out, metadata={"slack_channel": channel})
 
-    def _interaction(self, raw: str) -> UserMessage | None:
-        """A click on one of our Block Kit buttons: its value is the button's payload."""
+    def _interaction(self, raw: str) -> Incoming | None:
+        """A click on one of our Block Kit buttons (an option or a vote): its value is the payload."""
         try:
             payload = json.loads(raw)
         except ValueError:
@@ -200,4 +172,4 @@ class SlackChannel(PlatformInput):
         channel = str((payload.get("channel") or {}).get("id") or "")
         thread = str((payload.get("message") or {}).get("thread_ts") or "")
         out = self.get_output_channel(channel, thread)
-        return UserMessage(str(value), out, str(user), input_channel=NAME, metadata={"slack_channel": channel})
+        return Incoming(str(user), str(value), out, pressed=True, metadata={"slack_channel": channel})

@@ -20,32 +20,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from sedorum.channels import formatting
-from sedorum.channels.common import (
-    DeliveryLog,
-    OnNewMessage,
-    PlatformInput,
-    PlatformOutput,
-    RecentKeys,
-    api_post,
-    close_sessions,
-    deliver,
-    env_url,
-    latest_bot_buttons,
-    logger,
-    oversized,
-    refuse,
-    require,
-    setting,
-    typed_text,
-)
-from sedorum.channels.signatures import check_telegram
+from sedorum.channels import common, formatting, votes
+from sedorum.channels.base import Incoming, PlatformInput, PlatformOutput
+from sedorum.channels.signatures import Refusal, check_telegram
 
 NAME = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -58,16 +40,21 @@ def _ok(status: int, body: Any) -> bool:
 
 
 class TelegramOutput(PlatformOutput):
-    """Sends with the Bot API; needs only the token, so it works outside a request (handoff)."""
+    """Sends with the Bot API; needs only the token, so it works outside a request (handoff).
+
+    Made for a tapped button, it also holds the tap's callback query, which Telegram wants
+    answered (its spinner turns until then; a vote's thanks shows as a short notice there).
+    """
 
     platform = NAME
 
-    def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL) -> None:
+    def __init__(self, bot_token: str, api_url: str = DEFAULT_API_URL, callback_query_id: str = "") -> None:
         self.base = f"{api_url.rstrip('/')}/bot{bot_token}"
-        self.deliveries = DeliveryLog()
+        self.callback_query_id = callback_query_id
+        self.deliveries = common.DeliveryLog()
 
     async def call(self, method: str, params: dict[str, Any]) -> bool:
-        result = await api_post(NAME, f"{self.base}/{method}", json=params, is_ok=_ok)
+        result = await common.api_post(NAME, f"{self.base}/{method}", json=params, is_ok=_ok)
         self.deliveries.record(f"{NAME} {method}", result)
         return result.ok
 
@@ -87,24 +74,29 @@ class TelegramOutput(PlatformOutput):
         if params.get("text"):
             await self.call("sendMessage", params)
 
-    async def answer_callback_query(self, callback_query_id: str) -> None:
-        """Stops the spinner on the tapped button (Telegram shows it until answered)."""
-        await self.call("answerCallbackQuery", {"callback_query_id": callback_query_id})
+    async def acknowledge_press(self, notice: str = "") -> None:
+        """Answers the tap's callback query: stops the spinner, with a short notice if given."""
+        if self.callback_query_id:
+            await self.call(
+                "answerCallbackQuery",
+                {"callback_query_id": self.callback_query_id, **({"text": notice} if notice else {})},
+            )
+            self.callback_query_id = ""  # Telegram takes one answer per query
+
+    async def acknowledge_vote(self, recipient_id: str, value: str, saved: bool) -> None:
+        """The thanks as the tap's notice; after "not helpful", the offer of a person as a message."""
+        await self.acknowledge_press(votes.thanks(saved))
+        if value == votes.DOWN:
+            await self.send_parts(recipient_id, self.render(recipient_id, votes.OFFER, [votes.PERSON_BUTTON]))
 
 
 class TelegramChannel(PlatformInput):
     """Telegram webhook, authenticated by the secret token Telegram echoes in a header."""
 
     platform = NAME
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramChannel:
-        found = require(credentials, NAME, "bot_token", "secret_token")
-        return cls(
-            found["bot_token"],
-            found["secret_token"],
-            api_url=setting(credentials, "api_url", "SEDORUM_TELEGRAM_API_URL", DEFAULT_API_URL),
-        )
+    credential_keys = ("bot_token", "secret_token")
+    api_url_variable = "SEDORUM_TELEGRAM_API_URL"
+    default_api_url = DEFAULT_API_URL
 
     def __init__(self, bot_token: str, secret_token: str, api_url: str = DEFAULT_API_URL) -> None:
         if not SECRET_FORMAT.fullmatch(secret_token):
@@ -112,61 +104,44 @@ class TelegramChannel(PlatformInput):
         self.bot_token = bot_token
         self.secret_token = secret_token
         self.api_url = api_url.rstrip("/")
-        self.recent = RecentKeys()
+        self.recent = common.RecentKeys()
 
-    def get_output_channel(self) -> TelegramOutput:
-        return TelegramOutput(self.bot_token, self.api_url)
+    def get_output_channel(self, callback_query_id: str = "") -> TelegramOutput:
+        return TelegramOutput(self.bot_token, self.api_url, callback_query_id)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        hook = self.new_blueprint()
+    def authenticate(self, request: Request) -> Refusal | None:
+        return check_telegram(self.secret_token, request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
 
-        @hook.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            too_large = oversized(NAME, request)
-            if too_large:
-                return too_large
-            refusal = check_telegram(self.secret_token, request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
-            if refusal:
-                return refuse(NAME, request, refusal)
-            update = _json_object(request)
-            if update is None:
-                return response.json({"error": "bad request"}, status=400)
-            if self.recent.seen(str(update.get("update_id", "")) or None):
-                return response.json({"ok": True})
-            message = await self._user_message(request, update)
-            if message is not None:
-                await deliver(on_new_message, message, NAME)
-            return response.json({"ok": True})
+    def acknowledge(self) -> HTTPResponse:
+        return response.json({"ok": True})
 
-        return hook
-
-    async def _user_message(self, request: Request, update: dict[str, Any]) -> UserMessage | None:
-        """The update as a Rasa message: typed text, a tapped button, or nothing we answer."""
-        out = self.get_output_channel()
+    async def receive(self, request: Request) -> list[Incoming] | HTTPResponse:
+        """The update: typed text, a tapped button, or nothing we answer."""
+        update = common.json_body(request)
+        if update is None:
+            return common.bad_request()
+        if self.recent.seen(str(update.get("update_id", "")) or None):
+            return []
+        metadata = {"telegram_update_id": update.get("update_id")}
         callback = update.get("callback_query")
         if isinstance(callback, dict):
+            out = self.get_output_channel(str(callback.get("id") or ""))
             chat = ((callback.get("message") or {}).get("chat")) or {}
-            if callback.get("id"):
-                await out.answer_callback_query(str(callback["id"]))
             if chat.get("type") != "private" or chat.get("id") is None:
-                return None
+                await out.acknowledge_press()
+                return []
             sender = str(chat["id"])
             text = await self._callback_text(request, sender, callback)
-        else:
-            message = update.get("message")
-            if not isinstance(message, dict):
-                return None  # edited messages, channel posts, member updates: not questions
-            chat = message.get("chat") or {}
-            if chat.get("type") != "private" or chat.get("id") is None or not message.get("text"):
-                return None
-            sender = str(chat["id"])
-            text = str(message["text"])
-            text = START_PAYLOAD if text == "/start" or text.startswith("/start ") else typed_text(text)
-        if not text:
-            return None
-        return UserMessage(
-            text, out, sender, input_channel=NAME, metadata={"telegram_update_id": update.get("update_id")}
-        )
+            return [Incoming(sender, text, out, pressed=True, metadata=metadata)] if text else []
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return []  # edited messages, channel posts, member updates: not questions
+        chat = message.get("chat") or {}
+        if chat.get("type") != "private" or chat.get("id") is None or not message.get("text"):
+            return []
+        text = str(message["text"])
+        text = START_PAYLOAD if text == "/start" or text.startswith("/start ") else common.typed_text(text)
+        return [Incoming(str(chat["id"]), text, self.get_output_channel(), metadata=metadata)] if text else []
 
     async def _callback_text(self, request: Request, sender: str, callback: dict[str, Any]) -> str:
         data = str(callback.get("data") or "")
@@ -174,34 +149,25 @@ class TelegramChannel(PlatformInput):
             return data  # the button's payload itself
         # A payload too long for callback_data was sent as "#<n>": the n-th button of the
         # assistant's last message, else the tapped button's title (read by the NLU).
-        buttons = await latest_bot_buttons(request, sender)
-        resolved = formatting.resolve_numbered_choice(data, buttons)
+        resolved = formatting.resolve_numbered_choice(data, await common.latest_choices(request, sender))
         if resolved:
             return resolved
         keyboard = ((callback.get("message") or {}).get("reply_markup") or {}).get("inline_keyboard") or []
         titles = [button.get("text", "") for row in keyboard for button in row if button.get("callback_data") == data]
-        return typed_text(titles[0]) if titles else ""
-
-
-def _json_object(request: Request) -> dict[str, Any] | None:
-    try:
-        body = request.json
-    except Exception:  # noqa: BLE001 - malformed JSON is a bad request, not a crash
-        return None
-    return body if isinstance(body, dict) else None
+        return common.typed_text(titles[0]) if titles else ""
 
 
 async def register_webhook(
     bot_token: str, secret_token: str, url: str, api_url: str = DEFAULT_API_URL
 ) -> tuple[bool, str]:
     """Calls setWebhook with our secret and the two update types we handle."""
-    result = await api_post(
+    result = await common.api_post(
         NAME,
         f"{api_url.rstrip('/')}/bot{bot_token}/setWebhook",
         json={"url": url, "secret_token": secret_token, "allowed_updates": ["message", "callback_query"]},
         is_ok=_ok,
     )
-    await close_sessions()
+    await common.close_sessions()
     return result.ok, result.error
 
 
@@ -219,10 +185,10 @@ def main(argv: Sequence[str]) -> int:
         print("Set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN (A-Z a-z 0-9 _ -) first.", file=sys.stderr)
         return 2
     ok, error = asyncio.run(
-        register_webhook(token, secret, argv[1], env_url("SEDORUM_TELEGRAM_API_URL", DEFAULT_API_URL))
+        register_webhook(token, secret, argv[1], common.env_url("SEDORUM_TELEGRAM_API_URL", DEFAULT_API_URL))
     )
     print("Webhook registered." if ok else f"setWebhook failed: {error}")
-    logger.info("setWebhook %s", "succeeded" if ok else "failed")
+    common.logger.info("setWebhook %s", "succeeded" if ok else "failed")
     return 0 if ok else 1
 
 

@@ -152,6 +152,25 @@ def _feedback(conn: Connection, period: Period) -> list[dict[str, Any]]:
     return [{"answer": answer, "up": int(u or 0), "down": int(d or 0)} for answer, u, d in rows]
 
 
+def _feedback_by_channel(conn: Connection, period: Period) -> list[dict[str, Any]]:
+    """Votes per channel: the channel of the conversation the vote was cast in.
+
+    Joined on the roll-up rather than stored with the vote, so the figure follows the same
+    channel names as the conversations per channel (and needs no new column).
+    """
+    f, c = feedback.c, conversations.c
+    up = sa.func.sum(sa.case((f.value == "up", 1), else_=0))
+    down = sa.func.sum(sa.case((f.value == "down", 1), else_=0))
+    rows = conn.execute(
+        sa.select(c.channel, up, down)
+        .select_from(feedback.outerjoin(conversations, c.sender_id == f.sender_id))
+        .where(period.between(f.day))
+        .group_by(c.channel)
+        .order_by(sa.desc(up + down), c.channel)
+    ).all()
+    return [{"channel": channel or "unknown", "up": int(u or 0), "down": int(d or 0)} for channel, u, d in rows]
+
+
 def compute(engine: Engine, period: Period) -> dict[str, Any]:
     """Every figure of the page for `period`, in one read transaction."""
     with engine.connect() as conn:
@@ -163,6 +182,7 @@ def compute(engine: Engine, period: Period) -> dict[str, Any]:
             "low_confidence": _low_confidence(conn, period),
             "channels": _channels(conn, period),
             "feedback": _feedback(conn, period),
+            "feedback_by_channel": _feedback_by_channel(conn, period),
         }
 
 
@@ -188,4 +208,6 @@ def to_csv(figures: dict[str, Any]) -> str:
         writer.writerow(["channels", row["channel"], row["conversations"], ""])
     for row in figures["feedback"]:
         writer.writerow(["feedback", row["answer"], row["up"], f"down {row['down']}"])
+    for row in figures["feedback_by_channel"]:
+        writer.writerow(["feedback_by_channel", row["channel"], row["up"], f"down {row['down']}"])
     return out.getvalue()

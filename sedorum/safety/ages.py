@@ -106,6 +106,9 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         "years_of_other",
     ),
+    # "pregnant at 31", "a mum at 40": the visitor's age when they say what they are at it
+    # (only the number is the age: the word before it is a fact of its own)
+    (re.compile(rf"\b(?:pregnant|expecting|mum|mom|mother)\s+at\s+{_NUM10}\b{NOT_AGE_UNIT}", re.I), "years_of_other"),
     # "aged 64", "age: 65", "age 65", "my age is 65", "I turned 65", "I'll be 70"
     (
         re.compile(

@@ -323,6 +323,19 @@ _GIVEN_AWAY = re.compile(
 def _apply_corrections(reading: Reading, english: str) -> None:
     """A correction replaces the old fact: "sorry, I meant 67 not 76", "the warfarin is my
     husband's, not mine"."""
+    if reading.subject.is_self and reading.previous:
+        if _NOT_MINE.search(english) and not reading.extraction.mentions:
+            # The facts of the previous message taken back: "i'm not on it", "my brother has it".
+            _drop(reading.profile, [m for m in reading.previous if m.reason is None])
+        elif _MINE_TOO.search(english):
+            # "it's me who has it as well": a relative's fact from the previous message is theirs too.
+            mine = Profile()
+            for mention in reading.previous:
+                if mention.reason == "family" and mention.kind == "condition":
+                    mine.conditions.add(mention.id)
+                elif mention.reason == "family" and mention.kind == "medication":
+                    mine.medications.add(mention.id)
+            reading.profile = reading.profile.merge(mine)
     if not _CORRECTION_CUE.search(english):
         return
     corrected = _CORRECTED_AGE.search(english)
@@ -342,19 +355,6 @@ def _apply_corrections(reading: Reading, english: str) -> None:
         # Words the visitor said of themself that they now give to someone else are not theirs.
         said = english.lower()
         reading.unclear[SELF.key] = [w for w in reading.unclear.get(SELF.key, []) if w.word.lower() not in said]
-    if reading.subject.is_self and reading.previous:
-        if _NOT_MINE.search(english) and not reading.extraction.mentions:
-            # The facts of the previous message taken back: "i'm not on it", "my brother has it".
-            _drop(reading.profile, [m for m in reading.previous if m.reason is None])
-        elif _MINE_TOO.search(english):
-            # "it's me who has it as well": a relative's fact from the previous message is theirs too.
-            mine = Profile()
-            for mention in reading.previous:
-                if mention.reason == "family" and mention.kind == "condition":
-                    mine.conditions.add(mention.id)
-                elif mention.reason == "family" and mention.kind == "medication":
-                    mine.medications.add(mention.id)
-            reading.profile = reading.profile.merge(mine)
 
 
 def _drop(profile: Profile, moved: list[Mention]) -> None:

@@ -163,10 +163,10 @@ def health_words(text: str) -> list[HealthWord]:
     for phrase in vocabulary.not_health_phrases:
         low = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group(0)), low)
     found: list[HealthWord] = []
-    for group in vocabulary.groups:
-        for phrase in group.phrases:
+    for phrases_of in vocabulary.groups:
+        for phrase in phrases_of.phrases:
             for m in re.finditer(rf"\b{re.escape(phrase)}\b", low):
-                found.append(HealthWord(text[m.start() : m.end()], group.name, m.start(), m.end()))
+                found.append(HealthWord(text[m.start() : m.end()], phrases_of.name, m.start(), m.end()))
                 low = low[: m.start()] + " " * (m.end() - m.start()) + low[m.end() :]
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(low)]
     for index, (raw, start, end) in enumerate(tokens):

@@ -84,7 +84,7 @@ def _fold(text: str) -> str:
 def _classifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
     identifier.set_languages([ENGLISH, *load_languages()])
     return identifier
 

@@ -236,10 +236,10 @@ def _reason(span: Any, about: str = "self") -> str | None:
     owner = _owner(span, about)
     if owner == "family":
         return "family"
+    if span._.is_hypothetical:
+        return "hypothetical"  # "can dialysis patients take it?": nobody's, the visitor's neither
     if owner == "self":
         return "self"
-    if span._.is_hypothetical:
-        return "hypothetical"
     if _negated(span):
         return "negated"
     if span._.is_historical and not _STILL_GOING_ON_RE.search(span.sent.text):
@@ -286,6 +286,8 @@ def extract(text: str, about: str = "self") -> Extraction:
         if ent.label_ == "AGE":
             value = ages.get((ent.start_char, ent.end_char))
             reason = _age_reason(ent, about)
+            if reason is None and about == "self" and value is not None and value < 1:
+                reason = "family"  # "4 months old": a baby's age; the visitor is not a baby
             mention = Mention(ent.text, "age", "age", ent.start_char, ent.end_char, reason, value)
             if reason:
                 result.excluded.append(mention)

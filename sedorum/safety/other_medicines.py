@@ -94,9 +94,9 @@ def other_medicine_in_dose_question(text: str) -> str | None:
     if not ours:
         # "what's the max pregabalin for rls?", "been on mirapexin, should I up the dose?": a dose
         # question that names another medicine and not ours is about that medicine.
-        named = _named_medicine(text or "")
-        if named:
-            return named
+        other = _named_medicine(text or "")
+        if other:
+            return other
     return None
 
 

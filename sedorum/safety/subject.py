@@ -198,13 +198,30 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
         # "my mum has heart block, would sedorum be a problem?": a question about taking it in
         # which the only person is the relative is about the relative. Not "is it something you
         # are born with? my mother had it too": that is a general question.
-        return _named_relation(text)
+        named = _named_relation(text)
+        if named is not None:
+            return named
+    if current.is_self and earlier and _DOSE_QUESTION.search(text) and not _ANY_PERSON.search(text):
+        # "my son is 6 and can't sleep" then "what dose of magnesium?": a dose question that names
+        # nobody, right after a message about one relative (and not about the visitor), is about
+        # that relative.
+        previous = earlier[0]
+        people = named_people(previous)
+        if len({p.key for p in people}) == 1 and not _FIRST_PERSON_OUTSIDE_MY.search(_MY_RELATION.sub("", previous)):
+            return people[0]
     return None
 
 
 _QUESTION = re.compile(
-    r"\?|\b(?:can|could|should|would|is|will|does|may)\s+(?:sedorum|magnesium|it|this|they|he|she)\b", re.I
+    r"\?|\b(?:can|could|should|would|is|will|does|may)\s+(?:sedorum|magnesium|it|this|they|he|she)\b"
+    r"|\bhow\s+(?:much|many)\b|\bwhat(?:'?s|\s+is)?\s+(?:the\s+)?(?:max|maximum|dose|limit|most)\b",
+    re.I,
 )
+_DOSE_QUESTION = re.compile(
+    r"\bhow\s+(?:much|many)\b|\b(?:dose|dosage|max|maximum|limit|most|mg)\b|\bcut\s+in\s+half\b", re.I
+)
+_ANY_PERSON = re.compile(r"\b(?:i|i'm|im|me|my|mine|myself|he|she|him|her|his|they|them|their|we|us|our)\b", re.I)
+_MY_RELATION = re.compile(r"\b(?:my|our)\s+\w+", re.I)
 _FIRST_PERSON_OUTSIDE_MY = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine)\b", re.I)
 # A question about taking the product (or a supplement) at all: "would sedorum clash with it?",
 # "is it ok for her", "can she have magnesium".

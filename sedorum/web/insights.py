@@ -58,8 +58,9 @@ def refresh_interval_s() -> float:
 class FiguresCache:
     """The figures of recently viewed periods, valid while no event is added or erased.
 
-    The key holds the roll-up's watermark (highest event counted) and a generation bumped by
-    every erasure and vote, so a cached page is never staler than the data.
+    The key holds the roll-up's watermark (highest event counted), the votes' version (votes
+    add no event, and may be cast in another process) and a generation bumped by every
+    erasure, so a cached page is never staler than the data.
     """
 
     def __init__(self, size: int = 32) -> None:
@@ -108,7 +109,8 @@ class Insights:
 
     def figures(self, period: Period) -> dict[str, Any]:
         watermark = self.refresh().watermark
-        return self.cache.get((period, watermark), lambda: figures.compute(self.engine, period))
+        votes = feedback.version(self.engine)  # votes add no event: they key the cache themselves
+        return self.cache.get((period, watermark, votes), lambda: figures.compute(self.engine, period))
 
 
 async def _thread(function: Callable[..., T], *args: Any) -> T:
@@ -250,7 +252,6 @@ def feedback_blueprint(settings: Settings, insights: Insights) -> Blueprint:
         saved = await _thread(feedback.record, insights.engine, sender, text, value)
         if saved is None:
             return response.json({"error": "no such answer in this conversation"}, status=404)
-        insights.cache.bump()
         return response.json({"recorded": value, "answer": saved["answer"]})
 
     return bp

@@ -10,15 +10,20 @@ import uuid
 import requests
 
 from sedorum.channels.formatting import slack_escape
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
     EMERGENCY_MESSAGE,
     KIDNEY_QUESTION,
+    OFFER,
+    RLS_QUESTION,
     ChannelStack,
     check_emergency_first,
     check_kidney_reply,
     domain_response,
+    vote_added,
+    vote_data,
 )
 
 pytest_plugins = ["tests.fakes.channel_stack"]
@@ -61,12 +66,38 @@ def test_direct_message_greeting_comes_with_block_kit_buttons(channel_stack: Cha
     assert event(channel_stack, wh.slack_dm(user, "Hello", channel=dm)).status_code == 200
     greet = domain_response("utter_greet")
     (message,) = [m for m in replies(channel_stack, dm) if m["text"] == slack_escape(greet["text"].strip())]
-    section, actions = message["blocks"]
+    section, actions, ballot = message["blocks"]
     assert section["text"]["text"] == message["text"]
     assert [(e["text"]["text"], e["value"]) for e in actions["elements"]] == [
         (b["title"], b["payload"]) for b in greet["buttons"]
     ]
+    assert [e["text"]["text"] for e in ballot["elements"]] == ["👍 Helpful", "👎 Not helpful"]
     assert "thread_ts" not in message
+
+
+def test_a_vote_click_is_counted_by_channel_and_not_helpful_offers_a_person(channel_stack: ChannelStack) -> None:
+    user, dm = new_user(), "D" + uuid.uuid4().hex[:9].upper()
+    event(channel_stack, wh.slack_dm(user, RLS_QUESTION, channel=dm))
+    answer = domain_response("utter_rls_overview")["text"].strip()
+    (message,) = [m for m in replies(channel_stack, dm) if m["text"] == slack_escape(answer)]
+    ballot = message["blocks"][-1]
+    assert ballot["block_id"] == "sedorum_vote"
+    down = ballot["elements"][1]
+    assert (down["value"], down["action_id"]) == (vote_data("down", answer), "sedorum_vote_down")
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
+    click = wh.slack_button_click(user, down["value"], "👎 Not helpful", channel=dm, action_id=down["action_id"])
+    assert post(channel_stack, click.encode(), "application/x-www-form-urlencoded").status_code == 200
+    channel_stack.slack.wait_for(lambda _: bool(channel_stack.slack.ephemeral(dm)))
+    (offer,) = channel_stack.slack.ephemeral(dm)
+    assert offer["user"] == user and offer["text"] == f"Thanks for telling us. {OFFER}"
+    (button,) = offer["blocks"][1]["elements"]
+    assert (button["text"]["text"], button["value"]) == ("Talk to a person", "/request_human")
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "slack", "down")
+    assert channel_stack.user_texts(user) == [RLS_QUESTION]  # the vote never reached the assistant
+    person = wh.slack_button_click(user, button["value"], "Talk to a person", channel=dm, ephemeral=True)
+    post(channel_stack, person.encode(), "application/x-www-form-urlencoded")
+    assert staff.waiting_for(user, timeout_s=30)["sender_id"] == user
 
 
 def test_a_button_click_sends_its_payload(channel_stack: ChannelStack) -> None:
@@ -93,7 +124,9 @@ def test_safety_kidney_question_and_emergency(channel_stack: ChannelStack) -> No
     check_kidney_reply([m["text"] for m in replies(channel_stack, kidney_dm)])
     emergency, emergency_dm = new_user(), "D" + uuid.uuid4().hex[:9].upper()
     event(channel_stack, wh.slack_dm(emergency, EMERGENCY_MESSAGE, channel=emergency_dm))
-    check_emergency_first([m["text"] for m in replies(channel_stack, emergency_dm)])
+    sent = replies(channel_stack, emergency_dm)
+    check_emergency_first([m["text"] for m in sent])
+    assert "blocks" not in sent[0], "no vote under the emergency instruction"
 
 
 def test_unsigned_forged_replayed_and_retried_events_never_reach_the_assistant(channel_stack: ChannelStack) -> None:

@@ -6,15 +6,20 @@ import random
 
 import requests
 
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
     EMERGENCY_MESSAGE,
     KIDNEY_QUESTION,
+    OFFER,
+    RLS_QUESTION,
     ChannelStack,
     check_emergency_first,
     check_kidney_reply,
     domain_response,
+    vote_added,
+    vote_data,
 )
 
 pytest_plugins = ["tests.fakes.channel_stack"]
@@ -41,7 +46,37 @@ def test_greeting_arrives_with_its_buttons_as_an_inline_keyboard(channel_stack: 
     greet = domain_response("utter_greet")
     (message,) = [m for m in replies(channel_stack, chat) if m["text"] == greet["text"].strip()]
     keyboard = message["reply_markup"]["inline_keyboard"]
-    assert keyboard == [[{"text": b["title"], "callback_data": b["payload"]}] for b in greet["buttons"]]
+    assert keyboard[:-1] == [[{"text": b["title"], "callback_data": b["payload"]}] for b in greet["buttons"]]
+    assert [key["text"] for key in keyboard[-1]] == ["👍 Helpful", "👎 Not helpful"]
+
+
+def test_a_vote_under_an_answer_is_counted_by_channel_and_not_helpful_offers_a_person(
+    channel_stack: ChannelStack,
+) -> None:
+    chat = new_chat()
+    post(channel_stack, wh.telegram_text(chat, RLS_QUESTION))
+    answer = domain_response("utter_rls_overview")["text"].strip()
+    (message,) = [m for m in replies(channel_stack, chat) if m["text"] == answer]
+    ballot = message["reply_markup"]["inline_keyboard"][-1]
+    assert ballot == [
+        {"text": "👍 Helpful", "callback_data": vote_data("up", answer)},
+        {"text": "👎 Not helpful", "callback_data": vote_data("down", answer)},
+    ]
+    staff = StaffClient.new(channel_stack.stack)
+    before, sent_before = channel_stack.votes(staff.http), len(channel_stack.telegram.sent(chat))
+    tap = wh.telegram_button(chat, ballot[1]["callback_data"])
+    assert post(channel_stack, tap).status_code == 200
+    offer = replies(channel_stack, chat, sent_before + 1)[-1]
+    assert offer["text"] == OFFER
+    assert offer["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Talk to a person", "callback_data": "/request_human"}]
+    ]
+    toast = {"callback_query_id": tap["callback_query"]["id"], "text": "Thanks for telling us."}
+    assert toast in channel_stack.telegram.answered()
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "telegram", "down")
+    assert channel_stack.user_texts(str(chat)) == [RLS_QUESTION]  # the vote never reached the assistant
+    post(channel_stack, wh.telegram_button(chat, "/request_human"))
+    assert staff.waiting_for(str(chat), timeout_s=30)["sender_id"] == str(chat)
 
 
 def test_a_button_tap_answers_that_topic(channel_stack: ChannelStack) -> None:
@@ -60,7 +95,9 @@ def test_safety_kidney_question_and_emergency(channel_stack: ChannelStack) -> No
     post(channel_stack, wh.telegram_text(kidney_chat, KIDNEY_QUESTION))
     check_kidney_reply([m["text"] for m in replies(channel_stack, kidney_chat)])
     post(channel_stack, wh.telegram_text(emergency_chat, EMERGENCY_MESSAGE))
-    check_emergency_first([m["text"] for m in replies(channel_stack, emergency_chat)])
+    sent = replies(channel_stack, emergency_chat)
+    check_emergency_first([m["text"] for m in sent])
+    assert "reply_markup" not in sent[0], "no vote under the emergency instruction"
 
 
 def test_unsigned_and_forged_updates_never_reach_the_assistant(channel_stack: ChannelStack) -> None:

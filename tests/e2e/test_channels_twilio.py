@@ -7,22 +7,27 @@ the public URL, as Twilio signs them in production; SMS is split at 320 characte
 
 from __future__ import annotations
 
+import json
 import random
 
 import requests
 
 from sedorum.channels.formatting import numbered_options, text_length
+from tests.e2e.test_handoff_api import StaffClient
 from tests.fakes import webhooks as wh
 from tests.fakes.e2e_support import (
     CREDENTIALS,
     EMERGENCY_MESSAGE,
     KIDNEY_QUESTION,
     PUBLIC_BASE_URL,
+    RLS_QUESTION,
     SMS_MAX_CHARS,
     ChannelStack,
     check_emergency_first,
     check_kidney_reply,
     domain_response,
+    vote_added,
+    vote_data,
 )
 
 pytest_plugins = ["tests.fakes.channel_stack"]
@@ -56,7 +61,9 @@ def test_sms_options_are_numbered_and_a_reply_of_2_picks_the_second(channel_stac
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/xml")
     greet = domain_response("utter_greet")
     sent = bodies(channel_stack, sender)
-    assert sent[-1].endswith(numbered_options(greet["buttons"])), sent[-1]
+    options = numbered_options(greet["buttons"]).removesuffix(".")
+    n = len(greet["buttons"])
+    assert sent[-1].endswith(f"{options}, {n + 1} if this helped, {n + 2} if not."), sent[-1]
     assert all(m["From"] == OUR_SMS for m in channel_stack.twilio.sent(sender))
 
     channel_stack.twilio.clear()
@@ -82,10 +89,59 @@ def test_long_answers_are_split_at_the_sms_limit_without_losing_a_word(channel_s
 def test_whatsapp_is_answered_from_the_whatsapp_number(channel_stack: ChannelStack) -> None:
     number = new_number()
     post(channel_stack, wh.twilio_whatsapp(number, "Hello", OUR_WHATSAPP, SID))
-    sent = channel_stack.twilio.wait_for(lambda _: channel_stack.twilio.sent(f"whatsapp:{number}"))
+    sent = channel_stack.twilio.wait_for(lambda _: bool(asked_about(channel_stack, f"whatsapp:{number}")))
     messages = [c.form for c in sent if c.form.get("To") == f"whatsapp:{number}"]
     assert messages and all(m["From"] == f"whatsapp:{OUR_WHATSAPP}" for m in messages)
-    assert messages[-1]["Body"].endswith(numbered_options(domain_response("utter_greet")["buttons"]))
+    plain = [m for m in messages if not m.get("ContentSid")]
+    assert plain[-1]["Body"].endswith(numbered_options(domain_response("utter_greet")["buttons"]))
+
+
+def asked_about(cs: ChannelStack, to: str) -> list[dict[str, str]]:
+    """The "Was this answer helpful?" messages (WhatsApp's vote buttons) sent to `to`."""
+    return [m for m in cs.twilio.sent(to) if m.get("ContentSid")]
+
+
+def test_sms_votes_by_number_and_not_helpful_offers_a_person_in_words(channel_stack: ChannelStack) -> None:
+    sender = new_number()
+    sms(channel_stack, sender, RLS_QUESTION)
+    answer = domain_response("utter_rls_overview")
+    n = len(answer["buttons"])
+    assert bodies(channel_stack, sender)[-1].endswith(f"{n + 1} if this helped, {n + 2} if not.")
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
+    channel_stack.twilio.clear()
+    sms(channel_stack, sender, str(n + 2))
+    assert bodies(channel_stack, sender) == [
+        'Thanks for telling us. To talk to a person from our support team, reply "human".'
+    ]
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "twilio", "down")
+    assert channel_stack.user_texts(sender) == [RLS_QUESTION]  # the vote never reached the assistant
+    sms(channel_stack, sender, "human")
+    assert staff.waiting_for(sender, timeout_s=30)["sender_id"] == sender
+
+
+def test_whatsapp_asks_with_two_buttons_and_a_tap_votes(channel_stack: ChannelStack) -> None:
+    number = new_number()
+    to = f"whatsapp:{number}"
+    post(channel_stack, wh.twilio_whatsapp(number, RLS_QUESTION, OUR_WHATSAPP, SID))
+    channel_stack.twilio.wait_for(lambda _: bool(asked_about(channel_stack, to)))
+    answer = domain_response("utter_rls_overview")
+    plain = [m["Body"] for m in channel_stack.twilio.sent(to) if not m.get("ContentSid")]
+    assert plain[-1].endswith(numbered_options(answer["buttons"]))  # the options as numbers, the vote as buttons
+    (question,) = asked_about(channel_stack, to)
+    assert question["Body"] == "Was this answer helpful?"
+    assert json.loads(question["Buttons"]) == [
+        ["👍 Helpful", vote_data("up", answer["text"].strip())],
+        ["👎 Not helpful", vote_data("down", answer["text"].strip())],
+    ]
+    staff = StaffClient.new(channel_stack.stack)
+    before = channel_stack.votes(staff.http)
+    channel_stack.twilio.clear()
+    tap = wh.twilio_whatsapp_button(number, "👍 Helpful", vote_data("up", answer["text"].strip()), OUR_WHATSAPP, SID)
+    assert post(channel_stack, tap).status_code == 200
+    assert bodies(channel_stack, to) == ["Thanks for telling us."]
+    vote_added(channel_stack, staff.http, before, "utter_rls_overview", "twilio", "up")
+    assert channel_stack.user_texts(to) == [RLS_QUESTION]
 
 
 def test_safety_kidney_question_by_sms_and_emergency_by_whatsapp(channel_stack: ChannelStack) -> None:
@@ -95,6 +151,7 @@ def test_safety_kidney_question_by_sms_and_emergency_by_whatsapp(channel_stack: 
     number = new_number()
     post(channel_stack, wh.twilio_whatsapp(number, EMERGENCY_MESSAGE, OUR_WHATSAPP, SID))
     check_emergency_first(bodies(channel_stack, f"whatsapp:{number}"))
+    assert "helped" not in bodies(channel_stack, f"whatsapp:{number}")[0], "no vote under the emergency instruction"
 
 
 def test_unsigned_forged_and_wrong_url_requests_never_reach_the_assistant(channel_stack: ChannelStack) -> None:

@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -69,7 +70,7 @@ def http() -> Iterator[requests.Session]:
         yield session
 
 
-def post(http: requests.Session, target: RunningStack, **kwargs: object) -> requests.Response:
+def post(http: requests.Session, target: RunningStack, **kwargs: Any) -> requests.Response:
     reply = http.post(f"{target.url}/webhooks/rest/webhook", timeout=60, **kwargs)
     assert reply.status_code < 500, f"{reply.status_code}: {reply.text[:300]}"
     return reply

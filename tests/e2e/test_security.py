@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -89,7 +90,7 @@ def test_jwts_signed_with_another_secret_are_refused(secured: RunningStack) -> N
     admin = {"user": {"username": "admin", "role": "admin"}}
     good = jwt.encode(admin, JWT_SECRET, algorithm="HS256")
     forged = jwt.encode(admin, "not-the-secret-" + uuid.uuid4().hex, algorithm="HS256")
-    unsigned = jwt.encode(admin, None, algorithm="none")
+    unsigned = jwt.encode(admin, "", algorithm="none")
     assert requests.get(tracker_url(secured), headers={"Authorization": f"Bearer {good}"}, timeout=30).ok
     for token in (forged, unsigned):
         reply = requests.get(tracker_url(secured), headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -173,7 +174,11 @@ def action_url(stack: RunningStack, path: str) -> str:
 
 
 def test_the_action_server_refuses_calls_without_its_token(secured: RunningStack) -> None:
-    body = {"next_action": "action_answer_dosage", "tracker": {"sender_id": "x", "events": []}, "domain": {}}
+    body: dict[str, Any] = {
+        "next_action": "action_answer_dosage",
+        "tracker": {"sender_id": "x", "events": []},
+        "domain": {},
+    }
     assert requests.post(action_url(secured, "/webhook"), json=body, timeout=30).status_code == 401
     forged = {"Authorization": "Bearer forged"}
     assert requests.post(action_url(secured, "/webhook"), json=body, headers=forged, timeout=30).status_code == 401

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 import websockets
+import websockets.client
 
 from sedorum.server.stack import RunningStack
 
@@ -39,11 +40,11 @@ class RawSocketIO:
     @classmethod
     async def connect(cls, base_url: str, origin: str) -> RawSocketIO:
         url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-        ws = await websockets.connect(url, extra_headers={"Origin": origin}, open_timeout=15)
+        ws = await websockets.client.connect(url, extra_headers={"Origin": origin}, open_timeout=15)
         opened = await asyncio.wait_for(ws.recv(), 15)
-        assert opened.startswith("0{"), opened  # Engine.IO "open" with the session parameters
+        assert isinstance(opened, str) and opened.startswith("0{"), opened  # Engine.IO "open", with its parameters
         await ws.send("40")  # Socket.IO CONNECT to the default namespace
-        while not (await asyncio.wait_for(ws.recv(), 15)).startswith("40"):
+        while not str(await asyncio.wait_for(ws.recv(), 15)).startswith("40"):
             pass
         return cls(ws)
 

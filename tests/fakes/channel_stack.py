@@ -8,12 +8,14 @@ test values passed through the environment, exactly as in production.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from sedorum.channels.twilio import create_vote_template
 from sedorum.server.stack import running_stack
 from sedorum.settings import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, stack_env
@@ -44,6 +46,11 @@ def channel_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         FakeSlack(CREDENTIALS["SLACK_BOT_TOKEN"]).start(),
     )
     telegram, twilio, messenger, slack = fakes
+    # WhatsApp's vote buttons: the content template, made on the fake as `vote-template` makes it.
+    vote_template, error = asyncio.run(
+        create_vote_template(CREDENTIALS["TWILIO_ACCOUNT_SID"], CREDENTIALS["TWILIO_AUTH_TOKEN"], twilio.url)
+    )
+    assert vote_template, error
     env = stack_env(
         Path(tmp_path_factory.mktemp("channels-var")),
         RASA_PORT,
@@ -55,6 +62,7 @@ def channel_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         SEDORUM_SLACK_API_URL=slack.url,
         SEDORUM_PUBLIC_BASE_URL=PUBLIC_BASE_URL,
         SEDORUM_SMS_MAX_CHARS=str(SMS_MAX_CHARS),
+        TWILIO_WHATSAPP_VOTE_CONTENT_SID=vote_template,
     )
     try:
         with running_stack(env, log_dir=ARTIFACTS / "logs" / "channels") as stack:

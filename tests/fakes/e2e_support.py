@@ -6,9 +6,11 @@ The stack itself is started by the plugin tests/fakes/channel_stack.py.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import requests
 import yaml
@@ -69,6 +71,19 @@ class ChannelStack:
     def user_texts(self, sender: str) -> list[str]:
         return [e.get("text") or "" for e in self.tracker(sender).get("events", []) if e.get("event") == "user"]
 
+    def votes(self, staff: requests.Session) -> tuple[dict[str, dict], dict[str, dict]]:
+        """The votes the staff insights page shows around today, per answer and per channel
+        (`staff`: a signed-in staff member's session)."""
+        today = datetime.now(UTC).date()
+        period = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+        reply = staff.get(f"{self.url}/staff/api/insights", params=period, timeout=60)
+        reply.raise_for_status()
+        figures = reply.json()
+        return (
+            {row["answer"]: row for row in figures["feedback"]},
+            {row["channel"]: row for row in figures["feedback_by_channel"]},
+        )
+
     def staff_reply(self, sender: str, text: str, staff: str = "Sam") -> None:
         """Delivers a staff message, as the console stores it, the way Rasa's API does for
         `output_channel=latest`: the conversation's latest input channel's get_output_channel(),
@@ -121,9 +136,36 @@ def check_kidney_reply(texts: list[str]) -> None:
         assert not re.search(pattern, joined, re.IGNORECASE), (pattern, joined)
 
 
+def vote_data(value: str, text: str) -> str:
+    """A vote button's data, computed here from its documented form "vote:<value>:<key>", the key
+    being the first 16 hex digits of SHA-256 over the answer's letters and digits, lower-cased
+    (Markdown links read as their text)."""
+    shown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).lower()
+    key = hashlib.sha256(re.sub(r"[^0-9a-z]+", "", shown).encode()).hexdigest()[:16]
+    return f"vote:{value}:{key}"
+
+
+def vote_added(
+    cs: ChannelStack,
+    staff: requests.Session,
+    before: tuple[dict[str, dict], dict[str, dict]],
+    answer: str,
+    channel: str,
+    value: str,
+) -> None:
+    """The insights page counts one more `value` vote on `answer`, and on `channel`, than `before`."""
+    per_answer, per_channel = cs.votes(staff)
+    assert per_answer[answer][value] == before[0].get(answer, {}).get(value, 0) + 1, per_answer
+    assert per_channel[channel][value] == before[1].get(channel, {}).get(value, 0) + 1, per_channel
+
+
+RLS_QUESTION = "What is restless legs syndrome?"
+OFFER = "Would you like to talk to a person from our support team?"
+
+
 def check_emergency_first(texts: list[str]) -> None:
     """S1: the very first message sent is the instruction to call 911 / 999 / 112, no product talk."""
     assert texts, "no reply"
     first = texts[0]
     assert all(number in first for number in EMERGENCY_NUMBERS), first
-    assert re.search(r"emergency", first, re.IGNORECASE) and "sedorum" not in first.lower(), first
+    assert re.match(r"Call (911|999|112)\b", first) and "sedorum" not in first.lower(), first

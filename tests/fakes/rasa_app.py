@@ -1,10 +1,11 @@
 """A Sanic server with the channels' webhooks and a scripted stand-in for Rasa's agent.
 
-Why: webhook handling (signatures, payload shapes, retries, numbered replies) is tested in
-seconds without a trained model. The channels are registered exactly as Rasa registers them
-(`rasa.core.channels.channel.register`, prefix /webhooks/), and the stand-in answers through
-the message's own output channel, as Rasa's processor does, recording BotUttered events in a
-tracker store that `latest_bot_buttons` reads like the real one.
+Why: webhook handling (signatures, payload shapes, retries, numbered replies, votes) is tested
+in seconds without a trained model. The channels are registered exactly as Rasa registers them
+(`rasa.core.channels.channel.register`, prefix /webhooks/), and the stand-in answers as Rasa's
+processor does: each reply becomes a BotUttered event, sent through the message's own output
+channel as `event.message()`, and the conversation is saved in the project's SQL tracker store,
+where `latest_choices` reads it and a vote finds its answer, as in the running assistant.
 """
 
 from __future__ import annotations
@@ -15,41 +16,54 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
+from sedorum.stores.tracker_store import ErasableSQLTrackerStore
+
 Reply = dict[str, Any]
 
 
-class StubTrackerStore:
-    def __init__(self) -> None:
-        self.events: dict[str, list] = {}
-
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        if sender_id not in self.events:
-            return None
-        return DialogueStateTracker.from_events(sender_id, list(self.events[sender_id]))
-
-
 class StubAgent:
-    """Records every message; replies with `script(message)` through the message's output channel."""
+    """Records every message; replies with `script(message)` through the message's output channel.
 
-    def __init__(self, script: Callable[[UserMessage], list[Reply]] | None = None) -> None:
+    A reply is {"text", "buttons"?, "utter_action"?}; the tracker store is an SQLite file
+    (`db`), which is what the insights read votes against.
+    """
+
+    def __init__(self, db: Path, script: Callable[[UserMessage], list[Reply]] | None = None) -> None:
         self.received: list[UserMessage] = []
-        self.tracker_store = StubTrackerStore()
+        self.tracker_store = ErasableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
         self.script = script or (lambda message: [])
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
-        events = self.tracker_store.events.setdefault(message.sender_id, [])
-        events.append(UserUttered(message.text, input_channel=message.input_channel))
+        tracker = await self.tracker_store.retrieve(message.sender_id) or DialogueStateTracker(message.sender_id, [])
+        tracker.update(UserUttered(message.text, input_channel=message.input_channel))
         for reply in self.script(message):
-            await message.output_channel.send_response(message.sender_id, dict(reply))
-            events.append(BotUttered(reply.get("text"), data={"buttons": reply.get("buttons")}))
+            metadata = {key: value for key, value in reply.items() if key not in ("text", "buttons")}
+            event = BotUttered(reply.get("text"), data={"buttons": reply.get("buttons")}, metadata=metadata)
+            tracker.update(event)
+            await message.output_channel.send_response(message.sender_id, event.message())
+        await self.tracker_store.save(tracker)
+
+    def said(self, sender: str, *replies: Reply) -> None:
+        """Stores assistant messages in a conversation, as if sent earlier (not sent now)."""
+
+        async def save() -> None:
+            tracker = await self.tracker_store.retrieve(sender) or DialogueStateTracker(sender, [])
+            for reply in replies:
+                metadata = {key: value for key, value in reply.items() if key not in ("text", "buttons")}
+                tracker.update(BotUttered(reply.get("text"), data={"buttons": reply.get("buttons")}, metadata=metadata))
+            await self.tracker_store.save(tracker)
+
+        asyncio.run(save())
 
     def texts(self, sender: str | None = None) -> list[str]:
         return [m.text for m in self.received if sender is None or m.sender_id == sender]
@@ -95,6 +109,8 @@ class ChannelApp:
                 server = self._loop.run_until_complete(
                     app.create_server(host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False)
                 )
+                if server is None:
+                    raise RuntimeError("Sanic returned no server object")
                 self._loop.run_until_complete(server.startup())
                 self._loop.run_until_complete(server.before_start())
                 self._loop.run_until_complete(server.after_start())

@@ -2,7 +2,8 @@
 
 Answers like https://core.telegram.org/bots/api: {"ok": true, "result": ...}, or
 {"ok": false, "error_code": ..., "description": ...} for a wrong token, a text over 4096
-characters or callback_data over 64 bytes.
+characters, callback_data over 64 bytes, or a callback query answered twice or with a notice
+over 200 characters.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class FakeTelegram(FakePlatform):
         super().__init__()
         self.token = token
         self._ids = itertools.count(100)
+        self._answered: set[str] = set()  # a callback query is answered once
 
     def handle(self, call: Call) -> tuple[int, Any]:
         match = _PATH.match(call.path)
@@ -40,9 +42,14 @@ class FakeTelegram(FakePlatform):
         if method == "sendMessage":
             return self._send_message(params)
         if method == "answerCallbackQuery":
-            return (
-                (200, {"ok": True, "result": True}) if params.get("callback_query_id") else _error(400, "Bad Request")
-            )
+            if not params.get("callback_query_id"):
+                return _error(400, "Bad Request: query_id is empty")
+            if len(str(params.get("text", ""))) > 200:
+                return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+            if params["callback_query_id"] in self._answered:
+                return _error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            self._answered.add(params["callback_query_id"])
+            return 200, {"ok": True, "result": True}
         if method == "setWebhook":
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(params.get("secret_token", "x"))):
                 return _error(400, "Bad Request: secret token contains unallowed characters")
@@ -83,4 +90,10 @@ class FakeTelegram(FakePlatform):
             if call.path.endswith("/sendMessage")
             and call.status == 200
             and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
+        ]
+
+    def answered(self) -> list[dict[str, Any]]:
+        """answerCallbackQuery parameters that were accepted, oldest first."""
+        return [
+            call.params for call in self.snapshot() if call.path.endswith("/answerCallbackQuery") and call.status == 200
         ]

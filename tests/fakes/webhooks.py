@@ -128,6 +128,24 @@ def twilio_whatsapp(sender_number: str, body: str, to_number: str, account_sid: 
     }
 
 
+def twilio_whatsapp_button(
+    sender_number: str, title: str, payload: str, to_number: str, account_sid: str
+) -> dict[str, str]:
+    """What Twilio posts when a WhatsApp user taps a quick-reply button: the title as Body and
+    ButtonText, the button's id as ButtonPayload, and the message it answers."""
+    params = twilio_whatsapp(sender_number, title, to_number, account_sid)
+    params.update(
+        {
+            "MessageType": "button",
+            "ButtonText": title,
+            "ButtonPayload": payload,
+            "OriginalRepliedMessageSender": f"whatsapp:{to_number}",
+            "OriginalRepliedMessageSid": "SM" + uuid.uuid4().hex,
+        }
+    )
+    return params
+
+
 def twilio_headers(auth_token: str | None, url: str, params: dict[str, str]) -> dict[str, str]:
     """Signed with Twilio's own algorithm over the URL Twilio called (None: unsigned)."""
     headers = {"Content-Type": "application/x-www-form-urlencoded", "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
@@ -260,15 +278,24 @@ def slack_url_verification(challenge: str) -> dict[str, Any]:
     return {"token": "verification-token-unused", "challenge": challenge, "type": "url_verification"}
 
 
-def slack_button_click(user: str, value: str, title: str, channel: str = "D0DIRECT1") -> str:
-    """The form body Slack posts when a Block Kit button is clicked (payload=<JSON>)."""
+def slack_button_click(
+    user: str,
+    value: str,
+    title: str,
+    channel: str = "D0DIRECT1",
+    action_id: str = "sedorum_button_1",
+    block_id: str = "b1",
+    ephemeral: bool = False,
+) -> str:
+    """The form body Slack posts when a Block Kit button is clicked (payload=<JSON>); a click in
+    an ephemeral message carries no `message` (Slack does not keep one)."""
     message_ts = _ts()
-    payload = {
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user, "username": "pat", "name": "pat", "team_id": TEAM},
         "api_app_id": "A0SEDORUM",
         "token": "verification-token-unused",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral},
         "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
         "team": {"id": TEAM, "domain": "shop"},
         "channel": {"id": channel, "name": "directmessage"},
@@ -282,8 +309,8 @@ def slack_button_click(user: str, value: str, title: str, channel: str = "D0DIRE
         "response_url": "https://hooks.slack.com/actions/T0SHOP/1/abc",
         "actions": [
             {
-                "action_id": "sedorum_button_1",
-                "block_id": "b1",
+                "action_id": action_id,
+                "block_id": block_id,
                 "text": {"type": "plain_text", "text": title, "emoji": True},
                 "value": value,
                 "type": "button",
@@ -291,6 +318,8 @@ def slack_button_click(user: str, value: str, title: str, channel: str = "D0DIRE
             }
         ],
     }
+    if ephemeral:
+        del payload["message"]
     return urlencode({"payload": json.dumps(payload)})
 
 

@@ -104,14 +104,14 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
         for cl in clauses:
             clause = text[cl.start : cl.end]
             hits: list[tuple[int, int, str, bool, Sign | None]] = []
-            for sign in SIGNS:
-                for m in sign.regex.finditer(text, cl.start, cl.end):
+            for candidate in SIGNS:
+                for m in candidate.regex.finditer(text, cl.start, cl.end):
                     bpm = m.groupdict().get("bpm")
                     if bpm is not None and 40 <= int(bpm) <= 150:
                         continue
-                    if sign.unless is not None and sign.unless.search(sentence):
+                    if candidate.unless is not None and candidate.unless.search(sentence):
                         continue  # a figure of speech ("so tired I feel like I'm dying")
-                    hits.append((m.start(), m.end(), sign.category, sign.needs_actual, sign))
+                    hits.append((m.start(), m.end(), candidate.category, candidate.needs_actual, candidate))
             conf = CONFUSION_RE.search(text, cl.start, cl.end)
             drowsy = DROWSY_RE.search(text, cl.start, cl.end)
             weak = WEAK_RE.search(text, cl.start, cl.end)

@@ -107,6 +107,9 @@
     fillTable("feedback", data.feedback, function (r) {
       return [r.answer, { text: r.up, className: "up" }, { text: r.down, className: "down" }];
     });
+    fillTable("feedback-channels", data.feedback_by_channel, function (r) {
+      return [r.channel, { text: r.up, className: "up" }, { text: r.down, className: "down" }];
+    });
     document.body.dataset.loaded = data.period.from + ".." + data.period.to;
   }
 

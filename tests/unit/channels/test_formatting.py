@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sedorum.channels import formatting as fmt
+from sedorum.channels import votes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -183,6 +184,58 @@ def test_sms_bodies_end_with_the_numbered_options_and_respect_the_limit() -> Non
     assert bodies[-1].endswith(fmt.numbered_options(BUTTONS))
 
 
+VOTES = [
+    {"title": "👍 Helpful", "payload": "vote:up:0123456789abcdef"},
+    {"title": "👎 Not helpful", "payload": "vote:down:0123456789abcdef"},
+]
+
+
+def test_the_vote_buttons_read_as_two_more_numbers() -> None:
+    assert fmt.numbered_options(BUTTONS + VOTES) == (
+        "Reply 1 for Side effects, 2 for Who should not take it, 3 for Talk to a person, 4 if this helped, 5 if not."
+    )
+    assert fmt.numbered_options(VOTES) == "Reply 1 if this helped, 2 if not."
+    assert fmt.resolve_numbered_choice("5", BUTTONS + VOTES) == VOTES[1]["payload"]
+
+
+def test_telegram_puts_the_vote_buttons_side_by_side_on_the_last_row() -> None:
+    (message,) = fmt.telegram_messages("Anything else?", BUTTONS + VOTES)
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    assert keyboard[:-1] == [[{"text": b["title"], "callback_data": b["payload"]}] for b in BUTTONS]
+    assert keyboard[-1] == [{"text": v["title"], "callback_data": v["payload"]} for v in VOTES]
+
+
+def test_messenger_shows_the_vote_buttons_as_quick_replies_and_numbers_beyond_13() -> None:
+    (message,) = fmt.messenger_messages("Anything else?", BUTTONS + VOTES)
+    assert [q["payload"] for q in message["quick_replies"]] == [b["payload"] for b in BUTTONS + VOTES]
+    twelve = [{"title": f"Option {n}", "payload": f"/opt{n}"} for n in range(1, 13)]
+    (numbered,) = fmt.messenger_messages("Pick one", twelve + VOTES)
+    assert "quick_replies" not in numbered and numbered["text"].endswith("13 if this helped, 14 if not.")
+
+
+def test_slack_puts_the_vote_buttons_in_a_block_of_their_own() -> None:
+    (message,) = fmt.slack_messages("Anything else?", BUTTONS + VOTES)
+    _, options, ballot = message["blocks"]
+    assert [e["value"] for e in options["elements"]] == [b["payload"] for b in BUTTONS]
+    assert ballot["block_id"] == "sedorum_vote"
+    assert [(e["value"], e["action_id"]) for e in ballot["elements"]] == [
+        (VOTES[0]["payload"], "sedorum_vote_up"),
+        (VOTES[1]["payload"], "sedorum_vote_down"),
+    ]
+
+
+def test_whatsapp_asks_with_buttons_only_when_a_vote_template_is_set() -> None:
+    assert fmt.whatsapp_messages("Anything else?", BUTTONS + VOTES, "") == fmt.sms_bodies(
+        "Anything else?", BUTTONS + VOTES
+    )
+    answer, question = fmt.whatsapp_messages("Anything else?", BUTTONS + VOTES, "HX" + "0" * 32)
+    assert answer == "Anything else?\n\n" + fmt.numbered_options(BUTTONS)
+    assert question == {"ContentSid": "HX" + "0" * 32, "ContentVariables": '{"1": "0123456789abcdef"}'}
+    assert fmt.whatsapp_messages("Anything else?", BUTTONS, "HX" + "0" * 32) == fmt.sms_bodies(
+        "Anything else?", BUTTONS
+    )
+
+
 def test_telegram_gets_an_inline_keyboard_on_the_last_part() -> None:
     messages = fmt.telegram_messages("x " * 3000, BUTTONS)
     assert len(messages) == 2 and all(fmt.text_length(m["text"]) <= 4096 for m in messages)
@@ -248,7 +301,8 @@ def domain_texts() -> list[tuple[str, str, list]]:
 def test_every_response_fits_every_channel_and_keeps_its_emergency_lines_whole() -> None:
     texts = domain_texts()
     assert len(texts) >= 40, "could not read the responses of domain.yml"
-    for name, text, buttons in texts:
+    for name, text, options in texts:
+        buttons = votes.choices(text, options, {"utter_action": name, "timestamp": 0.0})  # as sent, votes included
         emergency_lines = [line for line in text.split("\n") if fmt.has_emergency_number(line)]
         renderings = {
             "telegram": [m["text"] for m in fmt.telegram_messages(text, buttons)],

@@ -57,25 +57,25 @@ def words(texts: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def telegram() -> Iterator[FakeTelegram]:
     with FakeTelegram("7000000001:AAH-token") as fake:
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def twilio() -> Iterator[FakeTwilio]:
     with FakeTwilio("AC" + "b" * 32, "twilio-token") as fake:
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def messenger() -> Iterator[FakeMessenger]:
     with FakeMessenger("EAAG-token") as fake:
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack("xoxb-token") as fake:
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 def test_telegram_staff_reply_outside_a_request(telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import structlog
@@ -57,7 +58,8 @@ def test_inline_scripts_are_allowed_by_hash_only() -> None:
 
 
 def test_bearer_header_is_translated_only_for_the_right_token() -> None:
-    def request(header: str) -> SimpleNamespace:
+    def request(header: str) -> Any:
+        """A stand-in for Sanic's Request with the two attributes the function reads."""
         return SimpleNamespace(headers={"authorization": header}, args={})
 
     good = request("Bearer s3cret")

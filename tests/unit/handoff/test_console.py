@@ -161,6 +161,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         server = loop.run_until_complete(
             app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
         )
+        assert server is not None, "Sanic gives the server object when asked to return it"
         loop.run_until_complete(server.startup())
         loop.run_until_complete(server.before_start())
         loop.run_until_complete(server.after_start())
@@ -202,6 +203,7 @@ def test_unauthenticated_api_requests_are_refused(console: Console, method: str,
 def test_tampered_or_foreign_cookie_is_refused(console: Console) -> None:
     s = console.session("alice", ALICE_PASSWORD)
     token = s.cookies.get("sedorum_staff")
+    assert token, "the login sets the session cookie"
     payload, signature = token.split(".")
     forged = requests.Session()
     forged.cookies.set("sedorum_staff", payload.replace(payload[-2:], "xx") + "." + signature, path="/staff")

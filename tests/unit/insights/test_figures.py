@@ -8,6 +8,7 @@ and retention use.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -209,10 +210,40 @@ def test_feedback_matches_the_answer_shown_in_the_widget(seeded: Seeded) -> None
     assert feedback.record(seeded.engine, "m", "See the NHS page.", "up") is not None
     assert feedback.record(seeded.engine, "m", "An answer never sent", "up") is None
     assert feedback.record(seeded.engine, "other", "See the NHS page.", "up") is None
-    assert feedback.record(seeded.engine, "m", "See the NHS page.", "down")["value"] == "down"  # latest vote counts
+    latest = feedback.record(seeded.engine, "m", "See the NHS page.", "down")
+    assert latest is not None and latest["value"] == "down"  # the latest vote counts
     assert seeded.figures()["feedback"] == [{"answer": "utter_answer", "up": 0, "down": 1}]
     with pytest.raises(ValueError):
         feedback.record(seeded.engine, "m", "See the NHS page.", "maybe")
+
+
+def test_a_channel_vote_names_its_answer_by_key_and_counts_per_channel(seeded: Seeded) -> None:
+    """The messaging channels vote with the answer's key (their buttons hold 64 bytes), the
+    widget with its text; both land in the same table, and the page shows them per channel."""
+    key_of_reply = hashlib.sha256(b"hereiswhatweknow").hexdigest()[:16]  # "Here is what we know."
+    assert feedback.answer_key("Here is what we know.") == key_of_reply
+    assert feedback.record_by_key(seeded.engine, "b", key_of_reply, "down") is not None  # telegram
+    assert feedback.record_by_key(seeded.engine, "e", key_of_reply, "up") is not None  # slack
+    assert feedback.record(seeded.engine, "a", "Here is what we know.", "up") is not None  # the widget
+    assert feedback.record_by_key(seeded.engine, "b", "0" * 16, "up") is None, "no such answer"
+    assert feedback.record_by_key(seeded.engine, "b", "not a key", "up") is None
+    result = seeded.figures()
+    assert result["feedback"] == [{"answer": "utter_answer", "up": 2, "down": 1}]
+    assert sorted(result["feedback_by_channel"], key=lambda row: row["channel"]) == [
+        {"channel": "slack", "up": 1, "down": 0},
+        {"channel": "socketio", "up": 1, "down": 0},
+        {"channel": "telegram", "up": 0, "down": 1},
+    ]
+    assert "feedback_by_channel,telegram,0,down 1" in figures.to_csv(result)
+
+
+def test_the_votes_version_changes_with_every_vote(seeded: Seeded) -> None:
+    before = feedback.version(seeded.engine)
+    assert before == (0, 0.0)
+    feedback.record(seeded.engine, "a", "Here is what we know.", "up")
+    first = feedback.version(seeded.engine)
+    feedback.record(seeded.engine, "a", "Here is what we know.", "down")  # replaces: same count
+    assert first[0] == 1 and feedback.version(seeded.engine) != first
 
 
 def test_grouping_joins_rewordings_and_keeps_different_questions_apart() -> None:

@@ -106,6 +106,7 @@ async def _peer_ports(calls: int) -> list[int]:
     ports: list[int] = []
 
     async def handler(request: web.Request) -> web.Response:
+        assert request.transport is not None
         ports.append(request.transport.get_extra_info("peername")[1])
         return web.json_response({"events": [], "responses": []})
 
@@ -115,7 +116,7 @@ async def _peer_ports(calls: int) -> list[int]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     try:
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         for _ in range(calls):

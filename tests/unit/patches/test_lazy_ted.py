@@ -69,7 +69,9 @@ def tracker_ending_with(domain: Any, *events: Any) -> Any:
     return tracker
 
 
-CASES = {
+# A prediction: (action or None, confidence, policy priority, extra PolicyPrediction fields).
+Guess = tuple[str | None, float, int, dict[str, Any]]
+CASES: dict[str, tuple[list[Guess], Guess, list[str], bool]] = {
     # name: (other predictions, TED's real prediction, extra tracker events, TED computed?)
     "certain rule beats TED": ([("utter_a", 1.0, 6, {})], ("utter_b", 1.0, 1, {}), [], False),
     "uncertain rule: TED may win": ([("utter_a", 0.3, 6, {})], ("utter_b", 0.9, 1, {}), [], True),

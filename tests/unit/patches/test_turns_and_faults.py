@@ -224,7 +224,9 @@ class FakeProcessor:
         if self.fail:
             raise turn_report.StoreUnavailable("db down")
         await message.output_channel.send_text_message(message.sender_id, "answer")
-        turns._turn_state.get().processed = True  # what the MessageProcessor wrapper records
+        state = turns._turn_state.get()
+        assert state is not None, "the Agent wrapper opens the turn before the processor runs"
+        state.processed = True  # what the MessageProcessor wrapper records
         return message.output_channel.messages
 
 

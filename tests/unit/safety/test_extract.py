@@ -12,7 +12,7 @@ from sedorum.safety.extract import REASONS, extract, find_ages, interpret_answer
 from sedorum.safety.profile import HEART_CONDITIONS, Profile
 
 
-def reasons(text: str) -> dict[str, str]:
+def reasons(text: str) -> dict[str, str | None]:
     return {m.id: m.reason for m in extract(text).excluded}
 
 

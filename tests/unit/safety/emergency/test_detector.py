@@ -155,7 +155,8 @@ def test_declining_to_answer_the_screening_is_not_someone_unresponsive(text):
 
 @pytest.mark.parametrize("text", ["my dad is not answering and he is on the floor", "he's not answering me"])
 def test_someone_not_answering_still_counts(text):
-    assert detect_emergency(text).category == "fainting"
+    match = detect_emergency(text)
+    assert match is not None and match.category == "fainting"
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,8 @@ def test_someone_not_answering_still_counts(text):
     ],
 )
 def test_dropped_subject_and_painful_breathing_are_emergencies(text):
-    assert detect_emergency(text).category == "breathing"
+    match = detect_emergency(text)
+    assert match is not None and match.category == "breathing"
 
 
 @pytest.mark.parametrize(
