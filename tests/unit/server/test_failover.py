@@ -233,7 +233,7 @@ def test_pages_and_socketio_go_to_the_next_process_while_process_0_is_down() -> 
 
 
 def test_stored_replies_are_found_by_text_and_time_only() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "user", "text": "no", "timestamp": 100.0},
         {"event": "bot", "text": "old answer"},
         {"event": "user", "text": "no", "timestamp": 200.0},
