@@ -25,8 +25,8 @@ from actions.conversation import (
     told_findings,
 )
 from actions.topics import TOPICS, response_of, topic_of
-from sedorum.conversation_events import ASKED_SLOT
 from sedorum.content.locale import conversation_locale, template_values
+from sedorum.conversation_events import ASKED_SLOT
 from sedorum.safety.answers import SAFETY_CHECK, Plan, offer_text, plan_answer
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
