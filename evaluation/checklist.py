@@ -239,6 +239,14 @@ def run_case(case: Case) -> Result:
     return Result(case, judge(case, decision), decision)
 
 
+def run_checklist(seed: int = 2026) -> tuple[list[Result], dict[str, Any]]:
+    """Every case of the checklist and its perturbed copies, read by the engine: the results and
+    their summary (the `checklist` figures of bench/results/safety.json)."""
+    cases = expand(load_checklist())
+    results = [run_case(case) for case in [*cases, *perturbed(cases, seed=seed)]]
+    return results, summary(results)
+
+
 def summary(results: Sequence[Result]) -> dict[str, Any]:
     """The figures for bench/results/safety.json: cases, failed, and both per capability."""
     by: dict[str, Counter[str]] = {}
