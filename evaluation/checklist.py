@@ -158,6 +158,7 @@ def decide(turns: Sequence[str]) -> dict[str, Any]:
         verdict.english or turns[-1],
         unclear=reading.unclear_words,
         asked_before=reading.already_asked(reading.unclear_words),
+        not_english=reading.not_english,
     )
     text = "\n".join(reply.text or "" for reply in plan.replies)
     visitor = reading.profile if reading.subject.is_self else reading.people.get("self")

@@ -29,6 +29,7 @@ from .yaml_data import check_keys, read_mapping
 LANGUAGES_PATH = Path(__file__).with_name("languages.yml")
 ENGLISH = "en"
 REPLY_KINDS = ("english_only", "emergency", "poisoning", "crisis", "urgent", "clinician")
+RISK_KINDS = ("poisoning", "crisis", "emergency")
 # How sure the classifier must be (its probabilities over English and these four languages).
 MIN_PROBABILITY = 0.7
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -41,6 +42,12 @@ class Language:
     markers: frozenset[str]
     gloss: tuple[tuple[re.Pattern[str], str], ...]  # longest phrase first
     replies: dict[str, str]
+    # Letters English does not use ("ł", "ñ", "ß"): evidence for the language, with a marker.
+    letters: frozenset[str] = frozenset()
+    # Word beginnings that carry risk, by reply kind (emergency, crisis, poisoning): a message
+    # in the language with one of them, in which the gloss let the detector find no sign, still
+    # gets that reply. The assistant cannot read the rest, so it fails safe.
+    risk: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @lru_cache(maxsize=2)
@@ -51,9 +58,23 @@ def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
         where = f"languages.yml: {code}"
         check_keys(
             body,
-            frozenset({"name", "markers", "gloss", "replies"}),
+            frozenset({"name", "markers", "letters", "gloss", "risk_words", "replies"}),
             where,
             frozenset({"name", "markers", "gloss", "replies"}),
+        )
+        risk_words = body.get("risk_words") or {}
+        if not isinstance(risk_words, dict) or set(risk_words) - set(RISK_KINDS):
+            raise ValueError(f"{where}: risk_words must map {', '.join(RISK_KINDS)} to word beginnings")
+        risk = tuple(
+            (
+                str(kind),
+                re.compile(
+                    r"(?<![^\W_])(?:" + "|".join(re.escape(_fold(str(w))) for w in words) + ")",
+                    re.IGNORECASE,
+                ),
+            )
+            for kind, words in risk_words.items()
+            if words
         )
         replies = {str(k): " ".join(str(v).split()) for k, v in (body["replies"] or {}).items()}
         if set(replies) != set(REPLY_KINDS):
@@ -71,6 +92,8 @@ def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
             markers=frozenset(_fold(str(m).lower()) for m in body["markers"] or []),
             gloss=gloss,
             replies=replies,
+            letters=frozenset(_fold(str(body.get("letters") or ""))) - {" "},
+            risk=risk,
         )
     return out
 
@@ -102,7 +125,8 @@ def detect_language(text: str) -> str:
     for code, language in languages.items():
         markers = len(words & language.markers)
         glossed = any(pattern.search(folded) for pattern, _ in language.gloss)
-        if markers >= 3 or (markers >= 1 and glossed):
+        lettered = bool(language.letters & set(folded))
+        if markers >= 3 or (markers >= 1 and (glossed or lettered)):
             candidates.append(code)
     if not candidates:
         return ENGLISH
@@ -121,6 +145,21 @@ def to_english(text: str) -> str:
     for pattern, english in load_languages()[code].gloss:
         glossed = pattern.sub(english, glossed)
     return glossed
+
+
+def risk_kinds(text: str, code: str) -> list[tuple[str, str]]:
+    """(reply kind, word) for each risk word of language `code` in `text`, most pressing first."""
+    language = load_languages().get(code)
+    if language is None:
+        return []
+    folded = _fold(text)
+    found = []
+    for kind in RISK_KINDS:
+        for name, pattern in language.risk:
+            match = pattern.search(folded) if name == kind else None
+            if match:
+                found.append((kind, match.group(0)))
+    return found
 
 
 def reply_lines(code: str, kinds: tuple[str, ...], values: dict[str, str]) -> list[str]:
