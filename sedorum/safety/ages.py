@@ -81,9 +81,19 @@ NOT_AGE_UNIT = (
 
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # "72 years old", "72-year-old", "seventy two years old", "72 yrs old"
-    (re.compile(rf"\b{_NUM}\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\b", re.I), "years"),
+    (re.compile(rf"(?<![-\u2212])\b{_NUM}\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\b", re.I), "years"),
     # "72yo", "72 y/o", "72 y.o."
-    (re.compile(r"\b(?P<n>\d{1,3})\s*(?:yo|y/o|y\.o\.?)(?![a-z])", re.I), "years"),
+    (re.compile(r"(?<![-\u2212])\b(?P<n>\d{1,3})\s*(?:yo|y/o|y\.o\.?)(?![a-z])", re.I), "years"),
+    # "72, female", "male, 34, 180cm", "34 here": a number beside the visitor's sex, or "here"
+    (
+        re.compile(rf"(?<![-\u2212\d])\b{_NUM10}\s*,?\s*(?:female|male|woman|man|lady|guy|bloke)\b", re.I),
+        "years_of_other",
+    ),
+    (
+        re.compile(rf"\b(?:female|male|woman|man|lady|guy|bloke)\s*,?\s*{_NUM10}\b{NOT_AGE_UNIT}", re.I),
+        "years_of_other",
+    ),
+    (re.compile(rf"^\W*{_NUM10}\s+here\b", re.I), "years_of_other"),
     # "8 months old"
     (re.compile(rf"\b{_NUM}\s*-?\s*months?\s*-?\s*old\b", re.I), "months"),
     # "I'm 72", "I am 72", "I'm over 65", "I'm nearly seventy"
@@ -112,12 +122,14 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # "aged 64", "age: 65", "age 65", "my age is 65", "I turned 65", "I'll be 70"
     (
         re.compile(
-            rf"\b(?:aged|age\s*(?:is|[:=])?|i\s+turned|i'?ve\s+turned|i'?ll\s+be|i\s+will\s+be)\s*{_NUM}\b{NOT_AGE_UNIT}",
+            rf"\b(?:aged|age\s*(?:is|[:=])?|i\s+turned|i'?ve\s+turned|just\s+turned|^\W*turned|i'?ll\s+be|i\s+will\s+be)"
+            rf"\s*{_NUM}\b{NOT_AGE_UNIT}",
             re.I,
         ),
         "years",
     ),
 ]
+_ALONE_RE = re.compile(rf"^\W*{_NUM}\W*$", re.I)
 _DECADE_WORD_RE = "|".join(t + "ies" for t in ("twent", "thirt", "fort", "fift", "sixt", "sevent", "eight", "ninet"))
 _DECADE_RE = re.compile(
     rf"\b(?:i'?m\s+)?in\s+my\s+(?P<q>early|mid|late)?[\s-]*(?:(?P<d>[1-9]0)'?s|(?P<w>{_DECADE_WORD_RE}))\b",
@@ -168,6 +180,13 @@ def find_ages(text: str) -> list[AgeHit]:
                 add(m.start("n"), m.end("n"), value)
             else:
                 add(m.start(), m.end(), value)
+    alone = _ALONE_RE.match(text)
+    if alone and not hits:
+        # A message that is only a number ("72", "seventy-two") is the visitor's age when it could
+        # only be an adult's: a small number alone is more often a menu choice or a count.
+        n = words_to_number(alone.group("n"))
+        if n is not None and n >= 18:
+            add(alone.start("n"), alone.end("n"), float(n))
     for m in _DECADE_RE.finditer(text):
         decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
         offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)

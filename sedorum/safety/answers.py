@@ -21,6 +21,7 @@ only turn a `Plan` into messages and slot events.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import wording
@@ -109,6 +110,14 @@ def has_facts(profile: Profile) -> bool:
     return not profile.is_empty()
 
 
+# A dose question about children in general, or about a child the visitor has not named.
+_ABOUT_CHILDREN = re.compile(
+    r"\b(?:toddlers?|babies|baby|infants?|child|children|kids?|twins|little\s+ones?|under[\s-]?(?:[1-9]|1[0-7])s?\b|"
+    r"(?:[1-9]|1[0-7])[\s-]*(?:years?|yrs?)[\s-]*olds?|(?:[1-9]|1[0-7])\s*(?:yo|y/o)\b|my\s+(?:son|daughter|boy|girl)'?s\s+(?:[1-9]|1[0-7])\b)",
+    re.I,
+)
+
+
 def plan_answer(
     topic: str,
     profile: Profile,
@@ -165,6 +174,15 @@ def plan_answer(
     if topic == DOSAGE and is_timing_question(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
         replies.append(Reply(text=timing_answer(profile), kind="timing"))
+    elif (
+        topic == DOSAGE
+        and subject.is_self
+        and profile.age is None
+        and not screening.has_stop
+        and _ABOUT_CHILDREN.search(text)
+    ):
+        # "how much can a toddler have?", "what dose for kids under 8?": never an adult's figure
+        replies.append(Reply(text=wording.text("dose.child_general"), kind="child"))
     elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and not_english:
         replies.append(Reply(text=wording.text("dose.not_english"), kind="unclear"))
     elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and unclear:

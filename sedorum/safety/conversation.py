@@ -302,6 +302,7 @@ _CORRECTION_CUE = re.compile(
     r"actually|not mine|isn'?t mine|not me|wrong|wait|no wait)\b",
     re.I,
 )
+_STARRED_AGE = re.compile(r"^\W*(?P<n>\d{1,3})\s*\*")
 _CORRECTED_AGE = re.compile(
     r"\b(?:i\s+meant|i\s+mean|meant\s+to\s+(?:say|write|type)|sorry|typo|correction|oops|actually|i'?m\s+actually|"
     r"should\s+be|it'?s|make\s+that|wait)\b[^0-9.!?]{0,25}?(?<![\d.-])(?P<n>\d{1,3})\b(?!\s*(?:mg|kg|%|weeks?|"
@@ -344,6 +345,12 @@ def _apply_corrections(reading: Reading, english: str) -> None:
                 elif mention.reason == "family" and mention.kind == "medication":
                     mine.medications.add(mention.id)
             reading.profile = reading.profile.merge(mine)
+    starred = _STARRED_AGE.match(english)
+    if starred and reading.profile.age is not None and reading.extraction.profile.age is None:
+        # "67*": the chat way of correcting the previous message's number
+        value = float(starred.group("n"))
+        if limits.load_limits().is_plausible_age(value):
+            reading.profile.age = value
     if not _CORRECTION_CUE.search(english):
         return
     corrected = _CORRECTED_AGE.search(english)

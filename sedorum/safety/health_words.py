@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
+from .english_words import is_english_word
 from .lexicon import load_lexicon
 from .yaml_data import alternatives, check_keys, read_mapping
 
@@ -131,17 +132,6 @@ def _known_words() -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=1)
-def _english() -> Any:
-    from spellchecker import SpellChecker
-
-    return SpellChecker(language="en", distance=1)
-
-
-def is_english_word(word: str) -> bool:
-    return bool(_english().known([word]))
-
-
 def _group_of(token: str, vocabulary: HealthVocabulary) -> str | None:
     for group in vocabulary.groups:
         if token in group.words:
@@ -178,6 +168,11 @@ def health_words(text: str) -> list[HealthWord]:
         if token in vocabulary.not_health or len(token) < 3:
             continue
         group = _group_of(token, vocabulary)
+        if group is None and len(token) >= 6:
+            # "myeloma", "vasculitis": a word with a condition's ending is one, English or not
+            condition = vocabulary.group("condition")
+            if condition.suffixes and token.endswith(condition.suffixes):
+                group = "condition"
         if group is None and len(token) >= 5 and token not in _known_words() and not is_english_word(token):
             medicine = vocabulary.group("medicine")
             before = {_plain(t) for t, _, _ in tokens[max(0, index - 2) : index]}

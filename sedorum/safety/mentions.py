@@ -127,7 +127,22 @@ _PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
     r"|\b(?:i'?m|i\s+am|im)\s+(?P<no>not\s+)?expecting\b(?!\s+(?:a\s+(?:call|parcel|delivery|letter|reply)|an?\s+answer|it|that|much))"
     r"|\bexpecting\s+(?:a\s+baby|twins|my\s+\w+\s+baby|my\s+(?:first|second|third|\w+)\s+(?:child|baby))\b"
     r"|\b(?:i'?m\s+|i\s+am\s+)?due\s+in\s+(?:january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|\d+\s+weeks?)\b",
+    r"october|november|december|\d+\s+weeks?)\b"
+    # the bump, the baby kicking, the second pregnancy: "my bump is big", "the baby kicks and so do my legs"
+    r"|\b(?:my|the)\s+(?:\w+\s+)?bump\b"
+    r"|\b(?:the\s+)?baby\s+(?:kicks|is\s+kicking|kicking|keeps\s+kicking|moves|is\s+moving|is\s+due)\b"
+    r"|\b(?:first|second|third|fourth|1st|2nd|3rd|4th|this|every)\s+pregnancy\b"
+    r"|\b(?:with|in)\s+(?:my|this)\s+pregnancy\b",
+    re.I,
+)
+
+
+# Breastfeeding said through the baby: "my baby is 2 months and fully breastfed", "still feeding
+# my 1 year old myself" (the baby is breastfed, so the visitor breastfeeds).
+_BREASTFEEDING_THROUGH_THE_BABY_RE = re.compile(
+    r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:baby|newborn|infant|little\s+one|\d+\s*(?:months?|weeks?)[\s-]*old)\b"
+    r"[^.!?]{0,40}?\b(?:breast\s*-?\s*fed|breastfeeding|breast\s*feeding|on\s+the\s+breast)\b"
+    r"|\bfeeding\s+(?:my|our|the)\s+(?:\w+\s+){0,3}?myself\b",
     re.I,
 )
 
@@ -247,7 +262,13 @@ def _reason(span: Any, about: str = "self") -> str | None:
     return None
 
 
+_POSSESSED_AGE_RE = re.compile(r"\b(?:my|our|his|her|their)\s+(?:little\s+|youngest\s+|eldest\s+)?$", re.I)
+
+
 def _age_reason(span: Any, about: str = "self") -> str | None:
+    if span.text[:1].isdigit() and _POSSESSED_AGE_RE.search(span.doc.text[: span.start_char]):
+        # "my 5yo", "our 7 year old": the age of the child named by it, never the visitor's
+        return "family" if about == "self" else None
     owner = _owner(span, about, is_age=True)
     if owner:
         return owner
@@ -354,10 +375,18 @@ def extract(text: str, about: str = "self") -> Extraction:
     # Within one message a "yes" for a fact wins over a "no" for the same fact.
     profile.denied_conditions = negatives["condition"] - positives["condition"]
     profile.denied_medications = negatives["medication"] - positives["medication"]
+    if not preg["breastfeeding"] and about == "self":
+        for m in _BREASTFEEDING_THROUGH_THE_BABY_RE.finditer(text):
+            preg["breastfeeding"].append(True)
+            result.covered.append(m.span())
     if not preg["pregnant"] and about == "self":
         for m in _PREGNANT_WITHOUT_THE_WORD_RE.finditer(text):
             sentence = text[max(0, text.rfind(".", 0, m.start()) + 1) : m.end()]
-            if not RELATION_WORDS & set(re.findall(r"[a-z]+", sentence.lower())):
+            # "the baby kicks": the baby named by the sign itself is not someone else
+            others = RELATION_WORDS & set(re.findall(r"[a-z]+", sentence.lower())) - set(
+                re.findall(r"[a-z]+", m.group(0).lower())
+            )
+            if not others:
                 preg["pregnant"].append(not m.groupdict().get("no"))
                 result.covered.append(m.span())
     for key in ("pregnant", "breastfeeding"):

@@ -64,7 +64,7 @@ _MY = (
     r"\b(?:my|our)\s+(?:(?:\d{1,3}|[a-z]+)[\s-]*(?:years?|yrs?|months?)[\s-]*old\s+|elderly\s+|old\s+|older\s+|"
     r"younger\s+|little\s+|teenage\s+|pregnant\s+|best\s+|dear\s+|grown[\s-]up\s+|adult\s+|step[\s-]?)?"
 )
-_THEM = r"(?:him|her|them)"
+_THEM = r"(?:him|her|them|their)"
 _HE = r"(?:he|she|they)"
 _TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
@@ -89,6 +89,8 @@ _REQUEST_PATTERNS = [
         rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+(?:{_MY}|(?:a|an)\s+(?:elderly\s+|old\s+|older\s+)?){_REL}\b",
         re.I,
     ),
+    # "the max for someone their age": the person named before
+    re.compile(rf"\b(?:someone|somebody|a\s+person|people)\s+(?:of\s+)?{_THEM}\s+age\b", re.I),
     # "my dad wants to take", "my mum is thinking of taking", "my son needs magnesium"
     re.compile(
         rf"{_MY}{_REL}\s+(?:wants|would\s+like|is\s+thinking|is\s+planning|plans|is\s+going|needs|asked)\b", re.I
@@ -187,6 +189,8 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
             named = _named_relation(candidate, pronoun)
             if named is not None:
                 return named
+            if pronoun is None and _AGED_CHILD.search(candidate):
+                return CHILD  # "asking for my 7 year old" then "how much can they have?"
     if not current.is_self and _SELF_REQUEST.search(text):
         return SELF
     if (
@@ -248,7 +252,10 @@ _AGED_CHILD = re.compile(
     re.I,
 )
 CHILD = Subject(key="child", group="child", pronoun="they")
-_ASKS = re.compile(r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|how\s+many|safe|ok|okay)\b", re.I)
+_ASKS = re.compile(
+    r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|how\s+many|safe|ok|okay|asking|enquiring|inquiring)\b",
+    re.I,
+)
 
 
 def _named_relation(text: str, pronoun: str | None = None) -> Subject | None:

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
+from ..english_words import is_english_word
 from ..fuzzy import FuzzyVocab
 from ..yaml_data import alternatives, read_mapping
-from .data import SPELLING_PATH
+from .data import CONTEXT_PATH, SIGNS_PATH, SPELLING_PATH
 
 SPELLING_FIELDS = frozenset({"typos", "fuzzy_words", "fuzzy_protected"})
 # Typo tolerance applies to vocabulary words of at least this many letters (see fuzzy.py).
@@ -45,9 +48,38 @@ def load_spelling(path: str | Path = SPELLING_PATH) -> Spelling:
     )
 
 
+def sign_vocabulary(signs_path: Path = SIGNS_PATH, context_path: Path = CONTEXT_PATH) -> frozenset[str]:
+    """Every word of six letters or more in the signs' patterns and word lists and in the cue
+    lists: what a typo may be corrected to, so that a new sign is typo-tolerant without a list
+    kept by hand ("vmoited" -> "vomited", "todlder" -> "toddler")."""
+    words: set[str] = set()
+
+    def collect(node: object) -> None:
+        if isinstance(node, str):
+            plain = re.sub(r"\\[a-zA-Z]", " ", node.lower())  # "\\bchest" -> " chest"
+            words.update(re.findall(r"[a-z]{6,}", plain))
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+        elif isinstance(node, dict):
+            for item in node.values():
+                collect(item)
+
+    signs = yaml.safe_load(signs_path.read_text(encoding="utf-8"))
+    collect(signs.get("words"))
+    for sign in signs.get("signs") or []:
+        collect(sign.get("pattern"))
+        collect(sign.get("words"))
+    context = yaml.safe_load(context_path.read_text(encoding="utf-8"))
+    collect({key: value for key, value in context.items() if isinstance(value, list)})
+    return frozenset(words)
+
+
 _SPELLING = load_spelling()
 CONTRACTIONS: dict[str, str] = _SPELLING.typos
-FUZZY = FuzzyVocab(_SPELLING.fuzzy_words, min_word_len=FUZZY_MIN_WORD_LEN, protected=_SPELLING.fuzzy_protected)
+FUZZY = FuzzyVocab(
+    {*_SPELLING.fuzzy_words, *sign_vocabulary()}, min_word_len=FUZZY_MIN_WORD_LEN, protected=_SPELLING.fuzzy_protected
+)
 
 _REPEATS_RE = re.compile(r"([a-z])\1{2,}")
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -64,6 +96,8 @@ def normalise(text: str) -> str:
         w = m.group(0)
         if w in CONTRACTIONS:
             return CONTRACTIONS[w]
+        if is_english_word(w):
+            return w  # a real word is never a typo of another ("breeding", "painted")
         fixed = FUZZY.correct(w)
         return fixed or w
 
