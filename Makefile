@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test install web train lint typecheck format validate test-unit test-model test-e2e \
-        bench bench-nlu bench-safety bench-load bench-insights audit clean
+        bench bench-nlu bench-safety bench-load bench-insights bench-chaos audit clean
 
 run: install web             ## install on first use, train if needed, serve until Ctrl-C
 	$(PY) -m sedorum.server.stack run
@@ -45,7 +45,7 @@ test-model: install
 test-e2e: install web
 	$(PY) -m pytest tests/e2e
 
-bench: bench-nlu bench-safety bench-load bench-insights
+bench: bench-nlu bench-safety bench-load bench-insights bench-chaos
 
 bench-nlu: install           ## 5-fold cross-validation of the NLU pipelines -> bench/results/nlu.json
 	$(PY) -m bench.bench_nlu
@@ -58,6 +58,9 @@ bench-load: install web      ## this assistant vs a plain `rasa init` bot -> ben
 
 bench-insights: install web  ## staff insights page over 100,000 conversations, SQLite and PostgreSQL -> bench/results/insights.json
 	$(PY) -m bench.bench_insights
+
+bench-chaos: install web     ## processes killed with SIGKILL under load, make run's layout and the replicas -> bench/results/chaos.json
+	$(PY) -m bench.bench_chaos $(if $(ONLY),--only $(ONLY))
 
 audit:                       ## known advisories in the pinned lock (separate venv: pip-audit's deps clash with rasa's)
 	@bash scripts/audit.sh

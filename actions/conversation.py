@@ -21,6 +21,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from sedorum.conversation_events import turns_from_events
 from sedorum.safety.conversation import Reading, Turn, read_conversation
 from sedorum.safety.profile import HEART_CONDITIONS, Profile
 
@@ -29,9 +30,6 @@ SUBJECT_SLOT = "safety_subject"
 SAVED_SLOT = "safety_profiles_saved"
 PRONOUN_SLOT = "subject_pronoun"
 TOLD_SLOT = "safety_findings_told"
-ASKED_SLOT = "safety_asked"
-FORM_QUESTION_SLOT = "requested_slot"
-FRESH_START_EVENTS = frozenset({"session_started", "restart", "reset_slots"})
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -47,35 +45,9 @@ def latest_language(tracker: Tracker) -> str:
 
 
 def turns(tracker: Tracker) -> list[Turn]:
-    """Every visitor message of the conversation, each with the question asked right before it.
-
-    The question is the form's `requested_slot` while the form runs, or a clarifying question
-    (`safety_asked`) the assistant set after the previous message.
-    """
-    out: list[Turn] = []
-    requested: str | None = None
-    loop_active = False
-    clarify: str | None = None
-    for event in tracker.applied_events():
-        kind = event.get("event")
-        if kind in FRESH_START_EVENTS:
-            # A new session, a restart, or a deletion ("delete my data" resets every slot):
-            # nothing said before it counts any more.
-            out, requested, loop_active, clarify = [], None, False, None
-            continue
-        if kind == "slot" and event.get("name") == FORM_QUESTION_SLOT:
-            requested = event.get("value")
-        elif kind == "slot" and event.get("name") == ASKED_SLOT:
-            clarify = event.get("value")
-        elif kind == "active_loop":
-            loop_active = bool(event.get("name"))
-            if not loop_active:
-                requested = None
-        elif kind == "user":
-            asked = clarify or (requested if loop_active else None)
-            out.append(Turn(text=event.get("text") or "", asked=asked))
-            clarify = None
-    return out
+    """Every visitor message of the conversation, each with the question asked right before it
+    (sedorum/conversation_events.py; the turns of an earlier session of a long conversation too)."""
+    return turns_from_events(tracker.applied_events())
 
 
 def reading_of(tracker: Tracker) -> Reading:

@@ -420,8 +420,10 @@ def main() -> None:
                 extras: dict[str, Any] = {}
                 figures = asyncio.run(measure(config, assistant, starter, extras))
                 extras["processes_alive_after_load"] = {
-                    "actions": stack.processes[0].poll() is None,
-                    "rasa_and_router": all(proc.poll() is None for proc in stack.processes[1:]),
+                    # Alive and never restarted by the supervisor.
+                    "actions": stack.processes[0].poll() is None and "actions" not in stack.restarts,
+                    "rasa_and_router": all(proc.poll() is None for proc in stack.processes[1:])
+                    and not set(stack.restarts) - {"actions"},
                     "starter": starter_proc.poll() is None,
                 }
                 if not all(extras["processes_alive_after_load"].values()):

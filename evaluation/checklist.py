@@ -6,7 +6,7 @@
     summary(results)                            # {"cases", "failed", "by_capability"}
 
 Why generated tests: the safety suite's conversations were fixed one by one after they failed,
-so passing them proves little about the next visitor. The capabilities here (data/checklist.yml,
+so passing them proves little about the next visitor. The capabilities here (evaluation/data/checklist.yml,
 written by someone who had not read the code) say what must hold for *any* wording of a kind:
 misspelt kidney disease withholds every figure, a relative's condition is not the visitor's,
 months of pregnancy are not an age, an emergency in German is an emergency. Each case is read by
@@ -14,7 +14,7 @@ the engine itself, without a server (sedorum.safety: the conversation reading, t
 verdict, the dose plan), so thousands run in seconds; a sample also runs through the real
 servers (tests/e2e/test_checklist_through_the_server.py).
 
-data/emergency_generated.yml is the same idea for the emergency detector: paraphrases of every
+evaluation/data/emergency_generated.yml is the same idea for the emergency detector: paraphrases of every
 emergency, and restless-legs complaints that must not be sent to 999.
 """
 

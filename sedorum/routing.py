@@ -11,7 +11,9 @@ event loop, so under load some visitors waited 30 times longer than others
   the front process, first come, first served (`FairQueue`), so a turn waits for the turns
   queued before it and nothing else;
 - moves a message that the deterministic emergency detector flags (S1) ahead of every
-  queued ordinary message of its process.
+  queued ordinary message of its process;
+- while a process is down, serves its conversations on the live ones and brings them back
+  when it answers again (`failover_order`, `ProcessHealth`, `ConversationPins`, below).
 
 Pure logic without I/O: tests/unit/test_routing.py checks each rule.
 """
@@ -22,8 +24,8 @@ import asyncio
 import hashlib
 import heapq
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
@@ -155,3 +157,126 @@ class FairQueue:
                 waiter.future.set_result(None)  # the slot passes on; `active` is unchanged
                 return
         self.active -= 1
+
+
+# --- Failover: which live process serves a request while one is down -------------------------
+#
+# Why: a Rasa process that dies (and is restarted by the supervisor, sedorum/server/supervisor.py)
+# must not take its conversations with it. Its conversations are served by the other processes
+# until it is back; the conversation's state is in the shared tracker store (SQLite or
+# PostgreSQL), so any process can continue it. Stable hashing over the *configured* processes
+# means a conversation returns to its own process as soon as that one answers again, and
+# only the conversations of the process that is down move.
+#
+# The in-memory lock store of a process only orders the turns that process sees. So a
+# conversation is never served by two processes at once: while one of its turns is in
+# progress on a process, its next turns go to that same process (`ConversationPins`), and a
+# turn that has to move waits until the conversation's turns on the old process are over.
+
+
+def failover_order(key: str | None, processes: int) -> tuple[int, ...]:
+    """The processes that may serve `key`, best first.
+
+    A conversation's own process (`process_for`) comes first; the others follow in an order of
+    their own per conversation (rendezvous hashing), so the conversations of a process that is
+    down spread evenly over the live ones instead of all landing on its neighbour. Requests
+    without a conversation (key None: socket.io, the pages) go to process 0, then 1, 2, ...
+    """
+    if processes <= 1:
+        return (0,)
+    if key is None:
+        return tuple(range(processes))
+    home = process_for(key, processes)
+
+    def rank(index: int) -> bytes:
+        return hashlib.blake2b(f"{index}:{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+    others = sorted((index for index in range(processes) if index != home), key=rank, reverse=True)
+    return (home, *others)
+
+
+class ProcessHealth:
+    """Which Rasa processes the front process believes are live.
+
+    A process is marked down when a connection to it is refused (nothing was sent, so the
+    request can go elsewhere) and up again when a probe of its status answers. Times are
+    passed in, so the rules are tested without a clock.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.down_since: dict[int, float] = {}
+
+    def is_live(self, index: int) -> bool:
+        return index not in self.down_since
+
+    def mark_down(self, index: int, now: float) -> bool:
+        """Records that `index` refused a connection; True when it was thought live until now."""
+        if index in self.down_since:
+            return False
+        self.down_since[index] = now
+        return True
+
+    def mark_up(self, index: int, now: float) -> float | None:
+        """Records that `index` answers again; returns how long it was down (None: it was not)."""
+        since = self.down_since.pop(index, None)
+        return None if since is None else now - since
+
+    def choose(self, order: tuple[int, ...], tried: frozenset[int] | set[int] = frozenset()) -> int | None:
+        """The first live process of `order` not yet tried for this request.
+
+        When every untried process is believed down, the first untried one is still returned:
+        a belief can be a few hundred milliseconds old, and one more refused connection costs
+        less than turning a visitor away. None once every process was tried.
+        """
+        untried = [index for index in order if index not in tried]
+        for index in untried:
+            if self.is_live(index):
+                return index
+        return untried[0] if untried else None
+
+
+class ConversationPins:
+    """Where each conversation's turns in progress are (at most one process at a time).
+
+    `hold` registers a turn on a process for as long as it is queued or served there;
+    `pinned` says where a conversation's turns are; `wait_until_free` waits (bounded) until a
+    conversation has no turn in progress anywhere, so that it can move to another process.
+    """
+
+    def __init__(self) -> None:
+        self._turns: dict[str, tuple[int, int]] = {}  # sender -> (process, turns in progress)
+        self._freed: dict[str, asyncio.Event] = {}
+
+    def pinned(self, sender: str) -> int | None:
+        entry = self._turns.get(sender)
+        return None if entry is None else entry[0]
+
+    @contextmanager
+    def hold(self, sender: str, process: int) -> Iterator[None]:
+        current = self._turns.get(sender)
+        if current is not None and current[0] != process:
+            raise RuntimeError(f"conversation already in progress on process {current[0]}, not {process}")
+        self._turns[sender] = (process, (current[1] if current else 0) + 1)
+        try:
+            yield
+        finally:
+            where, count = self._turns[sender]
+            if count > 1:
+                self._turns[sender] = (where, count - 1)
+            else:
+                del self._turns[sender]
+                freed = self._freed.pop(sender, None)
+                if freed is not None:
+                    freed.set()
+
+    async def wait_until_free(self, sender: str, timeout_s: float) -> bool:
+        """True once `sender` has no turn in progress; False if that took longer than `timeout_s`."""
+        if sender not in self._turns:
+            return True
+        freed = self._freed.setdefault(sender, asyncio.Event())
+        try:
+            await asyncio.wait_for(freed.wait(), timeout=max(0.0, timeout_s))
+        except TimeoutError:
+            return sender not in self._turns
+        return True

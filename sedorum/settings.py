@@ -65,7 +65,9 @@ class Settings:
     # Performance bounds (sedorum/patches/performance.py, docs/performance.md).
     lock_poll_ms: float = 10.0
     session_max_turns: int = 25
-    action_event_turns: int = 5
+    # 0 = every event of the session: the actions read every visitor message (the safety engine
+    # reads facts from the whole conversation); a positive N sends only the last N user turns.
+    action_event_turns: int = 0
     action_http_pool: bool = True
     sqlite_fast_commit: bool = True
     fast_model_load: bool = True
@@ -75,6 +77,10 @@ class Settings:
     inflight_per_process: int = 2
     router: bool = True
     worker_base_port: int = 6005
+    # Supervision (sedorum/server/restart_policy.py, docs/scaling.md "When a process dies").
+    restart_first_delay_s: float = 0.5
+    restart_max_delay_s: float = 10.0
+    restart_startup_attempts: int = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -112,7 +118,7 @@ class Settings:
             retention_interval_h=float(_env("SEDORUM_RETENTION_INTERVAL_H", "6")),
             lock_poll_ms=float(_env("SEDORUM_LOCK_POLL_MS", "10")),
             session_max_turns=int(_env("SEDORUM_SESSION_MAX_TURNS", "25")),
-            action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "5")),
+            action_event_turns=int(_env("SEDORUM_ACTION_EVENT_TURNS", "0")),
             action_http_pool=_flag("SEDORUM_ACTION_HTTP_POOL", True),
             sqlite_fast_commit=_flag("SEDORUM_SQLITE_FAST_COMMIT", True),
             fast_model_load=_flag("SEDORUM_FAST_MODEL_LOAD", True),
@@ -121,6 +127,9 @@ class Settings:
             inflight_per_process=int(_env("SEDORUM_INFLIGHT_PER_PROCESS", "2")),
             router=_flag("SEDORUM_ROUTER", True),
             worker_base_port=int(_env("SEDORUM_WORKER_BASE_PORT", str(rasa_port + 1000))),
+            restart_first_delay_s=float(_env("SEDORUM_RESTART_FIRST_DELAY_S", "0.5")),
+            restart_max_delay_s=float(_env("SEDORUM_RESTART_MAX_DELAY_S", "10")),
+            restart_startup_attempts=int(_env("SEDORUM_RESTART_STARTUP_ATTEMPTS", "5")),
         )
 
     @property

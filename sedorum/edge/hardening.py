@@ -30,7 +30,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sedorum.edge import turn_report as turns
-from sedorum.edge.inputs import InvalidInput, parse_rest_body
+from sedorum.edge.inputs import InvalidInput, idempotency_key, parse_rest_body
 from sedorum.edge.ratelimit import TokenBucketLimiter, retry_after_header
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter |
         if request.path.rstrip("/") == REST_WEBHOOK and request.method == "POST":
             try:
                 message = parse_rest_body(request.body or b"", request.headers.get("content-type"))
+                message_id = idempotency_key(request.headers.get("idempotency-key"))
             except InvalidInput as invalid:
                 return _json(invalid.as_json(), invalid.status)
             allowed, wait_s = sender_limiter.allow(message.sender)
@@ -176,6 +177,7 @@ def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter |
             # What RestInput reads: only checked fields. Sanic 21.12 declares parsed_json as None.
             request.parsed_json = message.as_json()  # type: ignore[assignment]  # Sanic 21.12 types it None
             request.ctx.sedorum_turn = turns.begin_request_report()
+            request.ctx.sedorum_turn.message_id = message_id
         return None
 
     @app.middleware("response")

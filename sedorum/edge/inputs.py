@@ -47,6 +47,22 @@ class InvalidInput(Exception):
         return {"error": self.reason, "detail": self.detail, "status": self.status}
 
 
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+
+
+def idempotency_key(header: str | None) -> str:
+    """The REST client's Idempotency-Key header ("" when absent); InvalidInput when malformed."""
+    if header is None or header == "":
+        return ""
+    if not IDEMPOTENCY_KEY_PATTERN.match(header):
+        raise InvalidInput(
+            400,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 128 letters, digits or . _ : - (a UUID, say).",
+        )
+    return header
+
+
 def clean_text(text: str) -> str:
     """NFC text without control characters, lone surrogates or bidi overrides; ends stripped.
 

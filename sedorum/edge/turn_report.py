@@ -22,6 +22,9 @@ class TurnReport:
 
     failed: bool = False
     error: str = ""
+    # The client's Idempotency-Key: a message sent again after a dropped connection is answered
+    # from the store when its first copy was stored (sedorum/patches/turns.py).
+    message_id: str = ""
 
 
 _request_report: ContextVar[TurnReport | None] = ContextVar("sedorum_request_report", default=None)

@@ -5,11 +5,10 @@ Why: on every custom action Rasa 3.6 serialises the whole tracker of the session
 each call), and `EndpointConfig.request` opens and closes a new aiohttp ClientSession - a new
 TCP connection - for each call (rasa/utils/endpoints.py).
 
-- Events: our actions read the slots (sent separately in the tracker state), the latest
-  message, the latest input channel, the active loop, and at most the last two user
-  messages (actions/handoff.py `previous_user_intent`); rasa-sdk's form validation reads the
-  SlotSet events at the end of the list. So only the events of the last `event_turns` user
-  turns are sent (the tail from the `event_turns`-th last user message on). 0 sends all.
+- Events: the tail from the `event_turns`-th last user message on can be sent instead of the
+  whole session. 0 (the default) sends all: the actions read every visitor message of the
+  session (actions/conversation.py: the safety engine reads facts from the whole
+  conversation), so a trimmed tail forgets what the visitor said earlier.
 - Domain: the domain never changes while a model is loaded, so its dict is built once per
   Domain object instead of once per action call. (It is still sent: rasa-sdk's
   FormValidationAction reads the form's required slots from it.)

@@ -12,6 +12,13 @@ Static responses that ran before the failure (S1's `utter_emergency` comes befor
 `action_flag_emergency`) have already been sent, so the emergency instruction still comes first.
 `ActionExecutionRejection` (the action server's normal "not now" answer) is left alone.
 The call is bounded by SEDORUM_ACTION_TIMEOUT_S (default 10 s), well inside the 60 s lock.
+
+A refused connection is different from a failure: nothing reached the action server, which
+is most likely being restarted by the supervisor (about 2 s, sedorum/server/supervisor.py).
+The call is tried again every `RETRY_PAUSE_S` within the same bound, so the visitor gets the
+real answer a moment later instead of the service-trouble reply. A call that reached the
+server and then failed is never sent again: an action may have done something (a staff
+alert, a handoff) before it failed.
 """
 
 from __future__ import annotations
@@ -30,6 +37,28 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _PATCHED = "_sedorum_faults_patched"
+RETRY_PAUSE_S = 0.25
+
+
+def connection_refused(error: BaseException) -> bool:
+    """True when the action call failed before the action server could have run it.
+
+    Either aiohttp could not connect, or it could not write the request body (a kept-alive
+    connection to a server that has just died): an action server reads the whole body before
+    it runs anything. Rasa wraps aiohttp's error in its own RasaException: the chain is followed.
+    """
+    import aiohttp
+
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, aiohttp.ClientConnectorError):
+            return True
+        if isinstance(seen, aiohttp.ClientOSError) and "Can not write request body" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def already_told(tracker: DialogueStateTracker) -> bool:
@@ -77,20 +106,31 @@ def install(settings: Settings) -> None:
 
     async def run_with_fallback(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
         # aiohttp's timeout covers the call; this outer bound also covers a stalled response body.
-        bound = remote._sedorum_timeout_s + 2.0
-        try:
-            return await asyncio.wait_for(original_run(self, output_channel, nlg, tracker, domain), bound)
-        except rasa_action.ActionExecutionRejection:
-            raise
-        except Exception as error:
-            logger.error(
-                "Custom action %s failed for conversation %s (%s); sending %s.",
-                self.name(),
-                tracker.sender_id,
-                type(error).__name__,
-                SERVICE_TROUBLE,
-            )
-            return await service_trouble_events(nlg, tracker, output_channel.name())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + remote._sedorum_timeout_s + 2.0
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                call = original_run(self, output_channel, nlg, tracker, domain)
+                return await asyncio.wait_for(call, max(0.1, deadline - loop.time()))
+            except rasa_action.ActionExecutionRejection:
+                raise
+            except Exception as error:
+                if connection_refused(error) and loop.time() + RETRY_PAUSE_S < deadline:
+                    if attempts == 1:
+                        logger.warning("Action server refused %s; trying again while it restarts.", self.name())
+                    await asyncio.sleep(RETRY_PAUSE_S)
+                    continue
+                logger.error(
+                    "Custom action %s failed for conversation %s (%s, after %d attempt(s)); sending %s.",
+                    self.name(),
+                    tracker.sender_id,
+                    type(error).__name__,
+                    attempts,
+                    SERVICE_TROUBLE,
+                )
+                return await service_trouble_events(nlg, tracker, output_channel.name())
 
     remote.run = run_with_fallback
     setattr(remote, _PATCHED, True)
@@ -106,7 +146,8 @@ PATCHES = (
         ),
         why="Rasa waits 300 s for an action, longer than its 60 s conversation lock, and sends "
         "nothing when the action server fails: the call now times out after "
-        "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply.",
+        "SEDORUM_ACTION_TIMEOUT_S and the visitor gets the service-trouble reply. A refused "
+        "connection (the action server restarting) is tried again within that bound.",
         test="tests/unit/patches/test_turns_and_faults.py",
         apply=lambda context: install(context.settings),
     ),

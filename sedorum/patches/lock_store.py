@@ -15,6 +15,14 @@ so two replicas issuing tickets for the same conversation at the same moment can
 each other's ticket (RasaHQ/rasa#9213; the race-safe store is a Rasa Pro feature). Routing by
 sender id keeps one conversation on one replica, but a replica restart or a re-route must not
 break the ordering.
+
+A replica that dies during a turn leaves its ticket in Redis, and in Rasa's store the
+conversation then waits for the ticket's 60 s lifetime: measured, a visitor whose replica was
+killed waited 60 s for the next answer from the other replica. Here each store names its
+tickets (`owner`: host, process id and a random part) and keeps a heartbeat key alive for as
+long as its process runs (renewed every second, gone `OWNER_ALIVE_S` after the last renewal).
+A waiting message releases the tickets of owners without a heartbeat, so a conversation moves
+on within seconds. A live replica's tickets are never released this way, however slow its turn.
 """
 
 from __future__ import annotations
@@ -22,6 +30,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
+import threading
+import time
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
@@ -35,6 +48,9 @@ from sedorum.patches.declaration import Patch
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL_S = 0.01
+HEARTBEAT_EVERY_S = 1.0
+OWNER_ALIVE_S = 5  # a heartbeat older than this: the replica is gone, its tickets are released
+ORPHAN_CHECK_EVERY_S = 0.5  # per conversation, while a message waits for its lock
 T = TypeVar("T")
 
 
@@ -120,14 +136,71 @@ class FastRedisLockStore(PromptHandoverMixin, RedisLockStore):
         self.poll_interval_s = poll_interval_s
         # A crashed replica's lock disappears by itself once every ticket in it has expired.
         self.key_ttl_s = int(LOCK_LIFETIME) * 2 + 1
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._orphans_checked: dict[str, float] = {}
+        self._beating = threading.Event()
+        self._beat()  # alive before its first ticket
+        self._beating.set()
+        threading.Thread(target=self._keep_beating, name="lock-heartbeat", daemon=True).start()
 
     def _key(self, conversation_id: str) -> str:
         return self.key_prefix + conversation_id
 
-    def _transact(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, T]]) -> T:
+    def _side_key(self, kind: str, name: str) -> str:
+        """Keys next to the locks that no conversation id can collide with ("<prefix>lock-owners:...")."""
+        return f"{self.key_prefix.rstrip(':')}-{kind}:{name}"
+
+    def _owners_key(self, conversation_id: str) -> str:
+        return self._side_key("owners", conversation_id)
+
+    def _alive_key(self, owner: str) -> str:
+        return self._side_key("alive", owner)
+
+    def _beat(self) -> None:
+        try:
+            self.red.set(self._alive_key(self.owner), "1", ex=OWNER_ALIVE_S)
+        except Exception as error:  # Redis restarting: the next beat renews it
+            logger.debug("Lock store heartbeat failed: %s", type(error).__name__)
+
+    def _keep_beating(self) -> None:
+        while self._beating.is_set():
+            time.sleep(HEARTBEAT_EVERY_S)
+            if self._beating.is_set():
+                self._beat()
+
+    def close(self) -> None:
+        """Stops the heartbeat (this store's tickets count as a dead replica's from then on)."""
+        self._beating.clear()
+
+    def _orphaned(self, conversation_id: str, lock: TicketLock) -> list[int]:
+        """Tickets of this lock whose owner stopped renewing its heartbeat (checked now and then)."""
+        now = time.monotonic()
+        if now - self._orphans_checked.get(conversation_id, 0.0) < ORPHAN_CHECK_EVERY_S:
+            return []
+        self._orphans_checked[conversation_id] = now
+        if len(self._orphans_checked) > 10_000:
+            self._orphans_checked.clear()
+        owners = {
+            int(number): owner.decode() if isinstance(owner, bytes) else str(owner)
+            for number, owner in self.red.hgetall(self._owners_key(conversation_id)).items()
+        }
+        orphaned = []
+        for ticket in lock.tickets:
+            owner = owners.get(ticket.number)
+            if owner and owner != self.owner and not self.red.exists(self._alive_key(owner)):
+                orphaned.append(ticket.number)
+        return orphaned
+
+    def _transact(
+        self,
+        conversation_id: str,
+        change: Callable[[TicketLock | None], tuple[TicketLock | None, T]],
+        also: Callable[[Any, T], None] | None = None,
+    ) -> T:
         """Applies `change` to the stored lock atomically; retries when another writer raced us.
 
-        `change` returns the lock to store (None or no tickets: delete the key) and a result.
+        `change` returns the lock to store (None or no tickets: delete the key) and a result;
+        `also` adds commands to the same transaction (the ticket owners).
         """
         import redis
 
@@ -142,8 +215,11 @@ class FastRedisLockStore(PromptHandoverMixin, RedisLockStore):
                     pipe.multi()
                     if updated is None or not updated.tickets:
                         pipe.delete(key)
+                        pipe.delete(self._owners_key(conversation_id))
                     else:
                         pipe.set(key, updated.dumps(), ex=self.key_ttl_s)
+                    if also is not None:
+                        also(pipe, result)
                     pipe.execute()
                     return result
                 except redis.WatchError:
@@ -154,18 +230,35 @@ class FastRedisLockStore(PromptHandoverMixin, RedisLockStore):
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
 
+        def name_owner(pipe: Any, number: int) -> None:
+            owners = self._owners_key(conversation_id)
+            pipe.hset(owners, str(number), self.owner)
+            pipe.expire(owners, self.key_ttl_s)
+
         try:
-            return self._transact(conversation_id, change)
+            return self._transact(conversation_id, change, name_owner)
         except Exception as error:  # Rasa's contract: any failure here is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
-        def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+        def change(lock: TicketLock | None) -> tuple[TicketLock | None, list[int]]:
+            released: list[int] = []
             if lock:
                 lock.remove_expired_tickets()
-            return lock, None
+                released = self._orphaned(conversation_id, lock)
+                for number in released:
+                    lock.remove_ticket_for(number)
+            return lock, released
 
-        self._transact(conversation_id, change)
+        def forget_owners(pipe: Any, released: list[int]) -> None:
+            if released:
+                pipe.hdel(self._owners_key(conversation_id), *map(str, released))
+
+        released = self._transact(conversation_id, change, forget_owners)
+        if released:
+            logger.warning(
+                "Conversation %s: released %d lock ticket(s) of a replica that stopped.", conversation_id, len(released)
+            )
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         def change(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
@@ -173,7 +266,10 @@ class FastRedisLockStore(PromptHandoverMixin, RedisLockStore):
                 lock.remove_ticket_for(ticket_number)
             return lock, None
 
-        self._transact(conversation_id, change)
+        def forget_owner(pipe: Any, _: None) -> None:
+            pipe.hdel(self._owners_key(conversation_id), str(ticket_number))
+
+        self._transact(conversation_id, change, forget_owner)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         # finish_serving deletes the key in the same transaction when nobody is waiting, so
@@ -233,7 +329,9 @@ PATCHES = (
         targets=("rasa.core.lock_store:_create_from_endpoint_config",),
         why="A message waiting for its conversation's lock slept a whole second between checks, and "
         "Rasa's Redis lock store loses tickets between replicas; ours wakes on release, re-checks "
-        "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction.",
+        "every SEDORUM_LOCK_POLL_MS and updates Redis in one transaction. A replica that died "
+        "during a turn held the conversation for the ticket's 60 s lifetime; its tickets are "
+        "released once its heartbeat stops.",
         test="tests/unit/patches/test_lock_store.py",
         apply=lambda context: install(poll_interval_s=max(context.settings.lock_poll_ms, 1.0) / 1000),
     ),

@@ -31,6 +31,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sedorum.conversation_events import CARRIED_TURNS_SLOT, turns_from_events, turns_to_slot
 from sedorum.patches.declaration import Patch
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,18 @@ def should_roll_over(tracker: DialogueStateTracker, max_turns: int) -> bool:
 
 
 def carried_slots(tracker: DialogueStateTracker) -> list[SlotSet]:
-    """A SlotSet for every slot whose value differs from its initial value."""
-    return [SlotSet(name, slot.value) for name, slot in tracker.slots.items() if slot.value != slot.initial_value]
+    """A SlotSet for every slot whose value differs from its initial value, and the visitor's
+    messages so far (the safety engine reads the whole conversation: a fact said before the new
+    session must still count after it, whatever the tracker store loads of the old session)."""
+    kept = [
+        SlotSet(name, slot.value)
+        for name, slot in tracker.slots.items()
+        if slot.value != slot.initial_value and name != CARRIED_TURNS_SLOT
+    ]
+    said = turns_from_events(event.as_dict() for event in tracker.applied_events())
+    if said and CARRIED_TURNS_SLOT in tracker.slots:
+        kept.append(SlotSet(CARRIED_TURNS_SLOT, turns_to_slot(said)))
+    return kept
 
 
 def roll_over_events(tracker: DialogueStateTracker) -> list[Event]:

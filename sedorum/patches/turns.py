@@ -13,7 +13,14 @@ empty conversation in the middle of a screening). Here:
   the current request's `TurnReport`, which the edge middleware turns into HTTP 503
   (`Retry-After`) for the REST channel;
 * a failure *after* the turn was stored (releasing a Redis lock, say) is not a failure for
-  the user: the stored answer is returned, so a client retry never stores a message twice.
+  the user: the stored answer is returned, so a client retry never stores a message twice;
+* a message a client sends again after a dropped connection is looked up under the
+  conversation's lock: when its first copy was stored (only the answer got lost), the stored
+  replies are sent again instead of running the turn twice. The client names the message: the
+  website widget with `customData.message_id` and `resend: true` on the copy
+  (sedorum/web/static/chat.js), a REST client with an `Idempotency-Key` header on every
+  attempt (read by the edge, sedorum/edge/hardening.py). The id is stored in the user
+  message's metadata (`message_id`).
 
 Errors are logged with the conversation id and the exception type, never the message text.
 """
@@ -49,6 +56,9 @@ SERVICE_TROUBLE_TEXT = (
     "Sorry, something went wrong on our side. For questions about your health or your medicines, "
     "please ask your doctor or pharmacist.\nIn an emergency, call {emergency_number} ({other_emergency_numbers})."
 ).format(**template_values(default_locale()))  # the deployment's number first (SEDORUM_LOCALE)
+# The widget's per-message id and its "sent again" mark, in the message metadata (customData).
+MESSAGE_ID_KEY = "message_id"
+RESEND_KEY = "resend"
 # Channels whose senders the HTTP edge already rate-limits (one token per request).
 EDGE_LIMITED_CHANNELS = frozenset({"rest"})
 _PATCHED = "_sedorum_turns_patched"
@@ -75,6 +85,70 @@ async def _reply(message: UserMessage, text: str) -> list[dict[str, Any]] | None
     except Exception as error:  # a channel that cannot answer must not turn into a crash
         logger.warning("Could not send a guard reply to conversation %s: %s", message.sender_id, type(error).__name__)
     return channel.messages if isinstance(channel, CollectingOutputChannel) else None
+
+
+def resent_message_id(message: UserMessage) -> str | None:
+    """The id of a message that may have been stored before (a resend or a REST retry), else None.
+
+    The widget marks its resends; a REST client's Idempotency-Key is looked up on every attempt,
+    since the client cannot tell whether its first attempt was stored.
+    """
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    message_id = metadata.get(MESSAGE_ID_KEY)
+    if not isinstance(message_id, str) or not message_id:
+        return None
+    report = current_report()
+    if metadata.get(RESEND_KEY) is True or (report is not None and report.message_id == message_id):
+        return message_id
+    return None
+
+
+def name_the_message(message: UserMessage) -> None:
+    """Stores the REST client's Idempotency-Key with the message (metadata `message_id`)."""
+    report = current_report()
+    if report is not None and report.message_id:
+        metadata = dict(message.metadata) if isinstance(message.metadata, dict) else {}
+        metadata[MESSAGE_ID_KEY] = report.message_id
+        message.metadata = metadata
+
+
+async def replay_if_stored(processor: Any, message: UserMessage) -> bool:
+    """Sends the stored replies again when this resent message was already stored; True if so.
+
+    Runs under the conversation's lock (MessageProcessor.handle_message), so a first copy still
+    being answered in this process has finished and been stored by now.
+    """
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    message_id = resent_message_id(message)
+    if message_id is None:
+        return False
+    tracker = await processor.tracker_store.retrieve(message.sender_id)
+    events = list(tracker.events) if tracker is not None else []
+    first = next(
+        (
+            index
+            for index, event in enumerate(events)
+            if isinstance(event, UserUttered) and (event.metadata or {}).get(MESSAGE_ID_KEY) == message_id
+        ),
+        None,
+    )
+    if first is None:
+        return False
+    replies = []
+    for event in events[first + 1 :]:
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            replies.append(event.message())
+    logger.info(
+        "Conversation %s: a resent message was already stored; its %d replies sent again.",
+        message.sender_id,
+        len(replies),
+    )
+    for reply in replies:
+        await message.output_channel.send_response(message.sender_id, dict(reply))
+    return True
 
 
 def _trouble_text(agent: Any) -> str:
@@ -108,6 +182,11 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
     original_process = MessageProcessor.handle_message
 
     async def process_and_mark(self: MessageProcessor, message: UserMessage) -> Any:
+        if await replay_if_stored(self, message):
+            from rasa.core.channels.channel import CollectingOutputChannel
+
+            channel = message.output_channel
+            return channel.messages if isinstance(channel, CollectingOutputChannel) else None
         result = await original_process(self, message)
         state = _turn_state.get()
         if state is not None:
@@ -144,6 +223,7 @@ def install(settings: Settings, sender_limiter: TokenBucketLimiter) -> None:
         if message.input_channel not in EDGE_LIMITED_CHANNELS and not limiter.allow(message.sender_id)[0]:
             return await _reply(message, SLOW_DOWN_REPLY)
         message.text = cleaned
+        name_the_message(message)
 
         state = _TurnState()
         token = _turn_state.set(state)

@@ -15,13 +15,17 @@ import ipaddress
 import logging
 import os
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Before anything imports spaCy: thinc then finds no TensorFlow (an ImportError) and goes without.
+sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]  # None marks a module as not importable
 
 from sedorum import patches  # noqa: E402
 from sedorum.settings import Settings  # noqa: E402
 
 OPEN_PATHS = frozenset({"/health"})
+logger = logging.getLogger("sedorum.actions")
 
 
 def is_loopback(host: str) -> bool:
@@ -58,6 +62,15 @@ def create_action_app(settings: Settings):
     return app
 
 
+def warm_up() -> None:
+    """Builds the safety engine's pipeline and runs it once, before the port opens."""
+    from sedorum.safety.extract import extract
+
+    started = time.monotonic()
+    extract("I have kidney disease, I am pregnant and I take omeprazole")
+    logger.info("Safety engine ready in %.1f s", time.monotonic() - started)
+
+
 def main() -> None:
     logging.basicConfig(
         level=os.environ.get("SEDORUM_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
@@ -76,6 +89,7 @@ def main() -> None:
         )
         raise SystemExit(2)
     app = create_action_app(settings)
+    warm_up()
     app.run(host=settings.action_host, port=settings.action_port, workers=1, access_log=False, motd=False)
 
 

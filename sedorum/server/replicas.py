@@ -25,16 +25,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from sedorum.server.stack import _child_env, ensure_env_file, say, stop_processes, wait_for_http
+from sedorum.server.stack import _child_env, ensure_env_file, restart_policy, say, wait_for_http
+from sedorum.server.supervisor import CrashLoop, ProcessSpec, Supervisor
 from sedorum.settings import PROJECT_ROOT, Settings
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
+NGINX_HEALTH_PATH = "/_nginx/health"  # answered by nginx itself (deploy/nginx.conf.template)
+# One refused connection takes a replica out of its upstream for 2 s; then nginx tries it again
+# with one request (sent on to the next replica if still refused). deploy/nginx.conf.template says why.
+SERVER_OPTIONS = "max_fails=1 fail_timeout=2s"
 PYTHON = sys.executable
 
 
@@ -66,11 +70,16 @@ class Layout:
 class RunningReplicas:
     layout: Layout
     run_dir: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    supervisor: Supervisor
 
     @property
     def url(self) -> str:
         return self.layout.url
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        """The current process of each name ("actions-1", "rasa-1", "nginx"; new after a restart)."""
+        return {name: self.supervisor.process(name) for name in self.supervisor.slots}
 
 
 def find_nginx() -> str:
@@ -84,8 +93,8 @@ def find_nginx() -> str:
 
 def render_nginx_config(layout: Layout, run_dir: Path, access_log: bool = False) -> str:
     """deploy/nginx.conf.template with this layout's ports and run directory filled in."""
-    servers = "\n".join(f"        server {layout.host}:{port};" for port in layout.rasa_ports)
-    actions = "\n".join(f"        server {layout.host}:{port};" for port in layout.action_ports)
+    servers = "\n".join(f"        server {layout.host}:{port} {SERVER_OPTIONS};" for port in layout.rasa_ports)
+    actions = "\n".join(f"        server {layout.host}:{port} {SERVER_OPTIONS};" for port in layout.action_ports)
     values = {
         "run_dir": str(run_dir),
         "access_log": str(run_dir / "access.log") if access_log else "off",
@@ -113,6 +122,47 @@ def check_shared_stores(env: Mapping[str, str]) -> None:
         )
 
 
+def replica_specs(layout: Layout, child: Mapping[str, str], run_dir: Path, conf: Path) -> list[ProcessSpec]:
+    """Action servers, Rasa servers and nginx, each with the health URL it is watched by."""
+    action_url = f"http://{layout.host}:{layout.action_proxy_port}/webhook"
+    token = child.get("RASA_AUTH_TOKEN", "")
+
+    def spec(name: str, argv: list[str], health_url: str, extra: Mapping[str, str] | None = None) -> ProcessSpec:
+        return ProcessSpec(name, argv, {**child, **(extra or {})}, health_url, run_dir / f"{name}.log")
+
+    specs = [
+        spec(
+            f"actions-{index}",
+            [PYTHON, "-m", "sedorum.server.action_server"],
+            f"http://{layout.host}:{port}/health",
+            {"SEDORUM_ACTION_PORT": str(port)},
+        )
+        for index, port in enumerate(layout.action_ports, start=1)
+    ]
+    specs.extend(
+        spec(
+            f"rasa-{index}",
+            [PYTHON, "-m", "sedorum.server.rasa_server"],
+            f"http://{layout.host}:{port}/status?token={token}",
+            {
+                "SEDORUM_RASA_PORT": str(port),
+                "SEDORUM_ACTION_URL": action_url,
+                # Behind one proxy: the client address is the last X-Forwarded-For entry.
+                "SEDORUM_PROXIES_COUNT": child.get("SEDORUM_PROXIES_COUNT", "1"),
+            },
+        )
+        for index, port in enumerate(layout.rasa_ports, start=1)
+    )
+    specs.append(
+        spec(
+            "nginx",
+            [find_nginx(), "-p", str(run_dir), "-e", str(run_dir / "error.log"), "-c", str(conf)],
+            f"{layout.url}{NGINX_HEALTH_PATH}",
+        )
+    )
+    return specs
+
+
 @contextmanager
 def running_replicas(
     layout: Layout,
@@ -120,7 +170,7 @@ def running_replicas(
     run_dir: Path | None = None,
     ready_timeout_s: float = 300,
 ) -> Iterator[RunningReplicas]:
-    """Starts action servers, Rasa servers and nginx; stops all of them on exit."""
+    """Starts action servers, Rasa servers and nginx, restarts any that dies; stops all on exit."""
     child = _child_env(env)
     check_shared_stores(child)
     # The browser's origin is nginx's, not a replica's own port.
@@ -129,62 +179,36 @@ def running_replicas(
     )
     run_dir = run_dir or PROJECT_ROOT / "var" / "replicas"
     run_dir.mkdir(parents=True, exist_ok=True)
-    running = RunningReplicas(layout, run_dir)
-    action_url = f"http://{layout.host}:{layout.action_proxy_port}/webhook"
+    conf = run_dir / "nginx.conf"
+    conf.write_text(render_nginx_config(layout, run_dir, access_log=True), encoding="utf-8")
     token = child.get("RASA_AUTH_TOKEN", "")
-
-    def start(name: str, args: list[str], extra: Mapping[str, str]) -> subprocess.Popen:
-        log = open(run_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        proc = subprocess.Popen(
-            args,
-            cwd=PROJECT_ROOT,
-            env={**child, **extra},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        running.processes[name] = proc
-        return proc
-
+    saved = dict(os.environ)
+    os.environ.update(child)
     try:
-        for index, port in enumerate(layout.action_ports, start=1):
-            say(f"Starting action server {index}/{len(layout.action_ports)} on {layout.host}:{port}")
-            start(
-                f"actions-{index}", [PYTHON, "-m", "sedorum.server.action_server"], {"SEDORUM_ACTION_PORT": str(port)}
-            )
-        for index, port in enumerate(layout.rasa_ports, start=1):
-            say(f"Starting Rasa server {index}/{len(layout.rasa_ports)} on {layout.host}:{port}")
-            start(
-                f"rasa-{index}",
-                [PYTHON, "-m", "sedorum.server.rasa_server"],
-                {
-                    "SEDORUM_RASA_PORT": str(port),
-                    "SEDORUM_ACTION_URL": action_url,
-                    # Behind one proxy: the client address is the last X-Forwarded-For entry.
-                    "SEDORUM_PROXIES_COUNT": child.get("SEDORUM_PROXIES_COUNT", "1"),
-                },
-            )
-        conf = run_dir / "nginx.conf"
-        conf.write_text(render_nginx_config(layout, run_dir, access_log=True), encoding="utf-8")
-        say(f"Starting nginx on {layout.url}")
-        nginx = start(
-            "nginx", [find_nginx(), "-p", str(run_dir), "-e", str(run_dir / "error.log"), "-c", str(conf)], {}
+        policy = restart_policy(Settings.from_env())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    supervisor = Supervisor(replica_specs(layout, child, run_dir, conf), policy)
+    running = RunningReplicas(layout, run_dir, supervisor)
+    try:
+        say(
+            f"Starting {len(layout.action_ports)} action servers, {len(layout.rasa_ports)} Rasa servers "
+            f"and nginx on {layout.url}"
         )
-        deadline = time.monotonic() + ready_timeout_s
-        for name, proc in running.processes.items():
-            if name.startswith("actions-"):
-                port = layout.action_ports[int(name.split("-")[1]) - 1]
-                wait_for_http(f"http://{layout.host}:{port}/health", deadline - time.monotonic(), proc)
+        supervisor.start()
+        names = list(supervisor.slots)
+        supervisor.wait_ready(ready_timeout_s, [name for name in names if name.startswith("actions-")])
         say("Action servers ready; waiting for the Rasa servers to load the model...")
-        for name, proc in running.processes.items():
+        for name in names:
             if name.startswith("rasa-"):
-                port = layout.rasa_ports[int(name.split("-")[1]) - 1]
-                wait_for_http(f"http://{layout.host}:{port}/status?token={token}", deadline - time.monotonic(), proc)
+                supervisor.wait_ready(ready_timeout_s, [name])
                 say(f"  {name} is up")
-        wait_for_http(f"{layout.url}/status?token={token}", 30, nginx)
+        supervisor.wait_ready(ready_timeout_s)
+        wait_for_http(f"{layout.url}/status?token={token}", 30)
         yield running
     finally:
-        stop_processes(list(running.processes.values()))
+        supervisor.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,27 +217,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=2, help="action server replicas (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="nginx port on 127.0.0.1 (default 8080)")
     parser.add_argument("--base-port", type=int, default=5700, help="replica ports: base+1.. and base+51..")
+    parser.add_argument(
+        "--write-nginx-config",
+        metavar="PATH",
+        help="only write nginx's configuration for this layout to PATH (systemd, containers) and exit",
+    )
+    parser.add_argument("--run-dir", default=str(PROJECT_ROOT / "var" / "replicas"), help="nginx's pid, temp and logs")
     args = parser.parse_args(argv)
+    if args.write_nginx_config:
+        layout = Layout.numbered(args.rasa, args.actions, args.port, args.base_port)
+        Path(args.write_nginx_config).write_text(render_nginx_config(layout, Path(args.run_dir)), encoding="utf-8")
+        say(f"Wrote {args.write_nginx_config} (nginx -p {args.run_dir} -c {args.write_nginx_config})")
+        return 0
     ensure_env_file()
     settings = Settings.from_env()
     if not (settings.model_dir / "sedorum.tar.gz").exists() and not any(settings.model_dir.glob("*.tar.gz")):
         raise SystemExit("No trained model: run `make train` first.")
     layout = Layout.numbered(args.rasa, args.actions, args.port, args.base_port)
+    try:
+        return _serve(layout, args.rasa, args.actions)
+    except CrashLoop as error:
+        say(f"Stopped every process: {error}.")
+        return 1
+    except KeyboardInterrupt:
+        say("Stopped.")
+        return 0
+
+
+def _serve(layout: Layout, rasa: int, actions: int) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     with running_replicas(layout, env=os.environ) as running:
-        say(f"Ready: {args.rasa} Rasa servers and {args.actions} action servers behind {running.url}")
+        say(f"Ready: {rasa} Rasa servers and {actions} action servers behind {running.url}")
         say(f"  REST:      POST {running.url}/webhooks/rest/webhook?sender=<id>  (or header X-Sender: <id>)")
         say(f"  Widget:    {running.url}/shop/   (socket.io sticky by cookie)")
         say(f"  Logs:      {running.run_dir}")
-        say("Press Ctrl-C to stop.")
-        signal.signal(signal.SIGTERM, _interrupt)
+        say("A process that dies is started again; press Ctrl-C to stop.")
         try:
-            while all(proc.poll() is None for proc in running.processes.values()):
-                time.sleep(0.5)
-            say("A process stopped unexpectedly; stopping the rest.")
-            return 1
+            reason = running.supervisor.wait()
         except KeyboardInterrupt:
             say("Stopping...")
-    return 0
+            return 0
+        say(f"Stopping every process: {reason}.")
+        return 1
 
 
 def _interrupt(*_: object) -> None:

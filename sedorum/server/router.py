@@ -11,11 +11,17 @@ message), which open-source nginx cannot do without njs or lua. It is a plain re
   process;
 - REST turns wait here, first come first served, while their process already works on
   SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
-- a message the emergency detector flags (S1) is served before every queued ordinary one.
+- a message the emergency detector flags (S1) is served before every queued ordinary one;
+- while a Rasa process is down, its requests go to the live ones and come back when it
+  answers again (sedorum/server/failover.py, the rules in sedorum/routing.py).
 
 Requests that are not turns (socket.io frames, pages, the API) are passed on at once. Every
 answer carries the Rasa process's own status, headers and body; the client address is added
 to X-Forwarded-For (the Rasa processes trust one proxy more than the deployment does).
+
+The listening socket may be handed over by the supervisor (SEDORUM_LISTEN_FD) or by systemd
+socket activation (LISTEN_FDS): then visitors' connections wait in its queue while the router
+restarts, instead of being refused.
 
     SEDORUM_WORKER_PORTS=6006,6007 python -m sedorum.server.router
 """
@@ -25,13 +31,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
+import time
 from typing import Any
 
 import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.routing import FairQueue, route_request
+from sedorum.routing import FairQueue, Route, route_request
+from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
 
 logger = logging.getLogger("sedorum.router")
@@ -54,7 +63,9 @@ HOP_BY_HOP = frozenset(
 WEBSOCKET_MAX_BYTES = 64 * 1024  # as the Rasa processes' own limit (hardening.py)
 LISTEN_BACKLOG = 1024  # 256 visitors connecting at once must not overflow the accept queue
 STATS_PATH = "/_router/stats"
-PROCESS_HEADER = "X-Sedorum-Process"  # which Rasa process answered (operations and tests)
+ROUTER_HEALTH_PATH = "/_router/health"  # the router itself answers (supervisor, systemd, containers)
+LISTEN_FD_VARIABLE = "SEDORUM_LISTEN_FD"  # a listening socket handed over by the supervisor
+SYSTEMD_FIRST_FD = 3  # socket activation: LISTEN_FDS sockets from fd 3 on
 
 
 class Router:
@@ -66,6 +77,7 @@ class Router:
         self.queues = [FairQueue(inflight) for _ in worker_ports]
         self.max_body = max(settings.max_body_bytes, settings.max_api_body_bytes, WEBSOCKET_MAX_BYTES)
         self.http: aiohttp.ClientSession | None = None
+        self.failover = FailoverRouting(self, len(worker_ports))
 
     async def start(self, _: web.Application) -> None:
         connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
@@ -75,6 +87,7 @@ class Router:
         )
 
     async def stop(self, _: web.Application) -> None:
+        self.failover.stop_probes()
         if self.http is not None:
             await self.http.close()
 
@@ -83,6 +96,7 @@ class Router:
         app.on_startup.append(self.start)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
         app.on_cleanup.append(self.stop)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
         app.router.add_get(STATS_PATH, self.stats)
+        app.router.add_get(ROUTER_HEALTH_PATH, self.health)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app
 
@@ -93,15 +107,26 @@ class Router:
         return web.json_response(
             {
                 "processes": [
-                    {"upstream": up, "active": q.active, "waiting": q.waiting, "served": dict(q.served)}
-                    for up, q in zip(self.upstreams, self.queues, strict=True)
+                    {
+                        "upstream": up,
+                        "live": self.failover.health.is_live(index),
+                        "active": q.active,
+                        "waiting": q.waiting,
+                        "served": dict(q.served),
+                    }
+                    for index, (up, q) in enumerate(zip(self.upstreams, self.queues, strict=True))
                 ]
             }
         )
 
+    async def health(self, _: web.Request) -> web.Response:
+        """The router serves (200), and which Rasa processes it believes live. No token: no secrets."""
+        live = [self.failover.health.is_live(index) for index in range(len(self.upstreams))]
+        return web.json_response({"status": "ok", "processes_live": live})
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("upgrade", "").lower() == "websocket":
-            return await self.proxy_websocket(request, 0)
+            return await self.failover.websocket(request, Route(0))
         if request.content_length is not None and request.content_length > self.max_body:
             return web.json_response(
                 {"error": f"request body over {self.max_body} bytes"}, status=413, headers={"Connection": "close"}
@@ -111,10 +136,14 @@ class Router:
         except web.HTTPRequestEntityTooLarge:
             return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
         route = route_request(request.method, request.path, body, len(self.upstreams), self.settings.max_body_bytes)
+        return await self.failover.serve(request, body, route)
+
+    async def serve_on(self, request: web.Request, body: bytes, route: Route, process: int) -> web.StreamResponse:
+        """One attempt on `process`: in its fair queue when the route says so. Raises Refused."""
         if not route.queued:
-            return await self.forward(request, body, route.process)
-        async with self.queues[route.process].slot(route.emergency):
-            return await self.forward(request, body, route.process)
+            return await self.forward(request, body, process, route)
+        async with self.queues[process].slot(route.emergency):
+            return await self.forward(request, body, process, route)
 
     def _upstream_headers(self, request: web.Request) -> CIMultiDict[str]:
         headers: CIMultiDict[str] = CIMultiDict()
@@ -128,9 +157,13 @@ class Router:
         headers["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
         return headers
 
-    async def forward(self, request: web.Request, body: bytes, process: int) -> web.StreamResponse:
+    async def forward(
+        self, request: web.Request, body: bytes, process: int, route: Route | None = None
+    ) -> web.StreamResponse:
+        """The Rasa process's answer; raises Refused when nothing could be sent to it."""
         assert self.http is not None
         url = self.upstreams[process] + request.rel_url.raw_path_qs
+        sent_at = time.time()
         try:
             async with self.http.request(
                 request.method, url, data=body or None, headers=self._upstream_headers(request), allow_redirects=False
@@ -142,11 +175,13 @@ class Router:
                         headers.add(name, value)
                 headers[PROCESS_HEADER] = str(process)
                 return web.Response(body=payload, status=upstream.status, headers=headers)
+        except aiohttp.ClientConnectorError as error:
+            raise Refused(process) from error
         except (TimeoutError, aiohttp.ClientError) as error:
-            logger.warning("Rasa process %d unavailable: %s", process, type(error).__name__)
-            return web.json_response(
-                {"error": "the assistant is restarting, please retry"}, status=503, headers={"Retry-After": "2"}
-            )
+            logger.warning("Rasa process %d dropped a request in progress: %s", process, type(error).__name__)
+            if route is not None and route.queued and route.sender:
+                return await self.failover.after_dropped_turn(body, route, process, sent_at)
+            return unavailable()
 
     async def proxy_websocket(self, request: web.Request, process: int) -> web.StreamResponse:
         """A WebSocket to the Rasa process, frame for frame (its handshake checks decide)."""
@@ -161,8 +196,10 @@ class Router:
             )
         except aiohttp.WSServerHandshakeError as refused:
             return web.Response(status=refused.status, text=refused.message or "refused")
+        except aiohttp.ClientConnectorError as error:
+            raise Refused(process) from error
         except aiohttp.ClientError:
-            return web.json_response({"error": "the assistant is restarting, please retry"}, status=503)
+            return unavailable()
         client = web.WebSocketResponse(autoping=False, max_msg_size=WEBSOCKET_MAX_BYTES)
         await client.prepare(request)
 
@@ -219,15 +256,21 @@ def main() -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop comes with Sanic
         pass
-    web.run_app(
-        router.app(),
-        host=settings.host,
-        port=settings.rasa_port,
-        backlog=LISTEN_BACKLOG,
-        access_log=None,
-        print=None,
-        handle_signals=True,
-    )
+    inherited = inherited_listener()
+    where: dict[str, Any] = {"sock": inherited} if inherited else {"host": settings.host, "port": settings.rasa_port}
+    web.run_app(router.app(), backlog=LISTEN_BACKLOG, access_log=None, print=None, handle_signals=True, **where)
+
+
+def inherited_listener() -> socket.socket | None:
+    """The listening socket handed over by the supervisor or by systemd, if any."""
+    raw = os.environ.get(LISTEN_FD_VARIABLE, "").strip()
+    if raw:
+        return socket.socket(fileno=int(raw))
+    if int(os.environ.get("LISTEN_FDS", "0") or 0) >= 1 and os.environ.get("LISTEN_PID", str(os.getpid())) == str(
+        os.getpid()
+    ):
+        return socket.socket(fileno=SYSTEMD_FIRST_FD)
+    return None
 
 
 if __name__ == "__main__":

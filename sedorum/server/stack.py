@@ -2,7 +2,9 @@
 
 Why in Python and not a shell script: `make run`, the end-to-end tests and the benchmarks
 all start the same stack the same way (on other ports, with other stores), wait for the
-same readiness signal and stop every process they started, Ctrl-C included.
+same readiness signal, restart a process that dies (sedorum/server/supervisor.py) and stop
+every process they started, Ctrl-C included. Only a crash loop at start-up stops everything
+by itself, with the reason printed and a non-zero exit.
 
     python -m sedorum.server.stack train   # train only if data, domain or config changed
     python -m sedorum.server.stack run     # train if needed, then serve until Ctrl-C
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +25,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sedorum.server.restart_policy import RestartPolicy
+from sedorum.server.router import LISTEN_BACKLOG, LISTEN_FD_VARIABLE, ROUTER_HEALTH_PATH
+from sedorum.server.supervisor import CrashLoop, ProcessSpec, Supervisor
+from sedorum.server.supervisor import stop_processes as stop_processes  # used by the launcher and benchmarks
 from sedorum.settings import PROJECT_ROOT, Settings, ensure_env_file
 
 MODEL_NAME = "sedorum"
@@ -106,12 +114,29 @@ def wait_for_http(url: str, timeout_s: float, process: subprocess.Popen | None =
 
 @dataclass
 class RunningStack:
+    """The started stack: its settings and the supervisor that keeps its processes running."""
+
     settings: Settings
-    processes: list[subprocess.Popen]
+    supervisor: Supervisor
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.rasa_port}"
+
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        """The current processes in start order: action server (if started), Rasa, router."""
+        return self.supervisor.processes
+
+    def process(self, name: str) -> subprocess.Popen:
+        """The current process of `name`: "actions", "rasa-1", "rasa-2", ..., "router" (or "rasa")."""
+        return self.supervisor.process(name)
+
+    @property
+    def restarts(self) -> dict[str, int]:
+        """How often each process that died was started again (only those that did)."""
+        counts = {name: self.supervisor.record(name).restarts for name in self.supervisor.slots}
+        return {name: count for name, count in counts.items() if count}
 
 
 def worker_envs(settings: Settings) -> list[dict[str, str]]:
@@ -132,6 +157,88 @@ def worker_envs(settings: Settings) -> list[dict[str, str]]:
     ]
 
 
+def restart_policy(settings: Settings) -> RestartPolicy:
+    return RestartPolicy(
+        first_delay_s=settings.restart_first_delay_s,
+        max_delay_s=settings.restart_max_delay_s,
+        startup_attempts=settings.restart_startup_attempts,
+    )
+
+
+def public_listener(settings: Settings) -> socket.socket:
+    """The router's listening socket, opened here and handed to every router process we start.
+
+    Why the supervisor holds it: while the router restarts, visitors' connections wait in the
+    socket's queue instead of being refused (as with systemd socket activation); the new router
+    process accepts them.
+    """
+    try:
+        listener = socket.create_server((settings.host, settings.rasa_port), backlog=LISTEN_BACKLOG)
+    except OSError as error:
+        raise CrashLoop(
+            f"cannot listen on {settings.host}:{settings.rasa_port} ({error.strerror}); "
+            "is the assistant already running? SEDORUM_RASA_PORT chooses another port"
+        ) from error
+    listener.set_inheritable(True)
+    return listener
+
+
+def stack_specs(
+    settings: Settings,
+    child_env: Mapping[str, str],
+    log_dir: Path | None,
+    start_actions: bool,
+    listener: socket.socket | None,
+) -> list[ProcessSpec]:
+    """The processes of the stack in start order, with the health URL each one is watched by."""
+
+    def spec(name: str, module: str, health_url: str, extra: Mapping[str, str] | None = None, **kw: Any) -> ProcessSpec:
+        return ProcessSpec(
+            name,
+            [PYTHON, "-m", module],
+            {**child_env, **(extra or {})},
+            health_url,
+            log_dir / f"{name}.log" if log_dir else None,
+            **kw,
+        )
+
+    token = settings.auth_token
+    specs = []
+    if start_actions:
+        specs.append(
+            spec(
+                "actions",
+                "sedorum.server.action_server",
+                f"http://{settings.action_host}:{settings.action_port}/health",
+            )
+        )
+    if settings.router:
+        assert listener is not None
+        specs.extend(
+            spec(f"rasa-{index}", "sedorum.server.rasa_server", f"http://127.0.0.1:{port}/status?token={token}", extra)
+            for index, (port, extra) in enumerate(
+                zip(settings.worker_ports, worker_envs(settings), strict=True), start=1
+            )
+        )
+        specs.append(
+            spec(
+                "router",
+                "sedorum.server.router",
+                f"http://127.0.0.1:{settings.rasa_port}{ROUTER_HEALTH_PATH}",
+                {
+                    "SEDORUM_WORKER_PORTS": ",".join(map(str, settings.worker_ports)),
+                    LISTEN_FD_VARIABLE: str(listener.fileno()),
+                },
+                pass_fds=(listener.fileno(),),
+            )
+        )
+    else:
+        specs.append(
+            spec("rasa", "sedorum.server.rasa_server", f"http://127.0.0.1:{settings.rasa_port}/status?token={token}")
+        )
+    return specs
+
+
 @contextmanager
 def running_stack(
     env: Mapping[str, str] | None = None,
@@ -142,8 +249,10 @@ def running_stack(
     """Starts the action server and the Rasa processes with `env` overrides; stops all on exit.
 
     By default one Rasa process per core behind the router (SEDORUM_PROCESSES,
-    SEDORUM_ROUTER=0 for a single Rasa process on the public port). `processes` is in start
-    order: the action server first (if started), then the Rasa processes, then the router.
+    SEDORUM_ROUTER=0 for a single Rasa process on the public port). Every process is
+    supervised (sedorum/server/supervisor.py): one that dies is started again while the
+    others keep serving. `processes` is in start order: the action server first (if started),
+    then the Rasa processes, then the router.
     """
     child_env = _child_env(env)
     saved = dict(os.environ)
@@ -153,71 +262,35 @@ def running_stack(
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    processes: list[subprocess.Popen] = []
-
-    def start(module: str, name: str, extra: Mapping[str, str] | None = None) -> subprocess.Popen:
-        out = open(log_dir / f"{name}.log", "ab") if log_dir else None  # noqa: SIM115
-        proc = subprocess.Popen(
-            [PYTHON, "-m", module],
-            cwd=PROJECT_ROOT,
-            env={**child_env, **(extra or {})},
-            stdout=out,
-            stderr=subprocess.STDOUT if out else None,
-            start_new_session=True,
-        )
-        processes.append(proc)
-        return proc
-
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    listener = public_listener(settings) if settings.router else None
+    supervisor = Supervisor(
+        stack_specs(settings, child_env, log_dir, start_actions, listener), restart_policy(settings)
+    )
     try:
-        if log_dir:
-            log_dir.mkdir(parents=True, exist_ok=True)
         if start_actions:
             say(f"Starting the action server on {settings.action_host}:{settings.action_port}")
-            actions = start("sedorum.server.action_server", "actions")
         if settings.router:
             from sedorum.web.staff_auth import load_secret
 
             load_secret(settings.var_dir)  # created once here, not raced by the Rasa processes
-            rasa_processes = [
-                start("sedorum.server.rasa_server", f"rasa-{index}", extra)
-                for index, extra in enumerate(worker_envs(settings), start=1)
-            ]
             ports = ",".join(map(str, settings.worker_ports))
-            say(f"Starting {len(rasa_processes)} Rasa processes on 127.0.0.1:{ports} (loading the model takes 10-30 s)")
-            say(f"Starting the router on port {settings.rasa_port}: one process per conversation, fair queues")
-            router = start(
-                "sedorum.server.router",
-                "router",
-                {"SEDORUM_WORKER_PORTS": ",".join(map(str, settings.worker_ports))},
+            say(
+                f"Starting {settings.process_count} Rasa processes on 127.0.0.1:{ports} "
+                "(loading the model takes 10-30 s)"
             )
+            say(f"Starting the router on port {settings.rasa_port}: one process per conversation, fair queues")
         else:
             say(f"Starting the Rasa server on port {settings.rasa_port} (loading the model takes 10-20 s)")
-            rasa_processes = [start("sedorum.server.rasa_server", "rasa")]
-            router = rasa_processes[0]
-        if start_actions:
-            wait_for_http(f"http://{settings.action_host}:{settings.action_port}/health", ready_timeout_s, actions)
-        if settings.router:
-            for port, proc in zip(settings.worker_ports, rasa_processes, strict=True):
-                wait_for_http(f"http://127.0.0.1:{port}/status?token={settings.auth_token}", ready_timeout_s, proc)
-        wait_for_http(
-            f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.auth_token}", ready_timeout_s, router
-        )
-        yield RunningStack(settings, processes)
+        supervisor.start()
+        supervisor.wait_ready(ready_timeout_s)
+        wait_for_http(f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.auth_token}", ready_timeout_s)
+        yield RunningStack(settings, supervisor)
     finally:
-        stop_processes(processes)
-
-
-def stop_processes(processes: list[subprocess.Popen], grace_s: float = 10) -> None:
-    for proc in processes:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    for proc in processes:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        supervisor.stop()
+        if listener is not None:
+            listener.close()
 
 
 def main(argv: list[str]) -> int:
@@ -234,23 +307,29 @@ def main(argv: list[str]) -> int:
     from sedorum.handoff.accounts import ensure_demo_account  # first run: a console login, printed once
 
     ensure_demo_account(PROJECT_ROOT / ".env")
-    with running_stack() as stack:
-        say("The assistant is ready.")
-        say(f"  Demo shop with the chat widget: {settings.base_url}/shop/")
-        say(f"  Staff console:                  {settings.base_url}/staff/")
-        say(f"  REST channel:                   POST {settings.base_url}/webhooks/rest/webhook")
-        say("Press Ctrl-C to stop.")
-        # Both set explicitly: a shell that starts us in the background ignores SIGINT.
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-        signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
-        try:
-            while all(proc.poll() is None for proc in stack.processes):
-                time.sleep(0.5)
-            say("A server process stopped unexpectedly; stopping the rest.")
+    # Both set explicitly: a shell that starts us in the background ignores SIGINT.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
+    try:
+        with running_stack() as stack:
+            say("The assistant is ready.")
+            say(f"  Demo shop with the chat widget: {settings.base_url}/shop/")
+            say(f"  Staff console:                  {settings.base_url}/staff/")
+            say(f"  REST channel:                   POST {settings.base_url}/webhooks/rest/webhook")
+            say("A process that dies is started again; press Ctrl-C to stop.")
+            try:
+                reason = stack.supervisor.wait()
+            except KeyboardInterrupt:
+                say("Stopping...")
+                return 0
+            say(f"Stopping every process: {reason}.")
             return 1
-        except KeyboardInterrupt:
-            say("Stopping...")
-    return 0
+    except CrashLoop as error:
+        say(f"Stopped every process: {error}.")
+        return 1
+    except KeyboardInterrupt:
+        say("Stopped.")
+        return 0
 
 
 def _raise_keyboard_interrupt(*_: object) -> None:

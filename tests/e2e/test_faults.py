@@ -1,8 +1,8 @@
 """Fault suite: action server, PostgreSQL and Redis fail under a load of 24 conversations.
 
 The stack (ports 5431/5481) uses the PostgreSQL tracker store (a fresh database) and the Redis
-lock store. While 24 REST conversations run concurrently, the test kills the action server and
-restarts it, freezes it (slow: calls time out after SEDORUM_ACTION_TIMEOUT_S), restarts
+lock store. While 24 REST conversations run concurrently, the test kills the action server (the
+supervisor starts it again), freezes it (slow: calls time out after SEDORUM_ACTION_TIMEOUT_S), restarts
 PostgreSQL and restarts Redis. The client retries a message only when the server refused it
 before accepting it (503 with Retry-After, or no connection). Then every message that was
 answered with HTTP 200 must be in its tracker exactly once, followed by a bot reply, and no
@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -26,8 +25,7 @@ import psycopg2
 import pytest
 import requests
 
-from sedorum.server.stack import RunningStack, _child_env, running_stack, wait_for_http
-from sedorum.settings import PROJECT_ROOT
+from sedorum.server.stack import RunningStack, running_stack, wait_for_http
 from tests.conftest import ARTIFACTS, stack_env
 from tests.ports import port
 
@@ -146,7 +144,6 @@ def faulty(trained_model: Path, database: str, tmp_path_factory: pytest.TempPath
         SEDORUM_RATE_SENDER_PER_S="0",
     )
     with running_stack(env, log_dir=LOG_DIR) as running:
-        running.env = env  # type: ignore[attr-defined]
         yield running
 
 
@@ -199,27 +196,16 @@ class Conversation:
 
 
 def restart_action_server(stack: RunningStack) -> None:
-    """Kills the action server outright and starts it again with the same command."""
-    actions = stack.processes[0]
-    os.killpg(actions.pid, signal.SIGKILL)
-    actions.wait(timeout=30)
-    time.sleep(3)  # a few turns run with the action server gone
-    log = open(LOG_DIR / "actions.log", "ab")  # noqa: SIM115 - closed by the process's exit
-    restarted = subprocess.Popen(
-        [sys.executable, "-m", "sedorum.server.action_server"],
-        cwd=PROJECT_ROOT,
-        env=_child_env(stack.env),  # type: ignore[attr-defined]
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    stack.processes[0] = restarted
-    wait_for_http(f"http://127.0.0.1:{stack.settings.action_port}/health", 180, restarted)
+    """Kills the action server outright; the supervisor starts it again (sedorum/server/supervisor.py)."""
+    killed = stack.process("actions")
+    os.killpg(killed.pid, signal.SIGKILL)
+    assert wait_until(lambda: stack.process("actions").pid != killed.pid, 30)
+    wait_for_http(f"http://127.0.0.1:{stack.settings.action_port}/health", 180)
 
 
 def freeze_action_server(stack: RunningStack, seconds: float) -> None:
     """A slow action server: it accepts connections but answers nothing."""
-    pid = stack.processes[0].pid
+    pid = stack.process("actions").pid
     os.kill(pid, signal.SIGSTOP)
     try:
         time.sleep(seconds)

@@ -190,3 +190,4 @@ def test_no_crash_and_the_server_still_answers(target: RunningStack, http: reque
     assert "handler error" not in log  # python-socketio's message when an event handler raised
     assert "Exception occurred while handling uri" not in log  # Sanic's message for a 500
     assert all(proc.poll() is None for proc in target.processes)
+    assert not target.restarts, f"a process died during the fuzzing and was started again: {target.restarts}"

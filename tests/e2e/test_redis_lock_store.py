@@ -1,4 +1,5 @@
-"""The Redis conversation lock store against the local Redis: ordered, handed over, race-safe.
+"""The Redis conversation lock store against the local Redis: ordered, handed over, race-safe,
+and not held for a minute by a replica that died during a turn.
 
 Why not a unit test: these need a running Redis (127.0.0.1:6379, as README's prerequisites
 say). Each test uses a key prefix of its own and deletes its keys. The in-memory store and the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -38,7 +40,8 @@ def test_redis_burst_is_served_in_arrival_order_and_cleaned_up(redis_prefix: str
     store = redis_store(redis_prefix, poll_interval_s=SLOW_POLL_S)
     assert asyncio.run(burst(store, "c1")) == [0, 1, 2, 3, 4]
     assert store.get_lock("c1") is None
-    assert not list(store.red.scan_iter(f"{redis_prefix}:*"))
+    left = [key.decode() for key in store.red.scan_iter(f"{redis_prefix}:*")]
+    assert left == [f"{redis_prefix}:lock-alive:{store.owner}"], "only the replica's heartbeat is left"
 
 
 def test_redis_lock_is_handed_between_replicas_by_polling(redis_prefix: str) -> None:
@@ -63,6 +66,45 @@ def test_redis_lock_is_handed_between_replicas_by_polling(redis_prefix: str) -> 
         return order
 
     assert asyncio.run(run()) == ["a", "b"]
+
+
+def test_a_dead_replicas_ticket_is_released_within_seconds_not_after_its_lifetime(redis_prefix: str) -> None:
+    """Replica A takes the lock and dies during the turn; replica B's message goes on within seconds."""
+    replica_a = redis_store(redis_prefix, poll_interval_s=0.01)
+    replica_b = redis_store(redis_prefix, poll_interval_s=0.01)
+    replica_a.issue_ticket("c1")  # A's turn holds the lock (lifetime 60 s)...
+    replica_a.close()  # ...and A dies: no more heartbeat
+    replica_a.red.delete(f"{replica_a.key_prefix.rstrip(':')}-alive:{replica_a.owner}")  # its 5 s ran out
+
+    async def on_b() -> float:
+        started = time.monotonic()
+        async with replica_b.lock("c1"):
+            return time.monotonic() - started
+
+    assert asyncio.run(asyncio.wait_for(on_b(), timeout=10)) < 5
+
+
+def test_a_live_replicas_ticket_is_never_released_however_long_its_turn(redis_prefix: str) -> None:
+    replica_a = redis_store(redis_prefix, poll_interval_s=0.01)
+    replica_b = redis_store(redis_prefix, poll_interval_s=0.01)
+
+    async def run() -> list[str]:
+        order: list[str] = []
+
+        async def on_a() -> None:
+            async with replica_a.lock("c1"):
+                await asyncio.sleep(2.5)  # several orphan checks of B happen meanwhile
+                order.append("a done")
+
+        async def on_b() -> None:
+            await asyncio.sleep(0.05)
+            async with replica_b.lock("c1"):
+                order.append("b")
+
+        await asyncio.wait_for(asyncio.gather(on_a(), on_b()), timeout=10)
+        return order
+
+    assert asyncio.run(run()) == ["a done", "b"]
 
 
 def test_redis_lock_keys_expire_if_a_replica_dies(redis_prefix: str) -> None:

@@ -6,7 +6,16 @@ import asyncio
 import json
 import uuid
 
-from sedorum.routing import FairQueue, process_for, route_request
+import pytest
+
+from sedorum.routing import (
+    ConversationPins,
+    FairQueue,
+    ProcessHealth,
+    failover_order,
+    process_for,
+    route_request,
+)
 
 LIMIT = 16 * 1024
 
@@ -156,3 +165,82 @@ def test_a_client_that_leaves_the_queue_does_not_hold_a_slot() -> None:
         return queue.active, queue.waiting
 
     assert asyncio.run(scenario()) == (0, 0)
+
+
+# --- Failover while a process is down ------------------------------------------------------
+
+
+def test_a_conversation_fails_over_to_a_fixed_other_process_and_the_load_spreads() -> None:
+    senders = [f"visitor-{uuid.uuid4().hex}" for _ in range(600)]
+    for sender in senders[:50]:
+        order = failover_order(sender, 4)
+        assert order[0] == process_for(sender, 4)
+        assert sorted(order) == [0, 1, 2, 3]
+        assert failover_order(sender, 4) == order  # stable
+    # The conversations of a process that is down spread over every other process.
+    moved = [failover_order(s, 4)[1] for s in senders if process_for(s, 4) == 0]
+    counts = [moved.count(i) for i in (1, 2, 3)]
+    assert all(c >= len(moved) / 6 for c in counts), counts
+    assert failover_order(None, 3) == (0, 1, 2)
+    assert failover_order("anyone", 1) == (0,)
+
+
+def test_the_first_live_process_serves_and_the_home_process_serves_again_once_back() -> None:
+    health = ProcessHealth(3)
+    order = (2, 0, 1)
+    assert health.choose(order) == 2
+    assert health.mark_down(2, now=10.0) is True
+    assert health.mark_down(2, now=11.0) is False  # already known
+    assert health.choose(order) == 0
+    assert health.choose(order, tried={0}) == 1
+    assert health.mark_up(2, now=25.5) == 15.5
+    assert health.mark_up(2, now=26.0) is None
+    assert health.choose(order) == 2  # its conversations return to it
+
+
+def test_when_every_process_is_believed_down_the_untried_ones_are_still_tried() -> None:
+    health = ProcessHealth(2)
+    health.mark_down(0, 1.0)
+    health.mark_down(1, 1.0)
+    assert health.choose((1, 0)) == 1
+    assert health.choose((1, 0), tried={1}) == 0
+    assert health.choose((1, 0), tried={0, 1}) is None
+
+
+def test_a_conversation_in_progress_is_pinned_to_its_process_until_its_turns_end() -> None:
+    async def scenario() -> None:
+        pins = ConversationPins()
+        assert pins.pinned("a") is None
+        with pins.hold("a", 1):
+            with pins.hold("a", 1):  # a second turn of the same conversation, same process
+                assert pins.pinned("a") == 1
+            assert pins.pinned("a") == 1
+            with pytest.raises(RuntimeError), pins.hold("a", 0):  # never on two processes at once
+                pass
+            assert not await pins.wait_until_free("a", timeout_s=0.01)
+        assert pins.pinned("a") is None
+        assert await pins.wait_until_free("a", timeout_s=0)
+
+    asyncio.run(scenario())
+
+
+def test_a_turn_that_must_move_waits_until_the_conversation_is_free() -> None:
+    async def scenario() -> None:
+        pins = ConversationPins()
+        order: list[str] = []
+
+        async def old_turn() -> None:
+            with pins.hold("b", 0):
+                await asyncio.sleep(0.05)
+                order.append("old turn ended")
+
+        async def moving_turn() -> None:
+            await asyncio.sleep(0.01)
+            assert await pins.wait_until_free("b", timeout_s=5)
+            with pins.hold("b", 1):
+                order.append("moved turn started")
+
+        await asyncio.gather(old_turn(), moving_turn())
+        assert order == ["old turn ended", "moved turn started"]
+
+    asyncio.run(scenario())

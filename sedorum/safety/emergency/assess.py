@@ -34,9 +34,11 @@ from .context import (
     PROGRESSIVE_RE,
     PSEUDO_NEGATION_RE,
     QUESTION_START_RE,
+    RESOLVED_RE,
     SENTENCE_SPLIT_RE,
     STRONG_HYPO_RE,
     SUBJECT_VERB_RE,
+    SUDDEN_RE,
     SYMPTOM_RE,
     WEAK_RE,
     WHAT_NOW_RE,
@@ -104,7 +106,10 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
             clause = text[cl.start : cl.end]
             hits: list[tuple[int, int, str, bool, Sign | None]] = []
             for candidate in SIGNS:
-                for m in candidate.regex.finditer(text, cl.start, cl.end):
+                wide = candidate.scope == "sentence"
+                for m in candidate.regex.finditer(text, sent.start if wide else cl.start, sent.end if wide else cl.end):
+                    if wide and not cl.start < m.end() <= cl.end:
+                        continue  # a sentence-wide sign belongs to the clause it ends in
                     bpm = m.groupdict().get("bpm")
                     if bpm is not None and 40 <= int(bpm) <= 150:
                         continue
@@ -127,7 +132,12 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
             if not hits:
                 continue
             hits.sort(key=lambda hit: (hit[0], hit[1]))
-            now = bool(NOW_RE.search(clause))
+            # "suddenly" says how a sign comes on: in a question about people in general ("can
+            # magnesium make your arm go numb all of a sudden?") it does not say it is happening.
+            now = any(
+                not (SUDDEN_RE.fullmatch(m.group(0)) and is_question and GENERIC_SUBJECT_RE.search(clause))
+                for m in NOW_RE.finditer(clause)
+            )
             progressive = any(
                 not GENERIC_SUBJECT_RE.search(clause[max(0, m.start() - 12) : m.start() + 1])
                 for m in PROGRESSIVE_RE.finditer(clause)
@@ -143,7 +153,9 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
             # Habitual words count in their own clause ("up every night with my legs, but then
             # my husband collapsed"), and never for same-day help ("my heart flutters sometimes").
             habitual = bool(HABITUAL_RE.search(clause))
-            past = (bool(HISTORICAL_RE.search(clause)) or lead_past or habitual) and not (now or progressive)
+            past = (
+                bool(HISTORICAL_RE.search(clause)) or lead_past or habitual or bool(RESOLVED_RE.search(sentence))
+            ) and not (now or progressive)
             prev_end = cl.start
             prev_negated = False
             for start, end, cat, needs_actual, sign in hits:

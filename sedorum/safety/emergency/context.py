@@ -24,6 +24,7 @@ CUE_LISTS = frozenset(
         "negation",
         "not_negation",
         "past",
+        "resolved",
         "habitual",
         "now",
         "progressive_verbs",
@@ -66,7 +67,10 @@ CONFUSION_RE = re.compile(
     _words("confusion") + r"(?!\s+(?:about|by|with|as to|regarding|whether|if|why|how|what|which|on|over))"
 )
 DROWSY_RE = re.compile(_words("drowsiness"))
-WEAK_RE = re.compile(r"\b(?:very|extremely|really|so|too|incredibly|terribly)\s+weak\b")
+WEAK_RE = re.compile(
+    r"\b(?:very|extremely|really|so|too|incredibly|terribly)\s+weak\b"
+    r"|\b(?:can|could)\s+(?:barely|hardly)\s+(?:hold|lift|keep)\s+(?:my|his|her|their)\s+head\s+up\b"
+)
 MAGNESIUM_CONTEXT_RE = re.compile(_words("magnesium_context"))
 
 # ----------------------------------------------------------------------------- context
@@ -74,6 +78,7 @@ MAGNESIUM_CONTEXT_RE = re.compile(_words("magnesium_context"))
 NEGATION_RE = re.compile(_words("negation"))
 PSEUDO_NEGATION_RE = re.compile(_words("not_negation"))
 # "once" is past unless a subject follows ("once I took it, ...") or it means "at once".
+RESOLVED_RE = re.compile(_words("resolved"))
 HISTORICAL_RE = re.compile(_words("past") + r"|(?<!at )\bonce\b(?! (?:i|you|he|she|it|they|we)\b)")
 HABITUAL_RE = re.compile(_words("habitual"))
 # Markers that the sign is real and happening (to the user or someone with them).
@@ -92,15 +97,20 @@ SUBJECT_VERB_RE = re.compile(
 DROPPED_SUBJECT_RE = re.compile(
     r"^\W*(?:and\s+|but\s+|now\s+|just\s+)?(?:can't|cant|cannot|can not|can barely|can hardly|barely|hardly|"
     r"struggling|struggle|having|feel|feeling|getting|got)\b"
+    # telegraphic, as typed in a hurry: "chest tight cant get air"
+    r"|^\W*(?:chest|throat|heart|breathing|lips|face)\s+(?:so\s+|really\s+|very\s+)?(?:tight|hurts?|hurting|pounding|racing|"
+    r"closing|swelling|swollen|heavy|crushing|blue)\b"
 )
 OWN_BODY_RE = re.compile(
-    r"\b(?:my|his|her|their)\s+(?:\w+\s+)?(?:" + _CUES["body_parts"] + r")\s+(?:is|are|was|feels?|felt|hurts?|went|"
+    r"\b(?:my|his|her|their)\s+(?:[\w']+\s+)?(?:" + _CUES["body_parts"] + r")\s+(?:is|are|was|feels?|felt|hurts?|went|"
     r"has|have|keeps?|just|won't|isn't|beating)\b"
     r"|\b(?:is|are|was|does|why|how come)\s+(?:my|his|her)\s+(?:\w+\s+)?"
     r"(?:chest|heart|heartbeat|pulse|throat|breathing|"
     r"leg|calf|body)\b"
     r"|\b(?:is|could|might)\s+(?:this|that|it)\s+(?:be\s+)?(?:a|an)\b"
     r"|\b(?:why|how come)\s+(?:can't|can not|am|is|are|do|does|did|won't|isn't|has|have)\s+(?:i|he|she|my|his|her)\b"
+    # someone found in that state: "found my husband drowsy with an empty packet"
+    r"|\b(?:just\s+)?(?:found|find|came home to|walked in on)\s+(?:my|him|her|them|our)\b"
 )
 HELP_RE = re.compile(r"^\W*(?:help|please help|someone help|sos|urgent|emergency)\b|\bhelp\s*!+|\bhelp me\s*!+")
 WHAT_NOW_RE = re.compile(r"\bwhat (?:do|should|can|shall) (?:i|we) do\b(?!\s+(?:if|when|in))|\bwhat now\b")
@@ -108,6 +118,7 @@ WHAT_NOW_RE = re.compile(r"\bwhat (?:do|should|can|shall) (?:i|we) do\b(?!\s+(?:
 STRONG_HYPO_RE = re.compile(_words("strongly_hypothetical"))
 HYPO_RE = re.compile(_words("hypothetical"))
 GENERIC_SUBJECT_RE = re.compile(_words("general_subjects"))
+SUDDEN_RE = re.compile(r"suddenly|all of a sudden")
 SYMPTOM_RE = re.compile(_words("symptom_question"))
 CAUSE_RE = re.compile(_words("cause_question"))
 WORRY_RE = re.compile(

@@ -59,6 +59,7 @@ SIGN_FIELDS = frozenset(
         "needs_actual",
         "reply",
         "unless",
+        "scope",
         "words",
         "pattern",
         "examples",
@@ -93,6 +94,12 @@ class Sign:
     # The sign counts whatever the cues around it say (negated, past, hypothetical, a question):
     # a child who may have swallowed tablets, a person in crisis.
     never_set_aside: bool = False
+    # Where the pattern may match: "clause" (the default: cues such as "but" or ", and I" end it)
+    # or "sentence", for signs told in two clauses ("I've been sick and there's blood in it").
+    scope: str = "clause"
+
+
+SCOPES: tuple[str, ...] = ("clause", "sentence")
 
 
 class FoundSign(TypedDict):
@@ -201,6 +208,9 @@ def _sign(
             unless = re.compile("|".join(expand(part, lists, where, used) for part in unless_parts))
         except re.error as exc:
             raise ValueError(f"{where}: `unless` does not compile: {exc}") from exc
+    scope = body.get("scope", "clause")
+    if scope not in SCOPES:
+        raise ValueError(f"{where}: scope must be one of {', '.join(SCOPES)}")
     unused = sorted(set(own) - used)
     if unused:
         raise ValueError(f"{where}: word lists {unused} are not used by the pattern")
@@ -218,6 +228,7 @@ def _sign(
         reply=reply,
         unless=unless,
         never_set_aside=category in never_set_aside,
+        scope=scope,
     )
 
 

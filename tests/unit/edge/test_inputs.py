@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sedorum.edge.inputs import InvalidInput, clean_text, parse_rest_body, valid_sender
+from sedorum.edge.inputs import InvalidInput, clean_text, idempotency_key, parse_rest_body, valid_sender
 from sedorum.edge.ratelimit import TokenBucketLimiter, retry_after_header
 
 JSON = "application/json"
@@ -58,6 +58,15 @@ def test_the_sender_may_be_128_characters_of_safe_characters() -> None:
     assert valid_sender("whatsapp:+14155238886")
     assert not valid_sender("a" * 129)
     assert not valid_sender("x\x00y")
+
+
+def test_an_idempotency_key_is_a_short_token_or_refused_with_a_reason() -> None:
+    assert idempotency_key(None) == "" and idempotency_key("") == ""
+    assert idempotency_key("3f2b9c1e-5d4a-4e8b-9c7d-1a2b3c4d5e6f") == "3f2b9c1e-5d4a-4e8b-9c7d-1a2b3c4d5e6f"
+    for bad in ("two words", "x" * 129, "<script>", "é"):
+        with pytest.raises(InvalidInput) as refused:
+            idempotency_key(bad)
+        assert refused.value.status == 400 and refused.value.reason == "invalid_idempotency_key"
 
 
 def test_clean_text_strips_control_characters_and_keeps_every_script() -> None:

@@ -72,6 +72,19 @@ def test_trimmed_state_keeps_what_actions_read() -> None:
     assert previous_user_intent(sdk_tracker) == "nlu_fallback", "actions/handoff.py reads the last two"
 
 
+def test_by_default_the_actions_get_every_visitor_message_of_the_session(monkeypatch) -> None:  # noqa: ANN001
+    """The safety engine reads facts from the whole conversation (actions/conversation.py): a
+    trimmed tail forgot a kidney condition stated six messages before a dose question."""
+    from actions.conversation import turns
+    from sedorum.settings import Settings
+
+    monkeypatch.delenv("SEDORUM_ACTION_EVENT_TURNS", raising=False)
+    tracker = long_tracker(30)
+    state = action_tracker_state(tracker, Settings.from_env().action_event_turns)
+    told = [turn.text for turn in turns(Tracker.from_dict(state))]
+    assert told[0] == "m0" and len(told) == 30
+
+
 def test_remote_action_payload_is_trimmed_and_domain_cached() -> None:
     original = RemoteAction._action_call_format
     try:

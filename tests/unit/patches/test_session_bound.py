@@ -16,8 +16,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from sedorum.conversation_events import turns_from_events
 from sedorum.patches import session_bound
 from sedorum.patches.session_bound import roll_over_events, should_roll_over, user_turns_in_current_session
+from sedorum.safety.conversation import read_conversation
 
 DOMAIN = Domain.from_yaml(
     """
@@ -34,6 +36,10 @@ slots:
     mappings: [{type: custom}]
   age:
     type: float
+    influence_conversation: false
+    mappings: [{type: custom}]
+  safety_earlier_turns:
+    type: any
     influence_conversation: false
     mappings: [{type: custom}]
 forms:
@@ -143,6 +149,60 @@ def test_processor_patch_rolls_over_and_the_store_keeps_everything(tmp_path: Pat
     assert full_users == [f"message {n}" for n in range(12)], "every message stored once, in order"
     assert sum(isinstance(e, SessionStarted) for e in full.events) == 3
     assert live.get_slot("handoff") == "waiting", "slots carried into every new session"
+
+
+def test_what_the_visitor_said_before_a_roll_over_still_counts_after_it(tmp_path: Path) -> None:
+    """Kidney disease named in the first message, a dose question three sessions later: the
+    tracker the store loads holds only the last session, and the safety engine still reads the
+    first message (the turns travel in safety_earlier_turns)."""
+    from rasa.core.processor import MessageProcessor
+
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+
+    class Processor:
+        domain = DOMAIN
+
+        def _has_session_expired(self, tracker: DialogueStateTracker) -> bool:
+            return False
+
+    said = ["hi, I'm on dialysis three times a week", *[f"message {n}" for n in range(1, 12)]]
+    original = MessageProcessor._update_tracker_session
+    try:
+        session_bound.install(max_turns=5)
+
+        async def conversation() -> DialogueStateTracker:
+            tracker = new_tracker()
+            await store.save(tracker)
+            for text in said:
+                tracker = await store.retrieve("long")
+                await MessageProcessor._update_tracker_session(Processor(), tracker, None)
+                tracker.update_with_events(
+                    [UserUttered(text, {"name": "greet", "confidence": 1.0}), ActionExecuted(ACTION_LISTEN_NAME)],
+                    DOMAIN,
+                )
+                await store.save(tracker)
+            return await store.retrieve("long")
+
+        live = asyncio.run(conversation())
+    finally:
+        MessageProcessor._update_tracker_session = original
+
+    assert [e.text for e in live.events if isinstance(e, UserUttered)] == ["message 10", "message 11"]
+    turns = turns_from_events(event.as_dict() for event in live.applied_events())
+    assert [turn.text for turn in turns] == said, "every message, in order, once"
+    assert "kidney_disease" in read_conversation(turns).profile.conditions
+
+
+def test_an_idle_session_start_forgets_what_was_said() -> None:
+    """After an idle session end the slots are not carried: nothing said before counts."""
+    tracker = new_tracker()
+    tracker.update_with_events([UserUttered("I'm on dialysis"), ActionExecuted(ACTION_LISTEN_NAME)], DOMAIN)
+    tracker.update_with_events(
+        [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)], DOMAIN
+    )
+    tracker.update_with_events([UserUttered("what's the max dose?"), ActionExecuted(ACTION_LISTEN_NAME)], DOMAIN)
+    turns = turns_from_events(event.as_dict() for event in tracker.applied_events())
+    assert [turn.text for turn in turns] == ["what's the max dose?"]
 
 
 @pytest.mark.parametrize("turns", [0, 1, 3])

@@ -77,7 +77,7 @@ def assert_service_trouble(events: list[Any]) -> None:
 
 
 def test_action_server_down_gives_the_service_trouble_reply(patched: None) -> None:
-    faults.install(Settings(action_timeout_s=2))
+    faults.install(Settings(action_timeout_s=0.5))  # refused until the bound (2.5 s), then the reply
     events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("how much?")))
     assert_service_trouble(events)
 
@@ -102,8 +102,66 @@ def test_a_slow_action_server_times_out_long_before_the_60_s_lock(patched: None)
     assert elapsed < 5
 
 
+def test_an_action_server_that_is_restarting_answers_the_call_once_it_is_back(patched: None) -> None:
+    """Refused connections (nothing sent) are tried again within the bound; the answer is the real one."""
+    calls: list[str] = []
+
+    async def scenario() -> tuple[list[Any], float]:
+        from aiohttp import web
+
+        async def webhook(request: web.Request) -> web.Response:
+            calls.append((await request.json())["next_action"])
+            return web.json_response({"events": [], "responses": [{"text": "the real answer"}]})
+
+        port = free_port()
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+
+        async def come_back_later() -> None:
+            await asyncio.sleep(1.0)  # refused until then, as while the supervisor restarts it
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+
+        started = time.monotonic()
+        back = asyncio.ensure_future(come_back_later())
+        try:
+            events = await run_action(f"http://127.0.0.1:{port}/webhook", tracker_after("how much?"))
+        finally:
+            await back
+            await runner.cleanup()
+        return events, time.monotonic() - started
+
+    faults.install(Settings(action_timeout_s=5))
+    events, elapsed = asyncio.run(scenario())
+    assert [event.text for event in events if isinstance(event, BotUttered)] == ["the real answer"]
+    assert calls == ["action_answer_dosage"]  # sent once, when it could be
+    assert 1.0 <= elapsed < 5
+
+
+def test_a_call_that_reached_the_action_server_is_never_sent_twice(patched: None) -> None:
+    calls: list[int] = []
+
+    async def scenario() -> list[Any]:
+        async def drop_after_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            calls.append(1)
+            await reader.read(1024)
+            writer.close()  # the action server died during the call
+
+        server = await asyncio.start_server(drop_after_reading, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            return await run_action(f"http://127.0.0.1:{port}/webhook", tracker_after("how much?"))
+        finally:
+            server.close()
+
+    faults.install(Settings(action_timeout_s=3))
+    assert_service_trouble(asyncio.run(scenario()))
+    assert calls == [1]
+
+
 def test_the_trouble_message_is_said_once_per_turn(patched: None) -> None:
-    faults.install(Settings(action_timeout_s=2))
+    faults.install(Settings(action_timeout_s=0.5))
     told = BotUttered("Sorry...", metadata={"utter_action": "utter_service_trouble"})
     events = asyncio.run(run_action(f"http://127.0.0.1:{free_port()}/webhook", tracker_after("more?", told)))
     assert events == [FollowupAction("action_listen")]
@@ -201,3 +259,67 @@ def test_a_failed_turn_is_reported_and_a_stored_turn_is_kept(patched: None, monk
     report, result = asyncio.run(with_report("hi"))
     assert not report.failed
     assert result == [{"recipient_id": "c", "text": "answer"}]
+
+
+def test_a_resent_widget_message_that_was_stored_gets_its_stored_replies_not_a_second_turn() -> None:
+    from types import SimpleNamespace
+
+    store = InMemoryTrackerStore(DOMAIN)
+    stored = DialogueStateTracker.from_events(
+        "visitor",
+        [
+            UserUttered("how much?", {"name": "ask_dosage", "confidence": 1.0}, metadata={"message_id": "m-1"}),
+            BotUttered("Ask your kidney doctor first.", data={"buttons": [{"title": "Why?", "payload": "/why"}]}),
+            BotUttered("Source: MSD Manual."),
+        ],
+    )
+    asyncio.run(store.save(stored))
+    processor = SimpleNamespace(tracker_store=store)
+
+    def resend(message_id: str, resend: bool = True) -> tuple[bool, list[dict]]:
+        channel = CollectingOutputChannel()
+        metadata = {"message_id": message_id, "resend": resend}
+        message = UserMessage("how much?", channel, "visitor", input_channel="socketio", metadata=metadata)
+        return asyncio.run(turns.replay_if_stored(processor, message)), channel.messages
+
+    replayed, sent = resend("m-1")
+    assert replayed
+    assert [(m["text"], m.get("buttons")) for m in sent] == [
+        ("Ask your kidney doctor first.", [{"title": "Why?", "payload": "/why"}]),
+        ("Source: MSD Manual.", None),
+    ]
+    assert resend("m-2") == (False, [])  # never stored: the turn runs
+    assert resend("m-1", resend=False) == (False, [])  # a first send is never looked up
+
+    async def rest_attempt(key: str) -> tuple[bool, list[dict], Any]:
+        """A REST request with an Idempotency-Key (the edge puts it on the request's report)."""
+        turn_report.begin_request_report().message_id = key
+        channel = CollectingOutputChannel()
+        message = UserMessage("how much?", channel, "visitor", input_channel="rest")
+        turns.name_the_message(message)
+        return await turns.replay_if_stored(processor, message), channel.messages, message.metadata
+
+    replayed, sent, metadata = asyncio.run(rest_attempt("m-1"))  # a retry of a stored message
+    assert replayed and sent[0]["text"] == "Ask your kidney doctor first."
+    replayed, sent, metadata = asyncio.run(rest_attempt("k-9"))  # a first attempt: runs, and is named
+    assert (replayed, sent, metadata) == (False, [], {"message_id": "k-9"})
+
+
+def test_only_calls_the_action_server_cannot_have_run_are_tried_again() -> None:
+    import aiohttp
+    from rasa.shared.exceptions import RasaException
+
+    def wrapped(cause: Exception) -> RasaException:
+        try:
+            try:
+                raise cause
+            except aiohttp.ClientConnectionError:
+                raise RasaException("Failed to execute custom action.")  # noqa: B904 - as Rasa does
+        except RasaException as error:
+            return error
+
+    refused = aiohttp.ClientConnectorError(None, ConnectionRefusedError(111, "refused"))  # type: ignore[arg-type]
+    assert faults.connection_refused(wrapped(refused))
+    assert faults.connection_refused(wrapped(aiohttp.ClientOSError(None, "Can not write request body for http://x")))
+    assert not faults.connection_refused(wrapped(aiohttp.ServerDisconnectedError()))  # it may have run
+    assert not faults.connection_refused(wrapped(aiohttp.ClientOSError(104, "Connection reset by peer")))

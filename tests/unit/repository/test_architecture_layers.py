@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "sedorum.vocabulary",
+        "sedorum.conversation_events",
         "sedorum.contact_patterns",
         "sedorum.settings",
         "sedorum.safety",
