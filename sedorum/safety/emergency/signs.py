@@ -209,7 +209,7 @@ def _sign(
         except re.error as exc:
             raise ValueError(f"{where}: `unless` does not compile: {exc}") from exc
     scope = body.get("scope", "clause")
-    if scope not in SCOPES:
+    if not isinstance(scope, str) or scope not in SCOPES:
         raise ValueError(f"{where}: scope must be one of {', '.join(SCOPES)}")
     unused = sorted(set(own) - used)
     if unused:
