@@ -16,7 +16,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import (
-    ASKED_SLOT,
     TOLD_SLOT,
     latest_intent,
     latest_language,
@@ -27,6 +26,7 @@ from actions.conversation import (
 )
 from actions.topics import TOPICS, response_of, topic_of
 from sedorum.content.locale import conversation_locale, template_values
+from sedorum.conversation_events import ASKED_SLOT
 from sedorum.safety.answers import SAFETY_CHECK, Plan, offer_text, plan_answer
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
