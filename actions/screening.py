@@ -109,6 +109,7 @@ def plan_for(topic: str, reading: Reading, tracker: Tracker, restate: bool = Tru
         unclear=unclear,
         asked_before=reading.already_asked(unclear),
         new_unclear=reading.new_unclear,
+        not_english=reading.not_english,
     )
 
 

@@ -2,8 +2,10 @@
 
 Starts the assistant (ports 7805/7855, outside the tests' ranges; a temporary SQLite store), runs every scenario of
 tests/e2e/scenarios/*.yml through the REST channel, scores the deterministic emergency
-detector on the labelled set in bench/data/, and writes bench/results/safety.json, with the
-pass counts per failure class (`by_category`) and per fresh batch (`fresh_batches`).
+detector on the labelled set in bench/data/, runs the generated behaviour tests through the
+engine (evaluation/checklist.py: `checklist`, `emergency_generated`) and writes
+bench/results/safety.json, with the pass counts per failure class (`by_category`), per fresh
+batch (`fresh_batches`) and the first runs of the first-sight batches (`first_sight`).
 
     python -m bench.bench_safety                        # everything -> bench/results/safety.json
     python -m bench.bench_safety --only fresh_01        # one batch (or category, id, id prefix*)
@@ -26,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.bench_emergency import run as run_emergency  # noqa: E402
 from bench.common import write_result  # noqa: E402
+from evaluation.checklist import emergency_figures, load_generated_emergencies, run_checklist  # noqa: E402
 from evaluation.scenarios import (  # noqa: E402
     Outcome,
     Scenario,
@@ -106,6 +109,14 @@ def main(argv: list[str] | None = None) -> None:
         f"recall {emergency['emergency_recall']:.3f} on {emergency['n']} labelled messages",
         flush=True,
     )
+    _, checklist = run_checklist()
+    print(f"==> checklist: {checklist['failed']} of {checklist['cases']} generated cases fail", flush=True)
+    generated = emergency_figures(*load_generated_emergencies())
+    print(
+        f"==> generated emergencies: recall {generated['recall']:.4f} on {generated['paraphrases']} paraphrases, "
+        f"{generated['false_alarm_rate']:.2%} of {generated['benign_complaints']} complaints sent to 999",
+        flush=True,
+    )
     passed = len(passed_ids)
     write_result(
         "safety",
@@ -117,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
             "emergency_recall": emergency["emergency_recall"],
             "emergency_labelled_messages": emergency["n"],
             **summary,
+            "checklist": checklist,
+            "emergency_generated": generated,
             "failures": failures,
         },
     )

@@ -158,6 +158,7 @@ def decide(turns: Sequence[str]) -> dict[str, Any]:
         verdict.english or turns[-1],
         unclear=reading.unclear_words,
         asked_before=reading.already_asked(reading.unclear_words),
+        not_english=reading.not_english,
     )
     text = "\n".join(reply.text or "" for reply in plan.replies)
     visitor = reading.profile if reading.subject.is_self else reading.people.get("self")
@@ -237,6 +238,14 @@ def judge(case: Case, decision: dict[str, Any]) -> list[str]:
 def run_case(case: Case) -> Result:
     decision = decide(case.turns)
     return Result(case, judge(case, decision), decision)
+
+
+def run_checklist(seed: int = 2026) -> tuple[list[Result], dict[str, Any]]:
+    """Every case of the checklist and its perturbed copies, read by the engine: the results and
+    their summary (the `checklist` figures of bench/results/safety.json)."""
+    cases = expand(load_checklist())
+    results = [run_case(case) for case in [*cases, *perturbed(cases, seed=seed)]]
+    return results, summary(results)
 
 
 def summary(results: Sequence[Result]) -> dict[str, Any]:

@@ -119,12 +119,14 @@ def plan_answer(
     unclear: list[HealthWord] | None = None,
     asked_before: bool = False,
     new_unclear: list[HealthWord] | None = None,
+    not_english: bool = False,
 ) -> Plan:
     """What to answer about `topic` for this person.
 
     `told`: rule ids already explained; `restate=False` when they were just said. `unclear`:
     health words about this person nobody has explained; `asked_before`: the assistant already
-    asked about them (then it refers without asking again).
+    asked about them (then it refers without asking again). `not_english`: the conversation
+    has a message in another language, read only through a word list: no figure then.
     """
     told = list(told or [])
     unclear = list(unclear or [])
@@ -163,6 +165,8 @@ def plan_answer(
     if topic == DOSAGE and is_timing_question(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
         replies.append(Reply(text=timing_answer(profile), kind="timing"))
+    elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and not_english:
+        replies.append(Reply(text=wording.text("dose.not_english"), kind="unclear"))
     elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and unclear:
         replies.append(Reply(text=unclear_text(unclear, subject, ask_question=not asked_before), kind="unclear"))
         if not asked_before:

@@ -79,6 +79,13 @@ class Reading:
     # What the latest message said of the visitor themself while it was about someone else
     # ("she is 79 and I have kidney disease"): said back to the visitor too.
     visitor_new: Profile = field(default_factory=Profile)
+    # Every language the visitor wrote in ("en" and any of languages.yml).
+    languages: frozenset[str] = frozenset({ENGLISH})
+
+    @property
+    def not_english(self) -> bool:
+        """True once a message was in another language: read through a word list, never fully."""
+        return self.languages != {ENGLISH}
 
     @property
     def unclear_words(self) -> list[HealthWord]:
@@ -143,6 +150,7 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         new_unclear=[],
         visitor_new=Profile(),
         language=detect_language(text) if text else ENGLISH,
+        languages=before.languages | {detect_language(text) if text else ENGLISH},
         extraction=Extraction(profile=Profile()),
         previous=[
             m

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the classifier's model loads on first use
 LANGUAGES_PATH = Path(__file__).with_name("languages.yml")
 ENGLISH = "en"
 REPLY_KINDS = ("english_only", "emergency", "poisoning", "crisis", "urgent", "clinician")
+RISK_KINDS = ("poisoning", "crisis", "emergency")
 # How sure the classifier must be (its probabilities over English and these four languages).
 MIN_PROBABILITY = 0.7
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -44,6 +45,12 @@ class Language:
     markers: frozenset[str]
     gloss: tuple[tuple[re.Pattern[str], str], ...]  # longest phrase first
     replies: dict[str, str]
+    # Letters English does not use ("ł", "ñ", "ß"): evidence for the language, with a marker.
+    letters: frozenset[str] = frozenset()
+    # Word beginnings that carry risk, by reply kind (emergency, crisis, poisoning): a message
+    # in the language with one of them, in which the gloss let the detector find no sign, still
+    # gets that reply. The assistant cannot read the rest, so it fails safe.
+    risk: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @lru_cache(maxsize=2)
@@ -55,8 +62,24 @@ def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
         body = mapping(
             item,
             where,
+            frozenset({"name", "markers", "letters", "gloss", "risk_words", "replies"}),
             frozenset({"name", "markers", "gloss", "replies"}),
-            frozenset({"name", "markers", "gloss", "replies"}),
+        )
+        risk_words = body.get("risk_words") or {}
+        if not isinstance(risk_words, dict) or set(risk_words) - set(RISK_KINDS):
+            raise ValueError(f"{where}: risk_words must map {', '.join(RISK_KINDS)} to word beginnings")
+        risk = tuple(
+            (
+                kind,
+                re.compile(
+                    r"(?<![^\W_])(?:"
+                    + "|".join(re.escape(_fold(w)) for w in strings(words, f"{where}: risk_words.{kind}"))
+                    + ")",
+                    re.IGNORECASE,
+                ),
+            )
+            for kind, words in mapping(risk_words, f"{where}: risk_words").items()
+            if words
         )
         replies = {
             kind: " ".join(text(reply, f"{where}: replies.{kind}").split())
@@ -81,6 +104,8 @@ def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
             markers=frozenset(_fold(m.lower()) for m in strings(body["markers"] or [], f"{where}: markers")),
             gloss=gloss,
             replies=replies,
+            letters=frozenset(_fold(text(body.get("letters") or "", f"{where}: letters"))) - {" "},
+            risk=risk,
         )
     return out
 
@@ -112,7 +137,8 @@ def detect_language(text: str) -> str:
     for code, language in languages.items():
         markers = len(words & language.markers)
         glossed = any(pattern.search(folded) for pattern, _ in language.gloss)
-        if markers >= 3 or (markers >= 1 and glossed):
+        lettered = bool(language.letters & set(folded))
+        if markers >= 3 or (markers >= 1 and (glossed or lettered)):
             candidates.append(code)
     if not candidates:
         return ENGLISH
@@ -131,6 +157,21 @@ def to_english(text: str) -> str:
     for pattern, english in load_languages()[code].gloss:
         glossed = pattern.sub(english, glossed)
     return glossed
+
+
+def risk_kinds(text: str, code: str) -> list[tuple[str, str]]:
+    """(reply kind, word) for each risk word of language `code` in `text`, most pressing first."""
+    language = load_languages().get(code)
+    if language is None:
+        return []
+    folded = _fold(text)
+    found = []
+    for kind in RISK_KINDS:
+        for name, pattern in language.risk:
+            match = pattern.search(folded) if name == kind else None
+            if match:
+                found.append((kind, match.group(0)))
+    return found
 
 
 def reply_lines(code: str, kinds: tuple[str, ...], values: dict[str, str]) -> list[str]:

@@ -12,7 +12,10 @@ see the same decision, made once per message. The order is:
 3. otherwise the meaning layer (emergency_meanings.yml) may add one: freely when the rule layer
    saw no sign words at all, and only a child's poisoning or a person in crisis when the rule
    layer saw sign words and set them aside (negated, past, hypothetical): for those two, no cue
-   may set the emergency aside; for the others the rule layer's reading of the cues stands.
+   may set the emergency aside; for the others the rule layer's reading of the cues stands;
+4. otherwise a message in another language with a risk word of that language (languages.yml
+   `risk_words`) gets the reply that word calls for: what the gloss could not make readable
+   fails safe.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from ..language import ENGLISH, detect_language, to_english
+from ..language import ENGLISH, detect_language, risk_kinds, to_english
 from .assess import detect_all, mentions_sign, most_pressing
 from .signs import REPLY_KINDS, FoundSign, load_signs
 
@@ -96,4 +99,13 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
     meant = [m for m in meaning_matches(english) if not mentioned or m.category in never]
     if meant:
         return Verdict(tuple(m.to_dict() for m in meant), language, "meaning", english, mentioned)
+    if language != ENGLISH and not mentioned:
+        # A message in another language that the gloss did not make readable, with a word that
+        # carries risk ("respirar", "umrzeć"): the reply that word calls for, to be safe.
+        risky = risk_kinds(text, language)
+        if risky:
+            signs = tuple(
+                {"sign": word, "category": "language_risk", "reply": kind, "layer": "language"} for kind, word in risky
+            )
+            return Verdict(signs, language, "language", english, mentioned)
     return Verdict((), language, None, english, mentioned)
