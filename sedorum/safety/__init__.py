@@ -4,7 +4,7 @@ Public API:
     from sedorum.safety.profile import Profile                 the user's own facts (JSON-able)
     from sedorum.safety.extract import extract, interpret_answer
         extract(text) -> Extraction                            facts in a message (spaCy + medspaCy)
-        interpret_answer(text, asked) -> dict                  a reply to one screening question
+        interpret_answer(text, asked) -> Answer                a reply to one screening question (a TypedDict)
     from sedorum.safety.engine import evaluate, dose_allowed, dose_limit_text
         evaluate(profile) -> Screening                         rules.yml applied; .render() for the chat
         dose_allowed(profile) -> str                           "withhold_kidney" | "child" | "general"

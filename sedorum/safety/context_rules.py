@@ -15,11 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
-from .yaml_data import alternatives, check_keys
+from .yaml_data import alternatives, check_keys, mapping
+
+if TYPE_CHECKING:  # spaCy and medspaCy load with the pipeline (pipeline.py), not with this module
+    from medspacy.context import ConTextRule
+    from spacy.tokens import Span
 
 CONTEXT_RULES_PATH = Path(__file__).with_name("context_rules.yml")
 
@@ -52,7 +56,7 @@ EXAMPLE_REASONS = ("negated", "family", "self", "hypothetical", "historical")
 _OWN_VERBS = {"take", "have", "use", "am", "'m", "need", "get", "do", "suffer", "feel", "was"}
 
 
-def family_still_subject(target: Any, modifier: Any, span_between: Any) -> bool:
+def family_still_subject(target: Span, modifier: Span, span_between: Span) -> bool:
     """A singular relative stays the subject until a verb in the first-person form appears.
 
     "my mum has kidney disease and take omeprazole" is unusual English for her; "pregnant with
@@ -61,8 +65,9 @@ def family_still_subject(target: Any, modifier: Any, span_between: Any) -> bool:
     return not any(tok.lower_ in _OWN_VERBS for tok in span_between)
 
 
-# The checks context_rules.yml may name in `on_modifies`.
-CALLBACKS: dict[str, Callable[[Any, Any, Any], bool]] = {
+# The checks context_rules.yml may name in `on_modifies`. medspaCy calls them with the target, the
+# modifier and the words between them, each a spaCy Span (ConTextModifier.on_modifies).
+CALLBACKS: dict[str, Callable[[Span, Span, Span], bool]] = {
     "family_still_subject": family_still_subject,
 }
 
@@ -86,20 +91,20 @@ class RuleEntry:
     category: str
     direction: str
     literals: tuple[str, ...]
-    pattern: list[dict[str, Any]] | None
-    options: dict[str, Any]  # max_scope, allowed_types, terminated_by as given
+    pattern: list[dict[str, object]] | None  # spaCy Matcher token descriptions
+    options: dict[str, object]  # max_scope, allowed_types, terminated_by as given
     on_modifies: str | None
     on_modifies_except: frozenset[str]
     examples: tuple[Example, ...]
     not_examples: tuple[Example, ...]
 
-    def rules(self) -> list[Any]:
+    def rules(self) -> list[ConTextRule]:
         """The medspaCy ConTextRule objects of this entry, one per literal."""
         from medspacy.context import ConTextRule
 
         made = []
         for literal in self.literals:
-            kw: dict[str, Any] = {}
+            kw: dict[str, object] = {}
             for key in ("max_scope", "allowed_types", "terminated_by"):
                 if key in self.options:
                     value = self.options[key]
@@ -110,66 +115,72 @@ class RuleEntry:
         return made
 
 
-def _examples(raw: Any, where: str, known_concepts: frozenset[str] | None) -> tuple[Example, ...]:
+def _examples(raw: object, where: str, known_concepts: frozenset[str] | None) -> tuple[Example, ...]:
     if not isinstance(raw, list) or not raw:
         raise ValueError(f"{where}: at least one is required")
     examples = []
-    for i, item in enumerate(raw):
+    for i, value in enumerate(raw):
         at = f"{where}[{i}]"
-        if not isinstance(item, dict):
+        if not isinstance(value, dict):
             raise ValueError(f"{at}: must be a mapping with text and concept")
-        check_keys(item, EXAMPLE_FIELDS, at)
+        item = mapping(value, at, EXAMPLE_FIELDS)
         text, concept = item.get("text"), item.get("concept")
         if not isinstance(text, str) or not text.strip() or not isinstance(concept, str):
             raise ValueError(f"{at}: text and concept are required")
         if known_concepts is not None and concept != "age" and concept not in known_concepts:
             raise ValueError(f"{at}: unknown concept {concept!r} (not in lexicon.yml)")
         reason = item.get("reason")
-        if reason is not None and reason not in EXAMPLE_REASONS:
+        if reason is not None and (not isinstance(reason, str) or reason not in EXAMPLE_REASONS):
             raise ValueError(f"{at}: reason must be one of {EXAMPLE_REASONS}")
         about = item.get("about", "self")
-        if about not in ("self", "other"):
+        if not isinstance(about, str) or about not in ("self", "other"):
             raise ValueError(f"{at}: about must be self or other")
         examples.append(Example(text, concept, reason, about))
     return tuple(examples)
 
 
-def parse_entries(data: Any, known_concepts: frozenset[str] | None = None) -> list[RuleEntry]:
+def parse_entries(data: object, known_concepts: frozenset[str] | None = None) -> list[RuleEntry]:
     """Validate the loaded YAML and return its entries (ValueError on anything unexpected)."""
     if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
         raise ValueError("context_rules.yml: must hold one list, `rules`")
     entries: list[RuleEntry] = []
     seen: set[str] = set()
-    for index, raw in enumerate(data["rules"]):
-        if not isinstance(raw, dict):
+    for index, value in enumerate(data["rules"]):
+        if not isinstance(value, dict):
             raise ValueError(f"context_rules.yml: entry {index} is not a mapping")
+        raw = mapping(value, f"context_rules.yml: entry {index}")
         rid = raw.get("id")
         if not isinstance(rid, str) or not rid or rid in seen:
             raise ValueError(f"context_rules.yml: missing or duplicate id {rid!r} (quote yes/no/on/off)")
         seen.add(rid)
         where = f"context_rules.yml: {rid}"
         check_keys(raw, ENTRY_FIELDS, where, REQUIRED_FIELDS)
-        if not isinstance(raw["description"], str) or not raw["description"].strip():
+        description, category, direction = raw["description"], raw["category"], raw["direction"]
+        if not isinstance(description, str) or not description.strip():
             raise ValueError(f"{where}: description must be plain text")
-        if raw["category"] not in CATEGORIES:
+        if not isinstance(category, str) or category not in CATEGORIES:
             raise ValueError(f"{where}: category must be one of {CATEGORIES}")
-        if raw["direction"] not in DIRECTIONS:
+        if not isinstance(direction, str) or direction not in DIRECTIONS:
             raise ValueError(f"{where}: direction must be one of {DIRECTIONS}")
         if ("literal" in raw) == ("literals" in raw):
             raise ValueError(f"{where}: give either `literal` (with a pattern) or `literals`")
         pattern = raw.get("pattern")
+        tokens: list[dict[str, object]] | None = None
         if "literal" in raw:
-            if not isinstance(raw["literal"], str) or not raw["literal"]:
+            literal = raw["literal"]
+            if not isinstance(literal, str) or not literal:
                 raise ValueError(f"{where}: literal must be text (quote yes/no/on/off)")
             if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
                 raise ValueError(f"{where}: `literal` needs a `pattern` (a list of token descriptions)")
-            literals: list[str] = [raw["literal"]]
+            tokens = [mapping(token, f"{where}: pattern[{i}]") for i, token in enumerate(pattern)]
+            literals: list[str] = [literal]
         else:
             if pattern is not None:
                 raise ValueError(f"{where}: a pattern describes one rule: use `literal`, not `literals`")
             literals = list(alternatives(raw["literals"], f"{where}: literals"))
-        options = {k: raw[k] for k in ("max_scope", "allowed_types", "terminated_by") if k in raw}
-        if "max_scope" in options and (not isinstance(options["max_scope"], int) or options["max_scope"] < 1):
+        options: dict[str, object] = {k: raw[k] for k in ("max_scope", "allowed_types", "terminated_by") if k in raw}
+        max_scope = options.get("max_scope", 1)
+        if isinstance(max_scope, bool) or not isinstance(max_scope, int) or max_scope < 1:
             raise ValueError(f"{where}: max_scope must be a positive whole number")
         if "allowed_types" in options:
             allowed = alternatives(options["allowed_types"], f"{where}: allowed_types")
@@ -180,22 +191,23 @@ def parse_entries(data: Any, known_concepts: frozenset[str] | None = None) -> li
             if not set(ends) <= set(CATEGORIES):
                 raise ValueError(f"{where}: terminated_by must name categories from {CATEGORIES}")
         callback = raw.get("on_modifies")
-        if callback is not None and callback not in CALLBACKS:
+        if callback is not None and (not isinstance(callback, str) or callback not in CALLBACKS):
             raise ValueError(f"{where}: on_modifies {callback!r} is not one of {sorted(CALLBACKS)}")
         skip = raw.get("on_modifies_except", [])
-        if skip and (callback is None or not set(alternatives(skip, where)) <= set(literals)):
+        skipped = alternatives(skip, where) if skip else ()
+        if skipped and (callback is None or not set(skipped) <= set(literals)):
             raise ValueError(f"{where}: on_modifies_except must list literals of an entry with on_modifies")
         entries.append(
             RuleEntry(
                 id=rid,
-                description=raw["description"].strip(),
-                category=raw["category"],
-                direction=raw["direction"],
+                description=description.strip(),
+                category=category,
+                direction=direction,
                 literals=tuple(literals),
-                pattern=pattern,
+                pattern=tokens,
                 options=options,
                 on_modifies=callback,
-                on_modifies_except=frozenset(skip),
+                on_modifies_except=frozenset(skipped),
                 examples=_examples(raw["examples"], f"{where}: examples", known_concepts),
                 not_examples=_examples(raw["not_examples"], f"{where}: not_examples", known_concepts),
             )
@@ -212,6 +224,6 @@ def load_context_entries(path: Path = CONTEXT_RULES_PATH) -> tuple[RuleEntry, ..
     return tuple(parse_entries(data, frozenset(load_lexicon().concepts)))
 
 
-def build_context_rules(path: Path = CONTEXT_RULES_PATH) -> list[Any]:
+def build_context_rules(path: Path = CONTEXT_RULES_PATH) -> list[ConTextRule]:
     """All ConTextRule objects for the pipeline, in file order."""
     return [rule for entry in load_context_entries(path) for rule in entry.rules()]

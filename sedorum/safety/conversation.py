@@ -32,7 +32,7 @@ from .emergency import detect_all
 from .health_words import HealthWord, unresolved
 from .language import ENGLISH, detect_language, to_english
 from .mentions import Extraction, Mention, extract
-from .profile import SCREENING_QUESTIONS, Profile
+from .profile import SCREENING_QUESTIONS, Profile, ProfileDict
 from .short_answers import interpret_answer
 from .subject import SELF, Subject, is_self_reveal, mentions, named_people, requested_subject
 
@@ -96,7 +96,7 @@ class Reading:
         asked = self.asked_about.get(self.subject.key, set())
         return all(word.word.lower() in asked for word in words)
 
-    def saved_profiles(self) -> dict[str, dict[str, object]]:
+    def saved_profiles(self) -> dict[str, ProfileDict]:
         """Everyone else's facts as JSON-able dicts (for a slot)."""
         return {key: profile.to_dict() for key, profile in self.people.items()}
 

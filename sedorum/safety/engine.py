@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import yaml
 
@@ -24,7 +24,7 @@ from .conditions import Condition, parse_condition
 from .lexicon import load_lexicon
 from .profile import Profile
 from .subject import SELF, Subject
-from .yaml_data import check_keys
+from .yaml_data import check_keys, listed, mapping, strings, text
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
 SOURCES_PATH = Path(__file__).with_name("sources.yml")
@@ -59,6 +59,25 @@ class Rule:
     behaviour: str | None = None
 
 
+class FindingDict(TypedDict):
+    """A Finding as plain data (`Finding.to_dict()`)."""
+
+    rule_id: str
+    severity: str
+    title: str
+    advice: str
+    ask: str
+    sources: list[str]
+
+
+class ScreeningDict(TypedDict):
+    """A Screening as plain data (`Screening.to_dict()`)."""
+
+    findings: list[FindingDict]
+    asks: list[str]
+    missing: list[str]
+
+
 @dataclass(frozen=True)
 class Finding:
     rule_id: str
@@ -68,7 +87,7 @@ class Finding:
     sources: tuple[str, ...]
     title: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FindingDict:
         return {
             "rule_id": self.rule_id,
             "severity": self.severity,
@@ -79,15 +98,15 @@ class Finding:
         }
 
 
-def _clean(text: Any) -> str:
+def _clean(text: object) -> str:
     return " ".join(str(text).split())
 
 
 @lru_cache(maxsize=4)
 def load_source_names(path: str | Path = SOURCES_PATH) -> dict[str, str]:
     """Source key -> the name a reader can look up (sources.yml)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {str(key): _clean(name) for key, name in (data.get("sources") or {}).items()}
+    data = mapping(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}, "sources.yml")
+    return {key: _clean(name) for key, name in mapping(data.get("sources") or {}, "sources.yml: sources").items()}
 
 
 def sources_line(keys: Iterable[str]) -> str:
@@ -108,23 +127,26 @@ def sources_line(keys: Iterable[str]) -> str:
 @lru_cache(maxsize=4)
 def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
     """Load and validate rules.yml (unknown ids, severities or askees raise ValueError)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = mapping(yaml.safe_load(Path(path).read_text(encoding="utf-8")), "rules.yml")
     lexicon = load_lexicon()
     rules: list[Rule] = []
     seen: set[str] = set()
-    for raw in data.get("rules") or []:
+    for index, item in enumerate(listed(data.get("rules") or [], "rules.yml: rules")):
+        raw = mapping(item, f"rules.yml: rules[{index}]")
         rid = str(raw.get("id") or "")
         if not rid or rid in seen:
             raise ValueError(f"rules.yml: missing or duplicate rule id {rid!r}")
         seen.add(rid)
         check_keys(raw, RULE_FIELDS, f"rules.yml: rule {rid}")
         severity = raw.get("severity")
-        if severity not in SEVERITIES:
+        if not isinstance(severity, str) or severity not in SEVERITIES:
             raise ValueError(f"rules.yml: rule {rid}: severity must be one of {SEVERITIES}")
         ask = _clean(raw.get("ask") or "")
         if ask not in ASK_ORDER:
             raise ValueError(f"rules.yml: rule {rid}: ask must be one of {ASK_ORDER}")
-        sources = tuple(str(s).strip().strip("[]") for s in raw.get("sources") or [])
+        sources = tuple(
+            s.strip().strip("[]") for s in strings(raw.get("sources") or [], f"rules.yml: rule {rid}: sources")
+        )
         if not sources:
             raise ValueError(f"rules.yml: rule {rid}: needs at least one source key")
         unnamed = [key for key in sources if key not in load_source_names()]
@@ -147,7 +169,9 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
                 advice=advice,
                 ask=ask,
                 sources=sources,
-                behaviour=raw.get("behaviour"),
+                behaviour=None
+                if raw.get("behaviour") is None
+                else text(raw["behaviour"], f"rules.yml: rule {rid}: behaviour"),
             )
         )
     return tuple(rules)
@@ -243,7 +267,7 @@ class Screening:
         # (the first thing a visitor reads must be what their facts already show).
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ScreeningDict:
         return {
             "findings": [f.to_dict() for f in self.findings],
             "asks": self.asks,

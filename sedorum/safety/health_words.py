@@ -16,13 +16,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz.distance import OSA
 
 from .english_words import is_english_word
 from .lexicon import load_lexicon
-from .yaml_data import alternatives, check_keys, read_mapping
+from .yaml_data import alternatives, mapping, read_mapping, strings, text
 
 HEALTH_WORDS_PATH = Path(__file__).with_name("health_words.yml")
 _TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
@@ -36,7 +35,7 @@ class HealthWord:
     start: int
     end: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str]:
         return {"word": self.word, "group": self.group}
 
 
@@ -75,24 +74,23 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
         frozenset({"groups", "medicine_context", "not_health"}),
     )
     groups = []
-    for name, body in (data["groups"] or {}).items():
+    for name, item in mapping(data["groups"] or {}, "health_words.yml: groups").items():
         where = f"health_words.yml: {name}"
-        check_keys(body, _GROUP_FIELDS, where, frozenset({"ask", "question", "words"}))
+        body = mapping(item, where, _GROUP_FIELDS, frozenset({"ask", "question", "words"}))
         groups.append(
             Group(
-                name=str(name),
-                ask=str(body["ask"]),
-                question=" ".join(str(body["question"]).split()),
+                name=name,
+                ask=text(body["ask"], f"{where}: ask"),
+                question=" ".join(text(body["question"], f"{where}: question").split()),
                 words=frozenset(_plain(w) for w in alternatives(body["words"], f"{where}: words")),
-                suffixes=tuple(str(s) for s in body.get("suffixes") or []),
-                phrases=tuple(str(p).lower() for p in body.get("phrases") or []),
+                suffixes=tuple(strings(body.get("suffixes") or [], f"{where}: suffixes")),
+                phrases=tuple(p.lower() for p in strings(body.get("phrases") or [], f"{where}: phrases")),
             )
         )
-    context = data["medicine_context"]
-    check_keys(
-        context,
-        frozenset({"before", "after", "condition_before"}),
+    context = mapping(
+        data["medicine_context"],
         "health_words.yml: medicine_context",
+        frozenset({"before", "after", "condition_before"}),
         frozenset({"before", "after"}),
     )
     return HealthVocabulary(
@@ -103,8 +101,8 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
         not_health=frozenset(_plain(w) for w in alternatives(data["not_health"], "not_health")),
         not_health_phrases=tuple(alternatives(data.get("not_health_phrases") or ["-"], "not_health_phrases")),
         abbreviations={
-            str(word).lower(): str(group)
-            for group, words in (data.get("abbreviations") or {}).items()
+            word.lower(): group
+            for group, words in mapping(data.get("abbreviations") or {}, "health_words.yml: abbreviations").items()
             for word in alternatives(words, f"abbreviations.{group}")
         },
         abbreviation_context=re.compile(

@@ -22,9 +22,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .yaml_data import check_keys, read_mapping
+from .yaml_data import mapping, read_mapping, strings, text
+
+if TYPE_CHECKING:  # the classifier's model loads on first use
+    from py3langid.langid import LanguageIdentifier
 
 LANGUAGES_PATH = Path(__file__).with_name("languages.yml")
 ENGLISH = "en"
@@ -54,12 +57,12 @@ class Language:
 def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
     data = read_mapping(path, frozenset({"languages"}), frozenset({"languages"}))
     out: dict[str, Language] = {}
-    for code, body in (data["languages"] or {}).items():
+    for code, item in mapping(data["languages"] or {}, "languages.yml: languages").items():
         where = f"languages.yml: {code}"
-        check_keys(
-            body,
-            frozenset({"name", "markers", "letters", "gloss", "risk_words", "replies"}),
+        body = mapping(
+            item,
             where,
+            frozenset({"name", "markers", "letters", "gloss", "risk_words", "replies"}),
             frozenset({"name", "markers", "gloss", "replies"}),
         )
         risk_words = body.get("risk_words") or {}
@@ -67,32 +70,41 @@ def load_languages(path: str | Path = LANGUAGES_PATH) -> dict[str, Language]:
             raise ValueError(f"{where}: risk_words must map {', '.join(RISK_KINDS)} to word beginnings")
         risk = tuple(
             (
-                str(kind),
+                kind,
                 re.compile(
-                    r"(?<![^\W_])(?:" + "|".join(re.escape(_fold(str(w))) for w in words) + ")",
+                    r"(?<![^\W_])(?:"
+                    + "|".join(re.escape(_fold(w)) for w in strings(words, f"{where}: risk_words.{kind}"))
+                    + ")",
                     re.IGNORECASE,
                 ),
             )
-            for kind, words in risk_words.items()
+            for kind, words in mapping(risk_words, f"{where}: risk_words").items()
             if words
         )
-        replies = {str(k): " ".join(str(v).split()) for k, v in (body["replies"] or {}).items()}
+        replies = {
+            kind: " ".join(text(reply, f"{where}: replies.{kind}").split())
+            for kind, reply in mapping(body["replies"] or {}, f"{where}: replies").items()
+        }
         if set(replies) != set(REPLY_KINDS):
             raise ValueError(f"{where}: replies must be exactly {', '.join(REPLY_KINDS)}")
         phrases = sorted(
-            ((str(k).lower(), str(v)) for k, v in (body["gloss"] or {}).items()), key=lambda kv: -len(kv[0])
+            (
+                (phrase.lower(), text(english, f"{where}: gloss.{phrase}"))
+                for phrase, english in mapping(body["gloss"] or {}, f"{where}: gloss").items()
+            ),
+            key=lambda kv: -len(kv[0]),
         )
         gloss = tuple(
             (re.compile(r"(?<![^\W_])" + re.escape(_fold(phrase)) + r"(?![^\W_])", re.IGNORECASE), english)
             for phrase, english in phrases
         )
-        out[str(code)] = Language(
-            code=str(code),
-            name=str(body["name"]),
-            markers=frozenset(_fold(str(m).lower()) for m in body["markers"] or []),
+        out[code] = Language(
+            code=code,
+            name=text(body["name"], f"{where}: name"),
+            markers=frozenset(_fold(m.lower()) for m in strings(body["markers"] or [], f"{where}: markers")),
             gloss=gloss,
             replies=replies,
-            letters=frozenset(_fold(str(body.get("letters") or ""))) - {" "},
+            letters=frozenset(_fold(text(body.get("letters") or "", f"{where}: letters"))) - {" "},
             risk=risk,
         )
     return out
@@ -104,7 +116,7 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _classifier() -> Any:
+def _classifier() -> LanguageIdentifier:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)

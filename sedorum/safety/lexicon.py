@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from .yaml_data import mapping, text
+
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
 KINDS = ("condition", "medication", "pregnancy", "breastfeeding")
@@ -52,22 +54,25 @@ def _terms(raw: object, where: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = mapping(yaml.safe_load(Path(path).read_text(encoding="utf-8")), "lexicon.yml")
     concepts: dict[str, Concept] = {}
     for section, kind in (("conditions", "condition"), ("medications", "medication")):
-        for cid, body in (data.get(section) or {}).items():
+        for cid, value in mapping(data.get(section) or {}, f"lexicon.yml: {section}").items():
             if cid in concepts:
                 raise ValueError(f"lexicon: duplicate id {cid}")
+            where = f"lexicon.yml: {section}.{cid}"
+            body = mapping(value, where)
+            group = body.get("group")
             concepts[cid] = Concept(
                 id=cid,
                 kind=kind,
-                label=str(body.get("label") or cid.replace("_", " ")),
-                group=body.get("group"),
+                label=text(body.get("label") or cid.replace("_", " "), f"{where}: label"),
+                group=None if group is None else text(group, f"{where}: group"),
                 terms=_terms(body.get("terms"), f"{section}.{cid}"),
             )
-    preg = data.get("pregnancy") or {}
+    preg = mapping(data.get("pregnancy") or {}, "lexicon.yml: pregnancy")
     for cid in ("pregnant", "breastfeeding"):
-        body = preg.get(cid) or {}
+        body = mapping(preg.get(cid) or {}, f"lexicon.yml: pregnancy.{cid}")
         concepts[cid] = Concept(
             id=cid,
             kind="pregnancy" if cid == "pregnant" else "breastfeeding",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .yaml_data import check_keys, read_mapping
+from .yaml_data import listed, mapping, number, read_mapping, strings, text
 
 LIMITS_PATH = Path(__file__).with_name("limits.yml")
 
@@ -69,46 +69,44 @@ class Limits:
         return self.youngest_age < age <= self.oldest_age
 
 
-def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"limits.yml: {where} must be a number, not {value!r}")
-    return float(value)
-
-
 @lru_cache(maxsize=2)
 def load_limits(path: str | Path = LIMITS_PATH) -> Limits:
     """limits.yml, checked: bands in increasing age order, every age a number."""
     data = read_mapping(path, _TOP, _TOP)
     bands: list[AgeBand] = []
-    for index, raw in enumerate(data["upper_limits"] or []):
-        check_keys(raw, _BAND, f"limits.yml: upper_limits[{index}]", frozenset({"from_age", "mg", "band"}))
+    for index, item in enumerate(listed(data["upper_limits"] or [], "limits.yml: upper_limits")):
+        where = f"limits.yml: upper_limits[{index}]"
+        raw = mapping(item, where, _BAND, frozenset({"from_age", "mg", "band"}))
         mg = raw["mg"]
         if mg is not None and (isinstance(mg, bool) or not isinstance(mg, int) or mg <= 0):
             raise ValueError(f"limits.yml: upper_limits[{index}].mg must be a whole number of mg or null")
-        if mg is None and not raw.get("note"):
+        note = text(raw.get("note") or "", f"{where}: note")
+        if mg is None and not note:
             raise ValueError(f"limits.yml: upper_limits[{index}] has no limit, so it needs a note to say instead")
-        bands.append(AgeBand(_number(raw["from_age"], "from_age"), mg, str(raw["band"]), str(raw.get("note") or "")))
+        from_age = number(raw["from_age"], f"{where}: from_age")
+        bands.append(AgeBand(from_age, mg, text(raw["band"], f"{where}: band"), note))
     if not bands or [b.from_age for b in bands] != sorted({b.from_age for b in bands}):
         raise ValueError("limits.yml: upper_limits must list bands in increasing from_age order")
     if bands[-1].mg is None:
         raise ValueError("limits.yml: the oldest band must have a limit")
-    ages = data["ages"]
-    check_keys(ages, _AGES, "limits.yml: ages", _AGES)
-    eu = data["eu_limit"]
-    check_keys(eu, frozenset({"mg", "from_age"}), "limits.yml: eu_limit", frozenset({"mg", "from_age"}))
-    sources = data["sources"]
-    check_keys(sources, frozenset({"upper_limits", "eu_limit"}), "limits.yml: sources", frozenset({"upper_limits"}))
+    ages = mapping(data["ages"], "limits.yml: ages", _AGES, _AGES)
+    eu = mapping(data["eu_limit"], "limits.yml: eu_limit", frozenset({"mg", "from_age"}), frozenset({"mg", "from_age"}))
+    sources = mapping(
+        data["sources"], "limits.yml: sources", frozenset({"upper_limits", "eu_limit"}), frozenset({"upper_limits"})
+    )
+    limit_sources = tuple(strings(sources["upper_limits"], "limits.yml: sources.upper_limits"))
+    eu_sources = tuple(strings(sources["eu_limit"], "limits.yml: sources.eu_limit")) if sources.get("eu_limit") else ()
     return Limits(
         bands=tuple(bands),
-        eu_mg=int(_number(eu["mg"], "eu_limit.mg")),
-        eu_from_age=_number(eu["from_age"], "eu_limit.from_age"),
-        child_age=_number(ages["child"], "ages.child"),
-        older_adult_age=_number(ages["older_adult"], "ages.older_adult"),
-        no_pregnancy_question_age=_number(ages["no_pregnancy_question"], "ages.no_pregnancy_question"),
-        youngest_age=_number(ages["youngest"], "ages.youngest"),
-        oldest_age=_number(ages["oldest"], "ages.oldest"),
-        limit_sources=tuple(str(s) for s in sources["upper_limits"]),
-        eu_sources=tuple(str(s) for s in sources.get("eu_limit") or sources["upper_limits"]),
+        eu_mg=int(number(eu["mg"], "limits.yml: eu_limit.mg")),
+        eu_from_age=number(eu["from_age"], "limits.yml: eu_limit.from_age"),
+        child_age=number(ages["child"], "limits.yml: ages.child"),
+        older_adult_age=number(ages["older_adult"], "limits.yml: ages.older_adult"),
+        no_pregnancy_question_age=number(ages["no_pregnancy_question"], "limits.yml: ages.no_pregnancy_question"),
+        youngest_age=number(ages["youngest"], "limits.yml: ages.youngest"),
+        oldest_age=number(ages["oldest"], "limits.yml: ages.oldest"),
+        limit_sources=limit_sources,
+        eu_sources=eu_sources or limit_sources,
     )
 
 

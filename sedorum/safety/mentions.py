@@ -15,14 +15,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from .ages import words_to_number
 from .pipeline import concepts, get_nlp
-from .profile import HEART_CONDITIONS, Profile
+from .profile import HEART_CONDITIONS, Profile, ProfileDict
 from .subject import RELATION_WORDS, RELATIONS
 
+if TYPE_CHECKING:  # spaCy loads with the pipeline (pipeline.py), not with this module
+    from spacy.tokens import Span
+
 REASONS = ("negated", "family", "self", "hypothetical", "historical")
+
+
+class MentionDict(TypedDict):
+    """A Mention as plain data (`Mention.to_dict()`)."""
+
+    text: str
+    kind: str
+    id: str
+    start: int
+    end: int
+    reason: NotRequired[str]
+    value: NotRequired[float]
+
+
+class ExtractionDict(TypedDict):
+    """An Extraction as plain data (`Extraction.to_dict()`)."""
+
+    profile: ProfileDict
+    mentions: list[MentionDict]
+    excluded: list[MentionDict]
 
 
 @dataclass(frozen=True)
@@ -35,8 +58,8 @@ class Mention:
     reason: str | None = None  # None if used as the user's fact
     value: float | None = None  # the age, for kind == "age"
 
-    def to_dict(self) -> dict[str, Any]:
-        d = {"text": self.text, "kind": self.kind, "id": self.id, "start": self.start, "end": self.end}
+    def to_dict(self) -> MentionDict:
+        d: MentionDict = {"text": self.text, "kind": self.kind, "id": self.id, "start": self.start, "end": self.end}
         if self.reason:
             d["reason"] = self.reason
         if self.value is not None:
@@ -53,7 +76,7 @@ class Extraction:
     # denial such as "my kidneys are fine"): health words outside them are unresolved.
     covered: list[tuple[int, int]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ExtractionDict:
         return {
             "profile": self.profile.to_dict(),
             "mentions": [m.to_dict() for m in self.mentions],
@@ -167,7 +190,7 @@ _THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "th
 _FIRST_PERSON = frozenset({"i", "i'm", "im", "me", "my", "myself", "mine", "i've", "ive", "i'd", "i'll"})
 
 
-def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
+def _owner(span: Span, about: str, is_age: bool = False) -> str | None:
     """Whose fact a mention is, seen from `about` ("self" or "other").
 
     "family" marks a fact that belongs to someone other than the person we screen, "self"
@@ -197,7 +220,7 @@ def _owner(span: Any, about: str, is_age: bool = False) -> str | None:
     return None
 
 
-def _possessive_right_before(span: Any) -> bool:
+def _possessive_right_before(span: Span) -> bool:
     """ "breastfeeding my 3 month old", "how much for a 6 year old": an age after "my" or "a"
     is someone else's (but not "I'm a 34 year old")."""
     starts_with_number = span[0].like_num or words_to_number(span[0].text) is not None
@@ -212,7 +235,7 @@ def _possessive_right_before(span: Any) -> bool:
     return False
 
 
-def _relation_right_after(span: Any) -> bool:
+def _relation_right_after(span: Span) -> bool:
     """ "my 82-year-old dad": an age written right before the relation it belongs to."""
     doc = span.doc
     for tok in doc[span.end : min(span.end + 2, len(doc))]:
@@ -223,7 +246,7 @@ def _relation_right_after(span: Any) -> bool:
     return False
 
 
-def _negated(span: Any) -> bool:
+def _negated(span: Span) -> bool:
     """Negated by a cue outside the mention itself.
 
     "my kidneys don't work" is a lexicon term that contains a negation word; that "don't" is
@@ -247,7 +270,7 @@ _STILL_GOING_ON_RE = re.compile(
 )
 
 
-def _reason(span: Any, about: str = "self") -> str | None:
+def _reason(span: Span, about: str = "self") -> str | None:
     owner = _owner(span, about)
     if owner == "family":
         return "family"
@@ -265,7 +288,7 @@ def _reason(span: Any, about: str = "self") -> str | None:
 _POSSESSED_AGE_RE = re.compile(r"\b(?:my|our|his|her|their)\s+(?:little\s+|youngest\s+|eldest\s+)?$", re.I)
 
 
-def _age_reason(span: Any, about: str = "self") -> str | None:
+def _age_reason(span: Span, about: str = "self") -> str | None:
     if span.text[:1].isdigit() and _POSSESSED_AGE_RE.search(span.doc.text[: span.start_char]):
         # "my 5yo", "our 7 year old": the age of the child named by it, never the visitor's
         return "family" if about == "self" else None

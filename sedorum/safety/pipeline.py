@@ -14,7 +14,7 @@ import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -22,13 +22,19 @@ from .ages import find_ages
 from .context_rules import build_context_rules
 from .lexicon import Concept, load_lexicon
 
+if TYPE_CHECKING:  # spaCy loads when the pipeline is first built, not with this module
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from .fuzzy import FuzzyVocab
+
 TYPO_WORDS_PATH = Path(__file__).with_name("typo_words.yml")
 
 _lock = threading.Lock()
-_nlp: Any = None
+_nlp: Language | None = None
 # Lexicon concepts by id (the TargetMatcher's labels), filled when the pipeline is built.
 concepts: dict[str, Concept] = {}
-_FUZZY: list[Any] = [None]  # the typo normaliser's vocabulary, set when the pipeline is built
+_FUZZY: list[FuzzyVocab] = []  # the typo normaliser's vocabulary, set when the pipeline is built
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +52,7 @@ def load_typo_words() -> tuple[frozenset[str], frozenset[str]]:
     return lists[0], lists[1]
 
 
-def _build_fuzzy_vocab() -> Any:
+def _build_fuzzy_vocab() -> FuzzyVocab:
     from .fuzzy import FuzzyVocab
 
     protected, not_targets = load_typo_words()
@@ -59,7 +65,7 @@ def _build_fuzzy_vocab() -> Any:
     return FuzzyVocab(words, min_word_len=6, protected=protected)
 
 
-def get_nlp() -> Any:
+def get_nlp() -> Language:
     """The shared spaCy pipeline (built once, thread-safe)."""
     global _nlp
     if _nlp is not None:
@@ -70,8 +76,8 @@ def get_nlp() -> Any:
         saved_filters = warnings.filters[:]  # medspaCy silences all warnings process-wide on import
         try:
             import spacy
-            from medspacy.context import ConText  # noqa: F401  (registers the factory)
-            from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401
+            from medspacy.context import ConText  # importing it registers the factory
+            from medspacy.target_matcher import TargetMatcher, TargetRule
             from spacy.language import Language
             from spacy.tokens import Doc
         finally:
@@ -87,7 +93,7 @@ def get_nlp() -> Any:
         if "sedorum_fuzzy_norm" not in Language.factories:
 
             @Language.component("sedorum_fuzzy_norm")
-            def _fuzzy_norm(doc: Any) -> Any:
+            def _fuzzy_norm(doc: Doc) -> Doc:
                 fv = _FUZZY[0]
                 for token in doc:
                     if token.is_alpha and len(token.text) >= 5:
@@ -97,7 +103,7 @@ def get_nlp() -> Any:
                 return doc
 
             @Language.component("sedorum_age")
-            def _age(doc: Any) -> Any:
+            def _age(doc: Doc) -> Doc:
                 ents = list(doc.ents)
                 taken = [(e.start_char, e.end_char) for e in ents]
                 values: dict[tuple[int, int], float] = {}
@@ -110,15 +116,16 @@ def get_nlp() -> Any:
                     ents.append(span)
                     taken.append((span.start_char, span.end_char))
                     values[(span.start_char, span.end_char)] = hit.value
-                doc.ents = sorted(ents, key=lambda s: s.start)
+                # spaCy's stub declares Doc.ents a one-element tuple; it takes any sequence of spans.
+                doc.ents = sorted(ents, key=lambda s: s.start)  # type: ignore[assignment]
                 doc._.sedorum_ages = values
                 return doc
 
-        _FUZZY[0] = vocab
+        _FUZZY[:] = [vocab]
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("sedorum_fuzzy_norm")
-        matcher: Any = nlp.add_pipe("medspacy_target_matcher", config={"phrase_matcher_attr": "NORM"})
+        matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher", config={"phrase_matcher_attr": "NORM"})
         target_rules = []
         for concept in lexicon.concepts.values():
             concepts[concept.id] = concept
@@ -129,7 +136,7 @@ def get_nlp() -> Any:
         target_rules.append(TargetRule("never", "NEVER_MATCHES", pattern=[{"TEXT": "\u0000never\u0000"}]))
         matcher.add(target_rules)
         nlp.add_pipe("sedorum_age")
-        context: Any = nlp.add_pipe("medspacy_context", config={"rules": None})
+        context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
         context.add(build_context_rules())
         _nlp = nlp
         return _nlp

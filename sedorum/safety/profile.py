@@ -11,8 +11,9 @@ The profile is plain data: `to_dict()` gives a JSON-able dict for a Rasa slot an
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from .limits import load_limits
 
@@ -38,15 +39,17 @@ HEART_QUESTION_CONDITIONS: frozenset[str] = frozenset({"heart_block", "slow_hear
 # 72-year-old whether they are pregnant costs trust for no safety gain.
 
 
-def _as_set(value: Any) -> set[str]:
+def _as_set(value: object) -> set[str]:
     if not value:
         return set()
     if isinstance(value, str):
         return {value}
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list of ids, not {value!r}")
     return {str(v) for v in value}
 
 
-def _as_bool(value: Any) -> bool | None:
+def _as_bool(value: object) -> bool | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -61,8 +64,8 @@ def _as_bool(value: Any) -> bool | None:
     return bool(value)
 
 
-def _as_age(value: Any) -> float | None:
-    if value is None or value == "":
+def _as_age(value: object) -> float | None:
+    if value is None or value == "" or not isinstance(value, (int, float, str)):
         return None
     try:
         age = float(value)
@@ -71,6 +74,21 @@ def _as_age(value: Any) -> float | None:
     if not load_limits().is_plausible_age(age):
         return None
     return age
+
+
+class ProfileDict(TypedDict):
+    """A Profile as plain data (`Profile.to_dict()`): what a Rasa slot holds."""
+
+    age: float | None
+    conditions: list[str]
+    medications: list[str]
+    pregnant: bool | None
+    breastfeeding: bool | None
+    pregnant_or_breastfeeding: bool | None
+    denied_conditions: list[str]
+    denied_medications: list[str]
+    takes_medicines: bool | None
+    other_medicines: list[str]
 
 
 @dataclass
@@ -171,7 +189,7 @@ class Profile:
         return merged
 
     # ------------------------------------------------------------------ (de)serialisation
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ProfileDict:
         """A JSON-able dict (sets become sorted lists)."""
         return {
             "age": self.age,
@@ -187,7 +205,7 @@ class Profile:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Profile:
+    def from_dict(cls, data: Mapping[str, object] | None) -> Profile:
         """Read a dict made by `to_dict()` (tolerates missing keys, None and unknown keys)."""
         if not data:
             return cls()

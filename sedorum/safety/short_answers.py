@@ -9,12 +9,12 @@ order and several things at once.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TypedDict
 
 from . import limits
 from .ages import NOT_AGE_UNIT, WORDS_1_99, words_to_number
-from .mentions import extract, normalise
-from .profile import HEART_CONDITIONS, SCREENING_QUESTIONS
+from .mentions import MentionDict, extract, normalise
+from .profile import HEART_CONDITIONS, SCREENING_QUESTIONS, ProfileDict
 
 _FILLER = r"^\W*(?:(?:well|um+|erm+|hmm+|ok|okay|oh|ah|sadly|unfortunately|actually)\b[\s,.!]*)*"
 _UNSURE_RE = re.compile(
@@ -72,7 +72,17 @@ def _answer_age(text: str) -> float | None:
     return None
 
 
-def interpret_answer(text: str, asked: str, about: str = "self") -> dict[str, Any]:
+class Answer(TypedDict):
+    """What a reply to one screening question says (`interpret_answer`)."""
+
+    asked: str  # the question: one of SCREENING_QUESTIONS
+    answered: bool
+    answer: str | None  # "yes" | "no" | "value" (an age), or None when not answered
+    profile: ProfileDict  # the facts of the reply, the answer included
+    excluded: list[MentionDict]  # what the extractor set aside (someone else's, negated, ...)
+
+
+def interpret_answer(text: str, asked: str, about: str = "self") -> Answer:
     """Interpret a reply to one screening question.
 
     asked: one of age, kidney_disease, heart_condition, pregnancy_status, medications.
@@ -80,8 +90,8 @@ def interpret_answer(text: str, asked: str, about: str = "self") -> dict[str, An
     "yes"/"no"-style replies and bare numbers map to the asked question; every other fact
     in the reply is extracted too (answers in any order, several in one message).
 
-    Returns {"asked", "answered" (bool), "answer" ("yes" | "no" | "value" | None),
-             "profile" (Profile.to_dict() of the new facts), "excluded" (list of dicts)}.
+    Returns an `Answer`: {"asked", "answered" (bool), "answer" ("yes" | "no" | "value" | None),
+             "profile" (Profile.to_dict() of the new facts), "excluded" (Mention.to_dict() each)}.
     """
     if asked not in SCREENING_QUESTIONS:
         raise ValueError(f"asked must be one of {SCREENING_QUESTIONS}, not {asked!r}")

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .lexicon import load_lexicon
-from .yaml_data import check_keys, read_mapping
+from .yaml_data import listed, mapping, read_mapping, strings, text
 
 SPACING_PATH = Path(__file__).with_name("spacing.yml")
 _FIELDS = frozenset({"id", "medicines", "hours", "text", "sources"})
@@ -35,26 +35,26 @@ def load_spacing(path: str | Path = SPACING_PATH) -> tuple[Gap, ...]:
     data = read_mapping(path, frozenset({"spacing"}), frozenset({"spacing"}))
     known = load_lexicon().medication_ids
     gaps: list[Gap] = []
-    for index, raw in enumerate(data["spacing"] or []):
+    for index, item in enumerate(listed(data["spacing"] or [], "spacing.yml: spacing")):
         where = f"spacing.yml: spacing[{index}]"
-        check_keys(raw, _FIELDS, where, _FIELDS)
-        medicines = frozenset(str(m) for m in raw["medicines"] or [])
+        raw = mapping(item, where, _FIELDS, _FIELDS)
+        medicines = frozenset(strings(raw["medicines"] or [], f"{where}: medicines"))
         unknown = sorted(medicines - known)
         if not medicines or unknown:
             raise ValueError(f"{where}: medicines must be lexicon ids (unknown: {unknown})")
         hours = raw["hours"]
         if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0):
             raise ValueError(f"{where}: hours must be a whole number or null")
-        text = " ".join(str(raw["text"]).split())
-        if ("{hours}" in text) != (hours is not None):
+        line = " ".join(text(raw["text"], f"{where}: text").split())
+        if ("{hours}" in line) != (hours is not None):
             raise ValueError(f"{where}: the text must use {{hours}} exactly when hours is set")
         gaps.append(
             Gap(
-                id=str(raw["id"]),
+                id=text(raw["id"], f"{where}: id"),
                 medicines=medicines,
                 hours=hours,
-                text=text.replace("{hours}", str(hours)),
-                sources=tuple(str(s) for s in raw["sources"] or []),
+                text=line.replace("{hours}", str(hours)),
+                sources=tuple(strings(raw["sources"] or [], f"{where}: sources")),
             )
         )
     return tuple(gaps)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 # Relation words -> (group, pronoun). The group picks rules and wording (a child gets "their
 # doctor"); the pronoun picks the grammar of the third-person advice.
@@ -133,11 +132,12 @@ class Subject:
             return "you"
         return f"your {self.key}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str]:
         return {"key": self.key, "group": self.group, "pronoun": self.pronoun}
 
     @classmethod
-    def from_dict(cls, data: Any) -> Subject:
+    def from_dict(cls, data: object) -> Subject:
+        """Read a dict made by `to_dict()` (a Rasa slot: anything else is the visitor themself)."""
         if not isinstance(data, dict) or not data.get("key") or data.get("key") == "self":
             return SELF
         return cls(

@@ -9,14 +9,13 @@ rules use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from . import limits
+from . import limits, yaml_data
 from .phrasing import to_third_person
 from .subject import SELF, Subject
 
@@ -24,11 +23,19 @@ WORDING_PATH = Path(__file__).with_name("wording.yml")
 
 
 @lru_cache(maxsize=2)
-def load_wording(path: str | Path = WORDING_PATH) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+def load_wording(path: str | Path = WORDING_PATH) -> dict[str, object]:
+    data: object = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError("wording.yml: expected a mapping")
-    return data
+    return yaml_data.mapping(data, "wording.yml")
+
+
+def section(name: str) -> dict[str, object]:
+    """A section of wording.yml by its dotted name ("urgent_help", "dose")."""
+    node: object = load_wording()
+    for part in name.split("."):
+        node = yaml_data.mapping(node, f"wording.yml: {name}")[part]
+    return yaml_data.mapping(node, f"wording.yml: {name}")
 
 
 def _clean(text: str) -> str:
@@ -36,15 +43,14 @@ def _clean(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in str(text).strip().split("\n"))
 
 
-def text(path: str, **values: Any) -> str:
+def text(path: str, **values: str | int | float) -> str:
     """The text at `path` ("dose.kidney") with {placeholders} filled (figures of limits.yml too)."""
-    node: Any = load_wording()
-    for part in path.split("."):
-        node = node[part]
+    where, _, key = path.rpartition(".")
+    node = section(where)[key] if where else load_wording()[key]
     return _clean(str(node)).format_map(_Values({**limits.template_values(), **values}))
 
 
-class _Values(dict[str, Any]):
+class _Values(dict[str, str | int | float]):
     def __missing__(self, key: str) -> str:
         raise KeyError(f"wording.yml: no value for {{{key}}}")
 
@@ -77,12 +83,12 @@ def about(subject: Subject, advice: str) -> str:
 
 
 def severity_label(severity: str) -> str:
-    return str(load_wording()["severity_labels"][severity])
+    return str(section("severity_labels")[severity])
 
 
 def question_topics(missing: Iterable[str]) -> list[str]:
-    topics: Mapping[str, str] = load_wording()["question_topics"]
-    return [topics[m] for m in missing if m in topics]
+    topics = section("question_topics")
+    return [yaml_data.text(topics[m], f"wording.yml: question_topics.{m}") for m in missing if m in topics]
 
 
 def invite(missing: list[str], subject: Subject) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from .context import (
     ANAPHORA_RE,
@@ -55,7 +54,7 @@ class EmergencyMatch:
     category: str
     reply: str = "emergency"  # what the visitor is told: poisoning | crisis | emergency | urgent
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str]:
         return {"sign": self.sign, "category": self.category, "reply": self.reply}
 
 

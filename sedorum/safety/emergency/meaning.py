@@ -19,13 +19,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ..yaml_data import alternatives, check_keys, read_mapping
+from ..yaml_data import alternatives, mapping, read_mapping
 from .data import DATA_DIR
-from .signs import CATEGORIES, load_signs
+from .signs import CATEGORIES, FoundSign, load_signs
 
 MEANINGS_PATH = DATA_DIR / "emergency_meanings.yml"
 # The encoder's layers the NLU featurizer asks for (config.yml): asking for the same ones lets
@@ -50,7 +49,7 @@ class MeaningMatch:
     example: str
     reply: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FoundSign:
         return {
             "sign": f"~ {self.example}",
             "category": self.category,
@@ -86,11 +85,11 @@ def load_meanings(path: str | Path = MEANINGS_PATH) -> MeaningBook:
     thresholds: dict[str, float] = {}
     margins: dict[str, float] = {}
     requires: dict[str, tuple[re.Pattern[str], ...]] = {}
-    for category, body in (data.get("categories") or {}).items():
+    for category, item in mapping(data.get("categories") or {}, "emergency_meanings.yml: categories").items():
         where = f"emergency_meanings.yml: {category}"
         if category not in CATEGORIES:
             raise ValueError(f"{where}: unknown category (known: {', '.join(CATEGORIES)})")
-        check_keys(body, frozenset({"threshold", "margin", "requires", "examples"}), where, frozenset({"examples"}))
+        body = mapping(item, where, frozenset({"threshold", "margin", "requires", "examples"}), frozenset({"examples"}))
         thresholds[category] = _fraction(body.get("threshold", default), f"{category}.threshold")
         margins[category] = _fraction(body.get("margin", margin), f"{category}.margin")
         groups = body.get("requires") or []

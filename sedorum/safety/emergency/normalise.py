@@ -35,14 +35,16 @@ class Spelling:
 @lru_cache(maxsize=4)
 def load_spelling(path: str | Path = SPELLING_PATH) -> Spelling:
     data = read_mapping(path, SPELLING_FIELDS, SPELLING_FIELDS)
-    typos = data["typos"]
-    if not isinstance(typos, dict) or not typos:
+    raw = data["typos"]
+    if not isinstance(raw, dict) or not raw:
         raise ValueError("emergency_spelling.yml: `typos` must map words to their replacement")
-    for word, fixed in typos.items():
+    typos: dict[str, str] = {}
+    for word, fixed in raw.items():
         if not isinstance(word, str) or not isinstance(fixed, str) or not re.fullmatch(r"[a-z]+", word):
             raise ValueError(f"emergency_spelling.yml: typos: {word!r}: {fixed!r} must be lower-case text (quote it)")
+        typos[word] = fixed
     return Spelling(
-        typos=dict(typos),
+        typos=typos,
         fuzzy_words=alternatives(data["fuzzy_words"], "emergency_spelling.yml: fuzzy_words"),
         fuzzy_protected=alternatives(data["fuzzy_protected"], "emergency_spelling.yml: fuzzy_protected"),
     )

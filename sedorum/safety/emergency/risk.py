@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from .. import wording
-from ..yaml_data import alternatives, read_mapping
+from ..yaml_data import alternatives, read_mapping, strings
 from .data import DATA_DIR
 
 RISK_WORDS_PATH = DATA_DIR / "risk_words.yml"
@@ -62,8 +62,8 @@ def has_risk_words(text: str) -> bool:
 def urgent_help_text(values: dict[str, str]) -> str:
     """The urgent-help lines, with the visitor's locale's numbers (emergency_number, ...)."""
     lines = [wording.text("urgent_help.intro")]
-    node = wording.load_wording()["urgent_help"]["lines"]
-    lines += ["- " + " ".join(str(line).split()).format_map(values) for line in node]
+    node = strings(wording.section("urgent_help")["lines"], "wording.yml: urgent_help.lines")
+    lines += ["- " + " ".join(line.split()).format_map(values) for line in node]
     lines.append(wording.text("urgent_help.ending"))
     return "\n".join(lines)
 

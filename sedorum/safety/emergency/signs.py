@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
-from ..yaml_data import alternatives, check_keys, read_mapping
+from ..yaml_data import alternatives, mapping, read_mapping, text
 from .data import SIGNS_PATH
 
 CATEGORIES: tuple[str, ...] = (
@@ -102,6 +102,16 @@ class Sign:
 SCOPES: tuple[str, ...] = ("clause", "sentence")
 
 
+class FoundSign(TypedDict):
+    """A sign that counts in a message, as the verdict reports it (and the NLU passes it on)."""
+
+    sign: str  # the words that matched; the meaning layer's: "~ " and the example it is nearest
+    category: str
+    reply: str  # one of REPLY_KINDS
+    layer: str  # "rules" | "meaning"
+    similarity: NotRequired[float]  # the meaning layer's: how near (cosine)
+
+
 @dataclass(frozen=True)
 class SignBook:
     words: dict[str, tuple[str, ...]]
@@ -156,7 +166,7 @@ def _texts(raw: object, where: str) -> tuple[str, ...]:
 
 
 def _sign(
-    body: Any,
+    raw: object,
     number: int,
     shared: dict[str, tuple[str, ...]],
     used_shared: set[str],
@@ -164,10 +174,8 @@ def _sign(
     never_set_aside: frozenset[str],
 ) -> Sign:
     where = f"emergency_signs.yml: sign {number}"
-    if not isinstance(body, dict):
-        raise ValueError(f"{where}: expected a mapping")
-    check_keys(body, SIGN_FIELDS, where, REQUIRED_SIGN_FIELDS)
-    category = body["category"]
+    body = mapping(raw, where, SIGN_FIELDS, REQUIRED_SIGN_FIELDS)
+    category = text(body["category"], f"{where}: category")
     where = f"{where} ({category})"
     if category not in CATEGORIES:
         raise ValueError(f"{where}: unknown category (known: {', '.join(CATEGORIES)})")
@@ -191,7 +199,7 @@ def _sign(
     except re.error as exc:
         raise ValueError(f"{where}: the pattern does not compile: {exc}") from exc
     reply = body.get("reply", replies.get(category, "emergency"))
-    if reply not in REPLY_KINDS:
+    if not isinstance(reply, str) or reply not in REPLY_KINDS:
         raise ValueError(f"{where}: reply must be one of {', '.join(REPLY_KINDS)}")
     unless = None
     if body.get("unless") is not None:
@@ -201,7 +209,7 @@ def _sign(
         except re.error as exc:
             raise ValueError(f"{where}: `unless` does not compile: {exc}") from exc
     scope = body.get("scope", "clause")
-    if scope not in SCOPES:
+    if not isinstance(scope, str) or scope not in SCOPES:
         raise ValueError(f"{where}: scope must be one of {', '.join(SCOPES)}")
     unused = sorted(set(own) - used)
     if unused:
@@ -229,12 +237,13 @@ def load_signs(path: str | Path = SIGNS_PATH) -> SignBook:
     """Read, check and compile emergency_signs.yml (ValueError names what is wrong and where)."""
     data = read_mapping(path, TOP_FIELDS, REQUIRED_TOP_FIELDS)
     shared = _word_lists(data["words"], "emergency_signs.yml")
-    replies = dict(data.get("replies") or {})
-    for category, reply in replies.items():
-        if category not in CATEGORIES or reply not in REPLY_KINDS:
+    replies: dict[str, str] = {}
+    for category, reply in mapping(data.get("replies") or {}, "emergency_signs.yml: replies").items():
+        if category not in CATEGORIES or not isinstance(reply, str) or reply not in REPLY_KINDS:
             raise ValueError(
                 f"emergency_signs.yml: replies: {category}: {reply} (categories {CATEGORIES}, replies {REPLY_KINDS})"
             )
+        replies[category] = reply
     never = (
         frozenset(alternatives(data["never_set_aside"], "emergency_signs.yml: never_set_aside"))
         if data.get("never_set_aside")

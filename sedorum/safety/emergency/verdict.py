@@ -21,21 +21,31 @@ see the same decision, made once per message. The order is:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from ..language import ENGLISH, detect_language, risk_kinds, to_english
 from .assess import detect_all, mentions_sign, most_pressing
-from .signs import REPLY_KINDS, load_signs
+from .signs import REPLY_KINDS, FoundSign, load_signs
+
+
+class VerdictDict(TypedDict):
+    """A Verdict as plain data (`Verdict.to_dict()`)."""
+
+    signs: list[FoundSign]
+    language: str
+    layer: str | None
+    reply: str | None
+    replies: list[str]
 
 
 @dataclass(frozen=True)
 class Verdict:
-    signs: tuple[dict[str, Any], ...] = ()
+    signs: tuple[FoundSign, ...] = ()
     language: str = ENGLISH
     layer: str | None = None  # "rules" | "meaning" | None
     english: str = ""  # the text the layers read
     mentioned: bool = False  # the rule layer saw sign words, whatever it decided
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def reply(self) -> str | None:
@@ -57,7 +67,7 @@ class Verdict:
     def is_emergency(self) -> bool:
         return bool(self.signs)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerdictDict:
         return {
             "signs": list(self.signs),
             "language": self.language,
@@ -77,7 +87,9 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
     found = detect_all(english)
     mentioned = bool(found) or mentions_sign(english)
     if found:
-        signs = tuple({**match.to_dict(), "layer": "rules"} for match in found)
+        signs = tuple(
+            FoundSign(sign=match.sign, category=match.category, reply=match.reply, layer="rules") for match in found
+        )
         return Verdict(signs, language, "rules", english, mentioned)
     if not use_meaning:
         return Verdict((), language, None, english, mentioned)

@@ -21,6 +21,7 @@ from sedorum.rasa_ext.emergency_guard import (
     detected_signs,
     should_demote,
 )
+from sedorum.safety.emergency.signs import FoundSign
 
 CALM_PREGNANCY = "hi, it's 2am and I can't sleep, my legs keep twitching and I'm 30 weeks pregnant"
 REAL_EMERGENCY = "my husband took a whole bottle of magnesium and now he can't breathe properly"
@@ -162,7 +163,7 @@ def test_the_detector_runs_once_per_message_through_both_components(
 
 def test_a_verdict_already_on_the_message_is_not_computed_again(detector_calls: dict[str, int]) -> None:
     message = classified("hello", [("greet", 0.9), ("inform", 0.1)])
-    sign = {"sign": "collapsed", "category": "fainting", "reply": "emergency", "layer": "rules"}
+    sign: FoundSign = {"sign": "collapsed", "category": "fainting", "reply": "emergency", "layer": "rules"}
     message.set(VERDICT_KEY, verdicts.Verdict(signs=(sign,), layer="rules"))
     out = EmergencyGuard({}).process([message])[0]
     assert detector_calls["assess"] == 0

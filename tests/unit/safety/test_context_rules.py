@@ -88,6 +88,10 @@ def test_every_rule_of_the_file_is_in_the_pipeline_in_order() -> None:
     ]
     assert built == expected
     context = get_nlp().get_pipe("medspacy_context")
+    # Imported after get_nlp(), which keeps medspaCy's import from muting every warning (pipeline.py).
+    from medspacy.context import ConText
+
+    assert isinstance(context, ConText)
     assert [(r.literal, r.category, r.direction, r.max_scope) for r in context.rules] == expected
 
 

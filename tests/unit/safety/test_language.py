@@ -49,6 +49,26 @@ def test_safety_facts_in_other_languages_are_the_visitors_facts(message: str, fa
     assert fact in reading.profile.conditions, to_english(message)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ich habe keine Nierenerkrankung, wie viel darf ich nehmen?",
+        "Je n'ai aucune maladie des reins, combien puis-je prendre?",
+    ],
+)
+def test_kein_and_aucun_are_a_no_not_a_yes(message: str) -> None:
+    # Unquoted in languages.yml, `no` was read as false and glossed "False": a denial became the fact.
+    reading = read_conversation([Turn(message)])
+    assert "kidney_disease" in reading.profile.denied_conditions, to_english(message)
+    assert "kidney_disease" not in reading.profile.conditions, to_english(message)
+
+
+def test_polish_on_is_he_so_his_condition_is_not_the_visitors() -> None:
+    message = "on ma chorobę nerek, czy może brać magnez?"
+    assert to_english(message).startswith("he has kidney disease")
+    assert "kidney_disease" not in read_conversation([Turn(message)]).profile.conditions
+
+
 @pytest.mark.parametrize("code", ["de", "fr", "es", "pl"])
 def test_each_language_says_it_answers_in_english_and_gives_the_emergency_line(code: str) -> None:
     lines = reply_lines(code, ("emergency",), {"emergency_number": "999", "emergency_department": "A&E"})
