@@ -110,10 +110,15 @@ def has_facts(profile: Profile) -> bool:
     return not profile.is_empty()
 
 
+# A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
+_AMOUNT = re.compile(
+    r"\b(?:\d+|two|three|four)\s*(?:tablets?|tabs?|pills?|capsules?|caps|mg|sachets?)\b|\bhow\s+(?:much|many)\b", re.I
+)
+
 # A dose question about children in general, or about a child the visitor has not named.
 _ABOUT_CHILDREN = re.compile(
     r"\b(?:toddlers?|babies|baby|infants?|child|children|kids?|twins|little\s+ones?|under[\s-]?(?:[1-9]|1[0-7])s?\b|"
-    r"(?:[1-9]|1[0-7])[\s-]*(?:years?|yrs?)[\s-]*olds?|(?:[1-9]|1[0-7])\s*(?:yo|y/o)\b|my\s+(?:son|daughter|boy|girl)'?s\s+(?:[1-9]|1[0-7])\b)",
+    r"(?:[1-9]|1[0-7])[\s-]*(?:years?|yrs?)[\s-]*olds?|(?:[1-9]|1[0-7])\s*(?:yo|y/o)|my\s+(?:son|daughter|boy|girl)'?s\s+(?:[1-9]|1[0-7]))\b",
     re.I,
 )
 
@@ -171,7 +176,7 @@ def plan_answer(
         # "my legs are awful since I started dialysis last year": whatever the question, a
         # possible kidney problem is said at once, not only when an amount is asked for.
         replies.append(Reply(text=wording.about(subject, wording.text("unclear.kidney_warning")), kind="unclear"))
-    if topic == DOSAGE and is_timing_question(text) and dose_allowed(profile) == "general":
+    if topic == DOSAGE and is_timing_question(text) and not _AMOUNT.search(text) and dose_allowed(profile) == "general":
         # "When is the best time to take it?": the spacing rules answer it, not the limit.
         replies.append(Reply(text=timing_answer(profile), kind="timing"))
     elif (

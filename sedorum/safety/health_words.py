@@ -130,6 +130,16 @@ def _known_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def _typo_of_not_health(token: str, vocabulary: HealthVocabulary) -> bool:
+    """ "tabltes", "magensium": a typo of a word that is not a health word is not one either."""
+    if len(token) < 6 or is_english_word(token):
+        return False
+    return any(
+        len(word) >= 6 and abs(len(word) - len(token)) <= 1 and OSA.distance(token, word, score_cutoff=1) <= 1
+        for word in vocabulary.not_health
+    )
+
+
 def _group_of(token: str, vocabulary: HealthVocabulary) -> str | None:
     for group in vocabulary.groups:
         if token in group.words:
@@ -163,7 +173,7 @@ def health_words(text: str) -> list[HealthWord]:
         if short and vocabulary.abbreviation_context and vocabulary.abbreviation_context.search(low[:start]):
             found.append(HealthWord(text[start:end], short, start, end))
             continue
-        if token in vocabulary.not_health or len(token) < 3:
+        if token in vocabulary.not_health or len(token) < 3 or _typo_of_not_health(token, vocabulary):
             continue
         group = _group_of(token, vocabulary)
         if group is None and len(token) >= 6:

@@ -109,7 +109,8 @@ _KIDNEYS_FINE_RE = re.compile(
     # "kidneys fine", "my own kidneys are normal", "kidney function was normal at my last test",
     # "kidneys checked last month, all normal": a kidney word, then a word for healthy, no "not".
     r"|\b(?:renal|kidneys?)\b(?:(?!\b(?:not|n't|never|no\s+longer|but)\b)[^.!?;]){0,40}?"
-    r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b",
+    r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b"
+    r"|\b(?:nothing|nowt|no\s*thing)\s+(?:wrong|the\s+matter)\s+with\s+(?:my|his|her|their)\s+kidneys?\b",
     re.I,
 )
 # The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at

@@ -102,7 +102,9 @@ DROPPED_SUBJECT_RE = re.compile(
     r"closing|swelling|swollen|heavy|crushing|blue)\b"
 )
 OWN_BODY_RE = re.compile(
-    r"\b(?:my|his|her|their)\s+(?:[\w']+\s+)?(?:" + _CUES["body_parts"] + r")(?:\s+on\s+(?:one|the\s+\w+)\s+side)?"
+    r"(?:\b(?:my|his|her|their)\s+(?:[\w']+\s+)?|\b[a-z]+'s\s+)(?:"
+    + _CUES["body_parts"]
+    + r")(?:\s+on\s+(?:one|the\s+\w+)\s+side)?"
     r"\s+(?:is|are|was|feels?|felt|hurts?|went|has|have|keeps?|just|won't|isn't|beating)\b"
     # "one leg is red and puffy": a statement about the writer's own leg
     r"|^\W*(?:one|the\s+(?:left|right)|left|right)\s+(?:leg|calf|arm|foot|ankle|side)\s+(?:is|looks|feels|has|went|got)\b"
