@@ -367,3 +367,47 @@ def judge_reply(case: Case, messages: Sequence[str]) -> list[str]:
     if emergency == "none" and re.search(r"\bcall\s+(?:999|112|911)\b(?!\s+if)", first, re.I):
         failures.append(f"emergency: sent to the emergency number: {first[:80]!r}")
     return failures
+
+
+# ----------------------------------------------------------------------------- the ratchet
+
+CEILINGS_PATH = Path(__file__).resolve().parent / "data" / "checklist_ceilings.yml"
+
+
+def load_ceilings(path: Path = CEILINGS_PATH) -> dict[str, int]:
+    """The most cases each capability may fail (tests/unit/evaluation/test_checklist.py)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(name): int(limit) for name, limit in (data.get("ceilings") or {}).items()}
+
+
+def ceilings_text(figures: dict[str, Any]) -> str:
+    """checklist_ceilings.yml for a run's figures."""
+    lines = [
+        "# The most cases each capability of evaluation/data/checklist.yml may fail, as measured by",
+        "# `python -m evaluation.checklist --ceilings` (tests/unit/evaluation/test_checklist.py).",
+        "# A capability that gets worse fails the test; lower a ceiling when a capability improves.",
+        f"# Measured: {figures['failed']} of {figures['cases']} cases failed.",
+        "ceilings:",
+    ]
+    lines += [f"  {name}: {counts['failed']}" for name, counts in sorted(figures["by_capability"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the generated behaviour tests through the engine.")
+    parser.add_argument("--ceilings", action="store_true", help="write evaluation/data/checklist_ceilings.yml")
+    args = parser.parse_args(argv)
+    results, figures = run_checklist()
+    print(f"{figures['failed']} of {figures['cases']} cases fail")
+    for name, counts in sorted(figures["by_capability"].items(), key=lambda kv: -kv[1]["failed"]):
+        if counts["failed"]:
+            print(f"  {name:45} {counts['failed']:4} / {counts['cases']}")
+    if args.ceilings:
+        CEILINGS_PATH.write_text(ceilings_text(figures), encoding="utf-8")
+        print(f"wrote {CEILINGS_PATH}")
+
+
+if __name__ == "__main__":
+    main()

@@ -94,6 +94,8 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         "years_of_other",
     ),
     (re.compile(rf"^\W*{_NUM10}\s+here\b", re.I), "years_of_other"),
+    # "70, bad kidneys, ...", "seventy-eight, i have indigestion tablets": an age said first
+    (re.compile(rf"^\W*(?P<n>1[89]|[2-9]\d|1[01]\d|{_WORDS_10_99})\s*[,.;](?!\d)", re.I), "years_of_other"),
     # "8 months old"
     (re.compile(rf"\b{_NUM}\s*-?\s*months?\s*-?\s*old\b", re.I), "months"),
     # "I'm 72", "I am 72", "I'm over 65", "I'm nearly seventy"

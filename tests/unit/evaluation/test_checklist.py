@@ -1,0 +1,58 @@
+"""The generated behaviour tests (evaluation/checklist.py) through the safety engine.
+
+Thousands of cases from templates x fillers x perturbations, written by someone who had not
+read the code, each read by the engine without a server. Two kinds of assertion:
+- absolute targets: at least 5,000 cases; on the generated emergency paraphrases a recall of
+  at least 0.99 and at most 2 % of restless-legs complaints sent to the emergency number;
+- a ratchet per capability (evaluation/data/checklist_ceilings.yml): no capability may fail
+  more cases than it did when the ceilings were last measured. A ceiling is lowered when a
+  capability improves (`python -m evaluation.checklist --ceilings` prints the new ones).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evaluation.checklist import (
+    Result,
+    emergency_figures,
+    load_ceilings,
+    load_generated_emergencies,
+    run_checklist,
+)
+
+
+@pytest.fixture(scope="module")
+def checklist() -> tuple[list[Result], dict[str, Any]]:
+    return run_checklist()
+
+
+def test_there_are_at_least_5000_generated_cases(checklist: tuple[list[Result], dict[str, Any]]) -> None:
+    _, figures = checklist
+    assert figures["cases"] >= 5000
+
+
+def test_no_capability_fails_more_cases_than_its_ceiling(checklist: tuple[list[Result], dict[str, Any]]) -> None:
+    results, figures = checklist
+    ceilings = load_ceilings()
+    assert set(figures["by_capability"]) <= set(ceilings), "every capability has a ceiling"
+    worse = {
+        name: (counts["failed"], ceilings[name])
+        for name, counts in figures["by_capability"].items()
+        if counts["failed"] > ceilings[name]
+    }
+    examples = [
+        f"{r.case.capability}: {list(r.case.turns)} -> {r.failures}"
+        for r in results
+        if not r.passed and r.case.capability in worse
+    ][:20]
+    assert not worse, f"capabilities that got worse (failed, ceiling): {worse}\n" + "\n".join(examples)
+
+
+def test_generated_emergencies_are_caught_and_complaints_are_not_sent_to_999() -> None:
+    figures = emergency_figures(*load_generated_emergencies())
+    assert figures["paraphrases"] >= 1000 and figures["benign_complaints"] >= 500
+    assert figures["recall"] >= 0.99, figures["misses"]
+    assert figures["false_alarm_rate"] <= 0.02, figures["false_alarms"]
