@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from .cue_words import load_cue_words
 from .yaml_data import alternatives, check_keys, mapping
 
 if TYPE_CHECKING:  # spaCy and medspaCy load with the pipeline (pipeline.py), not with this module
@@ -42,6 +43,7 @@ REQUIRED_FIELDS = frozenset({"id", "description", "category", "direction", "exam
 ENTRY_FIELDS = REQUIRED_FIELDS | {
     "literal",
     "literals",
+    "literals_from",
     "pattern",
     "max_scope",
     "allowed_types",
@@ -145,6 +147,13 @@ def parse_entries(data: object, known_concepts: frozenset[str] | None = None) ->
         raise ValueError("context_rules.yml: must hold one list, `rules`")
     entries: list[RuleEntry] = []
     seen: set[str] = set()
+    # A shared word that another entry of the same category already describes token by token
+    # ("not", which also covers "n't") is left to that entry.
+    described = {
+        (str(raw.get("literal")), str(raw.get("category")))
+        for raw in data["rules"]
+        if isinstance(raw, dict) and "literal" in raw
+    }
     for index, value in enumerate(data["rules"]):
         if not isinstance(value, dict):
             raise ValueError(f"context_rules.yml: entry {index} is not a mapping")
@@ -162,8 +171,9 @@ def parse_entries(data: object, known_concepts: frozenset[str] | None = None) ->
             raise ValueError(f"{where}: category must be one of {CATEGORIES}")
         if not isinstance(direction, str) or direction not in DIRECTIONS:
             raise ValueError(f"{where}: direction must be one of {DIRECTIONS}")
-        if ("literal" in raw) == ("literals" in raw):
-            raise ValueError(f"{where}: give either `literal` (with a pattern) or `literals`")
+        listed = "literals" in raw or "literals_from" in raw
+        if ("literal" in raw) == listed:
+            raise ValueError(f"{where}: give either `literal` (with a pattern) or `literals` / `literals_from`")
         pattern = raw.get("pattern")
         tokens: list[dict[str, object]] | None = None
         if "literal" in raw:
@@ -177,7 +187,14 @@ def parse_entries(data: object, known_concepts: frozenset[str] | None = None) ->
         else:
             if pattern is not None:
                 raise ValueError(f"{where}: a pattern describes one rule: use `literal`, not `literals`")
-            literals = list(alternatives(raw["literals"], f"{where}: literals"))
+            literals = list(alternatives(raw["literals"], f"{where}: literals")) if "literals" in raw else []
+            shared = load_cue_words()
+            for name in alternatives(raw.get("literals_from") or [], f"{where}: literals_from") if "literals_from" in raw else ():
+                if name not in shared:
+                    raise ValueError(f"{where}: literals_from {name!r} is not a list of cue_words.yml")
+                literals += [
+                    word for word in shared[name] if word not in literals and (word, str(category)) not in described
+                ]
         options: dict[str, object] = {k: raw[k] for k in ("max_scope", "allowed_types", "terminated_by") if k in raw}
         max_scope = options.get("max_scope", 1)
         if isinstance(max_scope, bool) or not isinstance(max_scope, int) or max_scope < 1:

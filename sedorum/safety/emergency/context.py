@@ -16,7 +16,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..yaml_data import alternatives, read_mapping
+from ..cue_words import load_cue_words
+from ..yaml_data import alternatives, mapping, read_mapping
 from .data import CONTEXT_PATH
 
 CUE_LISTS = frozenset(
@@ -48,7 +49,30 @@ CUE_LISTS = frozenset(
 def load_cues(path: str | Path = CONTEXT_PATH) -> dict[str, str]:
     """Each cue list of emergency_context.yml as one alternation ("a|b|c"); every list required."""
     data = read_mapping(path, CUE_LISTS, CUE_LISTS)
-    return {name: "|".join(alternatives(data[name], f"emergency_context.yml: {name}")) for name in sorted(CUE_LISTS)}
+    return {name: "|".join(_expanded(data[name], f"emergency_context.yml: {name}")) for name in sorted(CUE_LISTS)}
+
+
+def _expanded(raw: object, where: str) -> tuple[str, ...]:
+    """A cue list's alternatives, with each `{from: <list>}` item replaced by the words of that
+    shared list of cue_words.yml (escaped: they are plain words, the rest are expressions)."""
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: needs a non-empty list")
+    shared = load_cue_words()
+    out: list[str] = []
+    own: list[object] = []
+    for item in raw:
+        if isinstance(item, dict):
+            name = mapping(item, where, frozenset({"from"}), frozenset({"from"}))["from"]
+            if not isinstance(name, str) or name not in shared:
+                raise ValueError(f"{where}: `from: {name}` is not a list of cue_words.yml")
+            out += [re.escape(word) for word in shared[name]]
+        else:
+            own.append(item)
+    if own:
+        out += alternatives(own, where)
+    if not out:
+        raise ValueError(f"{where}: needs a non-empty list")
+    return tuple(out)
 
 
 _CUES = load_cues()
