@@ -189,7 +189,11 @@ def parse_entries(data: object, known_concepts: frozenset[str] | None = None) ->
                 raise ValueError(f"{where}: a pattern describes one rule: use `literal`, not `literals`")
             literals = list(alternatives(raw["literals"], f"{where}: literals")) if "literals" in raw else []
             shared = load_cue_words()
-            for name in alternatives(raw.get("literals_from") or [], f"{where}: literals_from") if "literals_from" in raw else ():
+            for name in (
+                alternatives(raw.get("literals_from") or [], f"{where}: literals_from")
+                if "literals_from" in raw
+                else ()
+            ):
                 if name not in shared:
                     raise ValueError(f"{where}: literals_from {name!r} is not a list of cue_words.yml")
                 literals += [
