@@ -328,13 +328,24 @@ def emergency_figures(emergencies: Sequence[Paraphrase], benign: Sequence[Paraph
 
 def sample(cases: Sequence[Case], per_capability: int = 1, seed: int = 7) -> list[Case]:
     """A few cases of every capability whose expectation shows in the reply's words (a dose
-    figure or its absence, an emergency reply): the sample that runs through the servers."""
+    figure or its absence, an emergency reply) and that the engine gets right: the sample that
+    runs through the servers.
+
+    Why only cases the engine passes: the engine-level run already counts the engine's known
+    failures against each capability's ceiling; through the servers, the question is whether
+    the NLU, the dialogue policies or the actions lose a decision the engine makes.
+    """
     rng = random.Random(seed)
     by: dict[str, list[Case]] = {}
     for case in cases:
         if case.perturbation == "" and ("dose" in case.expect or "emergency" in case.expect):
             by.setdefault(case.capability, []).append(case)
-    return [case for name in sorted(by) for case in rng.sample(by[name], min(per_capability, len(by[name])))]
+    chosen: list[Case] = []
+    for name in sorted(by):
+        group = list(by[name])
+        rng.shuffle(group)
+        chosen += [case for case in group if run_case(case).passed][:per_capability]
+    return chosen
 
 
 _FIGURE = re.compile(r"\b\d+ ?mg\b")

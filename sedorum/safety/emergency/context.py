@@ -140,7 +140,10 @@ OWN_BODY_RE = re.compile(
     # someone found in that state: "found my husband drowsy with an empty packet"
     r"|\b(?:just\s+)?(?:found|find|came home to|walked in on)\s+(?:my|him|her|them|our)\b"
 )
-HELP_RE = re.compile(r"^\W*(?:help|please help|someone help|sos|urgent|emergency)\b|\bhelp\s*!+|\bhelp me\s*!+")
+HELP_RE = re.compile(
+    r"^\W*(?:help|please help|someone help|sos|urgent|emergency)\b|\bhelp\s*!+|\bhelp me\s*!+"
+    r"|\b(?:please|pls|plz)\s+help\b|\bhelp (?:me|us|him|her) (?:please|pls|plz)\b"
+)
 WHAT_NOW_RE = re.compile(r"\bwhat (?:do|should|can|shall) (?:i|we) do\b(?!\s+(?:if|when|in))|\bwhat now\b")
 
 STRONG_HYPO_RE = re.compile(_words("strongly_hypothetical"))

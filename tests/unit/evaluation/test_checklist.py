@@ -16,11 +16,16 @@ from typing import Any
 import pytest
 
 from evaluation.checklist import (
+    Case,
     Result,
     emergency_figures,
+    expand,
     load_ceilings,
+    load_checklist,
     load_generated_emergencies,
+    run_case,
     run_checklist,
+    sample,
 )
 
 
@@ -56,3 +61,13 @@ def test_generated_emergencies_are_caught_and_complaints_are_not_sent_to_999() -
     assert figures["paraphrases"] >= 1000 and figures["benign_complaints"] >= 500
     assert figures["recall"] >= 0.99, figures["misses"]
     assert figures["false_alarm_rate"] <= 0.02, figures["false_alarms"]
+
+
+def test_the_sample_sent_through_the_servers_holds_only_cases_the_engine_gets_right() -> None:
+    cases = expand(load_checklist())
+    chosen = sample(cases)
+    assert len({case.capability for case in chosen}) >= 40
+    assert all(run_case(case).passed for case in chosen)
+    wrong = Case("wrongly_labelled", ("I'm on dialysis", "how much magnesium can I take"), {"dose": "figure"}, "")
+    right = Case("wrongly_labelled", ("how much magnesium can I take a day",), {"dose": "figure"}, "")
+    assert sample([wrong, right]) == [right]
