@@ -15,12 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import latest_intent, latest_text, reading_events, reading_of
-from actions.screening import answer_topic, english_text, facts_first, say_not_understood
+from actions.screening import answer_topic, english_text, facts_first, say_not_understood, say_urgent_help
 from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
-from sedorum.safety.answers import PERSONAL_TOPICS, SAFETY_CHECK
+from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, asks_amount
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
@@ -118,6 +118,46 @@ def say_staff_status(dispatcher: CollectingDispatcher) -> None:
         dispatcher.utter_message(response="utter_emergency_staff_offline", next_open=status.next_open_text)
 
 
+RUNNER_UP_MIN_CONFIDENCE = 0.1
+
+
+def runner_up_topic(ranking: list[dict[str, Any]]) -> str | None:
+    """The best-ranked answerable topic after the emergency, if the classifier gave it some weight."""
+    for entry in ranking:
+        topic = topic_of(str(entry.get("name")))
+        if topic is not None:
+            return topic if float(entry.get("confidence") or 0.0) >= RUNNER_UP_MIN_CONFIDENCE else None
+    return None
+
+
+class ActionUrgentHelp(Action):
+    """The classifier alone heard an emergency that the detector could not confirm.
+
+    The message names no sign the detector knows, so it is neither set aside nor answered with
+    "Call 999 now": "my mum can't sleep because of her legs" scored as an emergency would
+    frighten a visitor who needed the restless legs answer. The visitor gets the urgent-help
+    lines (999 if someone is very unwell, A&E for a child who swallowed tablets, the crisis
+    lines), and staff are alerted as for an emergency, so a person reads what the engine could not.
+    """
+
+    def name(self) -> str:
+        return "action_urgent_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say_urgent_help(dispatcher, tracker)
+        events = reading_events(reading_of(tracker), tracker)
+        topic = runner_up_topic(tracker.latest_message.get("intent_ranking") or [])
+        if topic is not None:
+            # "An itchy rash since I started it, no swelling": the side-effects answer too, in
+            # case that is what was asked.
+            events = answer_topic(dispatcher, tracker, topic)
+        say_staff_status(dispatcher)
+        if tracker.get_slot(HANDOFF_SLOT):
+            open_store().request(tracker.sender_id, channel_of(tracker), "emergency")
+            return events
+        return [*events, *open_handoff(dispatcher, tracker, "emergency", announce=False)]
+
+
 class ActionHandoffWaiting(Action):
     """Messages while waiting for a person.
 
@@ -170,6 +210,10 @@ class ActionDefaultFallbackWithHandoff(Action):
         if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
+        if reading_of(tracker).new_unclear:
+            # "I have porphyria, how much is safe?", "I take zelvoxatine": a health word the
+            # engine does not know gets its referral and a question, never only "sorry".
+            return answer_topic(dispatcher, tracker, DOSAGE if asks_amount(text) else SAFETY_CHECK)
         if has_risk_words(text):
             # Not understood, but about danger: the urgent-help lines, never only "sorry".
             say_not_understood(dispatcher, tracker)

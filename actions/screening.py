@@ -206,11 +206,16 @@ class ActionScreeningResult(Action):
         ]
 
 
+def say_urgent_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The urgent-help lines: 999 if someone is very unwell, A&E for a child, the crisis lines."""
+    say_language_lines(dispatcher, tracker, "emergency")
+    dispatcher.utter_message(text=urgent_help_text(locale_values(tracker)))
+
+
 def say_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Not understood: with words about danger in it, the urgent-help lines, never only "sorry"."""
     if has_risk_words(english_text(tracker)):
-        say_language_lines(dispatcher, tracker, "emergency")
-        dispatcher.utter_message(text=urgent_help_text(locale_values(tracker)))
+        say_urgent_help(dispatcher, tracker)
     else:
         say_language_lines(dispatcher, tracker, "clinician")
         dispatcher.utter_message(response="utter_default")

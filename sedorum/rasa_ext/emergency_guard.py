@@ -16,8 +16,10 @@ Why: S1 must not depend on a statistical classifier alone, in either direction.
       -> not an emergency ("it's 2am, my legs keep twitching and I'm 30 weeks pregnant"
       scored 0.63, and a false "call 911" frightens the visitor who needed the pregnancy
       answer and hands a calm chat to staff);
-    * it names no known sign and the classifier is sure -> report_emergency stays: the
-      classifier's second chance for emergencies worded in ways the detector has no pattern for.
+    * it names no known sign and the classifier is sure -> report_emergency stays, with the reply
+      kind "unconfirmed": the classifier's second chance for emergencies worded in ways the
+      detector has no pattern for gets the urgent-help lines and an alert to staff, not
+      "Call 999 now" ("my mum, Françoise, can't sleep because of her legs" scored as sure).
   The ranking is then read as "given that it is not an emergency": the other intents'
   probabilities are divided by (1 - p_emergency), and the FallbackClassifier decides as usual.
 
@@ -48,6 +50,8 @@ from rasa.shared.nlu.training_data.message import Message
 from sedorum.vocabulary import EMERGENCY_INTENT
 
 UNCONFIRMED_KEY = "emergency_unconfirmed"
+# The reply kind of a classifier-only emergency (sedorum/rasa_ext/safety_policy.py).
+UNCONFIRMED_REPLY = "unconfirmed"
 DEFAULT_MIN_CONFIDENCE = 0.7
 # The detector's verdict, kept on the message (not in the parse output) so that it runs once.
 VERDICT_KEY = "emergency_verdict"
@@ -184,6 +188,10 @@ class UnconfirmedEmergencyFilter(_AfterTheClassifier):
             # Only asked when the detector did not fire: should_demote ignores it otherwise.
             mentioned = not fired and sign_mentioned(message)
             if not should_demote(top, fired, mentioned, self.min_confidence):
+                if not fired:
+                    # The classifier is sure and names no sign the detector knows: the
+                    # dialogue gives the urgent-help lines and alerts staff, not "Call 999 now".
+                    message.set(REPLY_KEY, UNCONFIRMED_REPLY, add_to_output=True)
                 continue
             ranking = condition_on_no_emergency(message.get(INTENT_RANKING_KEY) or [top])
             if not ranking:

@@ -31,6 +31,10 @@ EMERGENCY_REPLIES: dict[str, str] = {
     "urgent": "utter_urgent_same_day",
 }
 EMERGENCY_FOLLOW_UP = "action_flag_emergency"
+# An emergency the classifier alone heard and the detector could not confirm: the urgent-help
+# lines and an alert to staff, in one action (actions/handoff.py).
+UNCONFIRMED_KIND = "unconfirmed"
+URGENT_HELP = "action_urgent_help"
 WAITING_REPLY = "action_handoff_waiting"
 # Intents the normal dialogue still handles during a handoff: a deletion request (S12) is the
 # user's right whoever has the conversation.
@@ -87,6 +91,8 @@ def next_safety_action(
     """
     if latest_action == ACTION_LISTEN_NAME:
         if latest_intent == EMERGENCY_INTENT:
+            if reply_kind == UNCONFIRMED_KIND:
+                return URGENT_HELP
             return EMERGENCY_REPLIES.get(reply_kind or "emergency", EMERGENCY_REPLY)
         if latest_intent in PASS_THROUGH_INTENTS or (deletion_asked and latest_intent in DELETION_ANSWERS):
             return None
@@ -97,6 +103,6 @@ def next_safety_action(
         return None
     if latest_action in EMERGENCY_REPLIES.values():
         return EMERGENCY_FOLLOW_UP
-    if latest_action in (EMERGENCY_FOLLOW_UP, WAITING_REPLY):
+    if latest_action in (EMERGENCY_FOLLOW_UP, WAITING_REPLY, URGENT_HELP):
         return ACTION_LISTEN_NAME
     return None

@@ -158,15 +158,43 @@ class AgeHit:
     value: float
 
 
+# "I'm -5", "age: -5": a negative number where an age is stated.
+_NEGATIVE_AGE_RE = re.compile(r"\b(?:i'?m|i\s+am|aged|age\s*(?:is|[:=])?)\s*[-\u2212]\s*\d{1,3}\b", re.I)
+
+
+def implausible_ages(text: str) -> list[AgeHit]:
+    """Age statements whose number cannot be an age ("I'm 150", "age: -5", "I'm 0").
+
+    Why: such an age is not recorded, and it is not the same as no age at all: the visitor
+    meant to say one, so the assistant gives no figure and asks for it again.
+    """
+    candidates = [hit for hit in _statements(text) if not load_limits().is_plausible_age(hit.value)]
+    candidates += [AgeHit(m.start(), m.end(), -1.0) for m in _NEGATIVE_AGE_RE.finditer(text)]
+    found: list[AgeHit] = []
+    for hit in sorted(candidates, key=lambda h: (h.start, -h.end)):
+        if all(hit.end <= h.start or hit.start >= h.end for h in found):
+            found.append(hit)
+    return found
+
+
 def find_ages(text: str) -> list[AgeHit]:
     """Age statements in `text` (without attributing them to anyone)."""
     hits: list[AgeHit] = []
+    for hit in _statements(text):
+        if not load_limits().is_plausible_age(hit.value):
+            continue  # "-5", "150": not an age; the question is asked again
+        if any(not (hit.end <= h.start or hit.start >= h.end) for h in hits):
+            continue
+        hits.append(hit)
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _statements(text: str) -> list[AgeHit]:
+    """Every age statement in `text`, plausible or not, in the order the patterns find them."""
+    hits: list[AgeHit] = []
 
     def add(start: int, end: int, value: float) -> None:
-        if not load_limits().is_plausible_age(value):
-            return  # "-5", "150": not an age; the question is asked again
-        if any(not (end <= h.start or start >= h.end) for h in hits):
-            return
         hits.append(AgeHit(start, end, value))
 
     for pattern, unit in _AGE_PATTERNS:
@@ -193,5 +221,4 @@ def find_ages(text: str) -> list[AgeHit]:
         decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
         offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)
         add(m.start(), m.end(), float(decade + offset))
-    hits.sort(key=lambda h: h.start)
     return hits

@@ -80,13 +80,27 @@ def dose_text(profile: Profile, screening: Screening, subject: Subject = SELF) -
         key = "dose.stop_self" if subject.is_self else "dose.stop_other"
         text = wording.text(key, finding=stop[0].title.lower(), ending=screening.ending(subject), **grammar)
         return Reply(text=text, kind="dose")
-    if kind == "general" and subject.is_self:
+    if kind == "general" and subject.is_self and profile.age is None:
         sources = sources_line(("ODS*", *dose_sources(kind)))
         return Reply(text=wording.text("dose.general_overview") + "\n" + sources, kind="dose")
+    if kind == "general" and profile.age is None and may_be_a_child(subject):
+        # "my daughter weighs 18kg": a daughter or grandson of unknown age may be a young
+        # child, so no adult figure until their age is known.
+        sources = sources_line(dose_sources("child"))
+        return Reply(text=wording.text("dose.child_general") + "\n" + sources, kind="child")
     text = dose_limit_text(profile)
     if kind != "child":
         text = wording.about(subject, text)
     return Reply(text=text, kind="dose")
+
+
+# Relations that may be a young child whatever the word's group ("my grandson").
+_MAYBE_CHILDREN = frozenset({"grandson", "granddaughter", "grandchild", "nephew", "niece"})
+
+
+def may_be_a_child(subject: Subject) -> bool:
+    """True for a person who may be a young child when their age is not known."""
+    return subject.group == "child" or subject.key in _MAYBE_CHILDREN
 
 
 def unclear_text(words: list[HealthWord], subject: Subject, ask_question: bool) -> str:
@@ -121,6 +135,17 @@ _ABOUT_CHILDREN = re.compile(
     r"(?:[1-9]|1[0-7])[\s-]*(?:years?|yrs?)[\s-]*olds?|(?:[1-9]|1[0-7])\s*(?:yo|y/o)|my\s+(?:son|daughter|boy|girl)'?s\s+(?:[1-9]|1[0-7]))\b",
     re.I,
 )
+
+
+_ASKS_AMOUNT = re.compile(
+    r"\b(?:safe|max(?:imum)?|upper|right|daily)\s+(?:amount|dose|dosage|limit)\b|\bhow\s+(?:much|many)\b|\bthe\s+max\b",
+    re.I,
+)
+
+
+def asks_amount(text: str) -> bool:
+    """True when the message asks how much to take ("how much magnesium is safe for me?")."""
+    return bool(_AMOUNT.search(text) or _ASKS_AMOUNT.search(text))
 
 
 def plan_answer(
@@ -205,7 +230,7 @@ def plan_answer(
     return plan
 
 
-_GROUP_ORDER = ("kidney", "heart", "pregnancy", "medicine", "condition")
+_GROUP_ORDER = ("kidney", "heart", "pregnancy", "medicine", "condition", "age")
 
 
 def _plan_safety_check(profile: Profile, screening: Screening, subject: Subject, told: list[str]) -> Plan:

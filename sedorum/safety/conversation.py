@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import limits
+from .ages import implausible_ages
 from .emergency import detect_all
 from .health_words import HealthWord, unresolved
 from .language import ENGLISH, detect_language, to_english
@@ -38,10 +39,17 @@ from .subject import SELF, Subject, is_self_reveal, mentions, named_people, requ
 
 # How far back a "he"/"she" may point to a person named earlier.
 EARLIER_MESSAGES = 6
+# The group of an age that cannot be right ("I'm 150"), kept unclear until a real age is given.
+AGE_GROUP = "age"
 # The question asked about an unclear health word: "clarify:<group>" (health_words.yml).
 CLARIFY = "clarify"
 # Which screening question a clarifying question stands for, per group of health words.
-CLARIFY_QUESTIONS = {"kidney": "kidney_disease", "heart": "heart_condition", "pregnancy": "pregnancy_status"}
+CLARIFY_QUESTIONS = {
+    "kidney": "kidney_disease",
+    "heart": "heart_condition",
+    "pregnancy": "pregnancy_status",
+    "age": "age",
+}
 # Buttons that answer the question asked.
 BUTTON_ANSWERS = {"/affirm": "yes", "/deny": "no"}
 
@@ -308,6 +316,12 @@ _CORRECTED_AGE = re.compile(
     r"should\s+be|it'?s|make\s+that|wait)\b[^0-9.!?]{0,25}?(?<![\d.-])(?P<n>\d{1,3})\b(?!\s*(?:mg|kg|%|weeks?|"
     r"months?|days?|hours?|times|tablets?|pills?|x\b|/|\.\d))"
 )
+_NOT_A_COUNT = r"(?!\s*(?:mg|kg|%|weeks?|months?|days?|hours?|times|tablets?|pills?|capsules?|x\b|/|\.\d))"
+_SWAPPED_AGE = re.compile(
+    rf"\bnot\s+(?P<old>\d{{1,3}})\b{_NOT_A_COUNT}\W{{0,5}}(?:i'?m\s+|im\s+|it'?s\s+)?(?P<n>\d{{1,3}})\b{_NOT_A_COUNT}"
+    rf"|^\W*(?:i'?m\s+|im\s+)?(?P<n2>\d{{1,3}})\s*,?\s*not\s+(?P<old2>\d{{1,3}})\b{_NOT_A_COUNT}",
+    re.I,
+)
 # A fact named in the previous message taken back with "it": "i'm not on it", "my brother has
 # it, not me", "it's me who has it as well".
 _NOT_MINE = re.compile(
@@ -351,6 +365,13 @@ def _apply_corrections(reading: Reading, english: str) -> None:
         value = float(starred.group("n"))
         if limits.load_limits().is_plausible_age(value):
             reading.profile.age = value
+    swapped = _SWAPPED_AGE.search(english)
+    if swapped and reading.subject.is_self and reading.extraction.profile.age is None:
+        # "not 17!! 71", "71 not 17": the number said before was the age, mistyped
+        old, new = swapped.group("old") or swapped.group("old2"), swapped.group("n") or swapped.group("n2")
+        said_before = any(re.search(rf"(?<![\d.-]){old}\b{_NOT_A_COUNT}", earlier) for earlier in reading.texts)
+        if said_before and old != new and int(new) >= 12 and limits.load_limits().is_plausible_age(float(new)):
+            reading.profile.age = float(new)
     if not _CORRECTION_CUE.search(english):
         return
     corrected = _CORRECTED_AGE.search(english)
@@ -417,6 +438,11 @@ def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
         for m in extraction.excluded
         if m.reason == "historical" and (group := _group_of_concept(m.id)) is not None and group not in understood
     ]
+    if reading.profile.age is not None:
+        # A real age settles a mistyped one ("I'm 150" ... "sorry, 50").
+        reading.unclear[key] = [w for w in reading.unclear.get(key, []) if w.group != AGE_GROUP]
+    else:
+        words += [HealthWord(english[h.start : h.end], AGE_GROUP, h.start, h.end) for h in implausible_ages(english)]
     if words:
         known = {w.word.lower() for w in reading.unclear.get(key, [])}
         new = [w for w in words if w.word.lower() not in known]

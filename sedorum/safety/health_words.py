@@ -57,6 +57,9 @@ class HealthVocabulary:
     not_health: frozenset[str]
     not_health_phrases: tuple[str, ...]
     condition_before: frozenset[str] = frozenset()
+    # Endings of English words that name a condition when they follow "I have", "diagnosed with"
+    # ("porphyria", "dwarfism"): elsewhere such words are ordinary ("media", "tourism").
+    condition_endings: tuple[str, ...] = ()
     abbreviations: dict[str, str] = field(default_factory=dict)  # short name -> group
     abbreviation_context: re.Pattern[str] | None = None
 
@@ -76,13 +79,13 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
     groups = []
     for name, item in mapping(data["groups"] or {}, "health_words.yml: groups").items():
         where = f"health_words.yml: {name}"
-        body = mapping(item, where, _GROUP_FIELDS, frozenset({"ask", "question", "words"}))
+        body = mapping(item, where, _GROUP_FIELDS, frozenset({"ask", "question"}))
         groups.append(
             Group(
                 name=name,
                 ask=text(body["ask"], f"{where}: ask"),
                 question=" ".join(text(body["question"], f"{where}: question").split()),
-                words=frozenset(_plain(w) for w in alternatives(body["words"], f"{where}: words")),
+                words=frozenset(_plain(w) for w in strings(body.get("words") or [], f"{where}: words")),
                 suffixes=tuple(strings(body.get("suffixes") or [], f"{where}: suffixes")),
                 phrases=tuple(p.lower() for p in strings(body.get("phrases") or [], f"{where}: phrases")),
             )
@@ -90,7 +93,7 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
     context = mapping(
         data["medicine_context"],
         "health_words.yml: medicine_context",
-        frozenset({"before", "after", "condition_before"}),
+        frozenset({"before", "after", "condition_before", "condition_endings"}),
         frozenset({"before", "after"}),
     )
     return HealthVocabulary(
@@ -98,6 +101,7 @@ def load_health_words(path: str | Path = HEALTH_WORDS_PATH) -> HealthVocabulary:
         before=frozenset(alternatives(context["before"], "medicine_context.before")),
         after=frozenset(alternatives(context["after"], "medicine_context.after")),
         condition_before=frozenset(alternatives(context.get("condition_before") or ["-"], "condition_before")),
+        condition_endings=tuple(strings(context.get("condition_endings") or [], "condition_endings")),
         not_health=frozenset(_plain(w) for w in alternatives(data["not_health"], "not_health")),
         not_health_phrases=tuple(alternatives(data.get("not_health_phrases") or ["-"], "not_health_phrases")),
         abbreviations={
@@ -180,6 +184,15 @@ def health_words(text: str) -> list[HealthWord]:
             # "myeloma", "vasculitis": a word with a condition's ending is one, English or not
             condition = vocabulary.group("condition")
             if condition.suffixes and token.endswith(condition.suffixes):
+                group = "condition"
+        if (
+            group is None
+            and len(token) >= 6
+            and token not in _known_words()
+            and token.endswith(vocabulary.condition_endings)
+        ):
+            before = {_plain(t) for t, _, _ in tokens[max(0, index - 2) : index]}
+            if before & vocabulary.condition_before:
                 group = "condition"
         if group is None and len(token) >= 5 and token not in _known_words() and not is_english_word(token):
             medicine = vocabulary.group("medicine")

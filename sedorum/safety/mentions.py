@@ -115,6 +115,17 @@ _KIDNEYS_FINE_RE = re.compile(
 )
 # The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
 # 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
+# A resting pulse given as a figure: below 50 beats a minute is a slow heart rate (the screening's
+# heart question). Only "my" pulse: a figure in a question about people in general is not one.
+SLOW_PULSE_BELOW = 50
+_SLOW_PULSE_RE = re.compile(
+    r"\bmy\s+(?:resting\s+)?(?:pulse|heart\s*rate|heart\s*beat|heartbeat|bpm)\b[^.!?\d]{0,30}?(?<![\d.-])(?P<bpm>\d{2,3})\b"
+    r"(?!\s*(?:%|mg|kg|years?|mins?|minutes?|hours?|times))",
+    re.I,
+)
+_NOT_MY_PULSE_RE = re.compile(r"\b(?:was|used\s+to\s+be|when|if|would)\b", re.I)
+
+
 _KIDNEYS_ILL_RE = re.compile(
     r"\bmy\s+(?:own\s+)?kidneys?\b(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
     r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
@@ -168,6 +179,25 @@ _BREASTFEEDING_THROUGH_THE_BABY_RE = re.compile(
     r"[^.!?]{0,40}?\b(?:breast\s*-?\s*fed|breastfeeding|breast\s*feeding|on\s+the\s+breast)\b"
     r"|\bfeeding\s+(?:my|our|the)\s+(?:\w+\s+){0,3}?myself\b",
     re.I,
+)
+
+
+# "I was pregnant when my legs started" (the ConText rule was-pregnant reads the plain case;
+# a clause after the fact, "when my rls started", can hide it from the rule's scope).
+_WAS_PREGNANT_RE = re.compile(r"\bi\s+(?:was|had\s+been)\s+(?:\w+\s+){0,3}?$", re.I)
+_FOUND_OUT_RE = re.compile(
+    r"\b(?:found|find)\s+out|\b(?:told|realised|realized|knew|know|discovered|learn[et]d?)\s+$", re.I
+)
+
+
+def _was_pregnant(text: str, start: int) -> bool:
+    before = text[max(0, text.rfind(".", 0, start) + 1) : start]
+    found = _WAS_PREGNANT_RE.search(before)
+    return found is not None and not _FOUND_OUT_RE.search(before[: found.start()] + " ")
+
+
+_NO_LONGER_FEEDING_RE = re.compile(
+    r"\b(?:stopped|stop|no\s+longer|not|never|finished|weaned|gave\s+up|given\s+up|used\s+to)\b|n't\b", re.I
 )
 
 
@@ -358,6 +388,9 @@ def extract(text: str, about: str = "self") -> Extraction:
                 result.excluded.append(mention)
         else:  # pregnancy / breastfeeding
             key = concept.id
+            if reason is None and key == "pregnant" and _was_pregnant(text, ent.start_char):
+                reason = "historical"
+                mention = Mention(ent.text, concept.kind, concept.id, ent.start_char, ent.end_char, reason)
             if reason is None:
                 preg[key].append(True)
                 result.mentions.append(mention)
@@ -376,6 +409,12 @@ def extract(text: str, about: str = "self") -> Extraction:
         positives["condition"].add("kidney_disease")
         result.covered.append(m.span())
         result.mentions.append(Mention(m.group(0), "condition", "kidney_disease", m.start(), m.end()))
+    for m in _SLOW_PULSE_RE.finditer(text) if about == "self" else []:
+        if int(m.group("bpm")) < SLOW_PULSE_BELOW and not _NOT_MY_PULSE_RE.search(m.group(0)):
+            # "my resting pulse is always about 44": a slow heart rate, said as a figure
+            positives["condition"].add("slow_heart_rate")
+            result.covered.append(m.span())
+            result.mentions.append(Mention(m.group(0), "condition", "slow_heart_rate", m.start(), m.end()))
     for m in _KIDNEYS_FINE_RE.finditer(text):
         if any(m.start() < i.end() and i.start() < m.end() for i in ill):
             continue
@@ -401,7 +440,8 @@ def extract(text: str, about: str = "self") -> Extraction:
     profile.denied_medications = negatives["medication"] - positives["medication"]
     if not preg["breastfeeding"] and about == "self":
         for m in _BREASTFEEDING_THROUGH_THE_BABY_RE.finditer(text):
-            preg["breastfeeding"].append(True)
+            # "my baby is 14 months and i stopped breastfeeding": said through the baby, and over
+            preg["breastfeeding"].append(not _NO_LONGER_FEEDING_RE.search(m.group(0)))
             result.covered.append(m.span())
     if not preg["pregnant"] and about == "self":
         for m in _PREGNANT_WITHOUT_THE_WORD_RE.finditer(text):

@@ -88,11 +88,15 @@ _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _SPACES_RE = re.compile(r"[ \t]+")
 
 
+_PLUS_RE = re.compile(r"(?<=[a-z])\s*\+\s*(?=[a-z])")
+
+
 def normalise(text: str) -> str:
     """Lower case, straight apostrophes, common contractions and typos fixed."""
     t = (text or "").lower()
     t = t.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00a0", " ")
     t = _REPEATS_RE.sub(r"\1", t)  # "sooo" -> "so", "heeelp" -> "help"
+    t = _PLUS_RE.sub(" and ", t)  # "magnesium + iron gummies"
 
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)

@@ -32,14 +32,16 @@ _URGENT_HELP = re.compile(
 class RiskWords:
     words: frozenset[str]
     phrases: tuple[str, ...]
+    not_risk: tuple[str, ...] = ()  # phrases with a risk word that are about something ordinary
 
 
 @lru_cache(maxsize=1)
 def load_risk_words() -> RiskWords:
-    data = read_mapping(RISK_WORDS_PATH, frozenset({"words", "phrases"}), frozenset({"words"}))
+    data = read_mapping(RISK_WORDS_PATH, frozenset({"words", "phrases", "not_risk"}), frozenset({"words"}))
     return RiskWords(
         words=frozenset(alternatives(data["words"], "risk_words.yml: words")),
         phrases=tuple(alternatives(data.get("phrases") or ["-"], "risk_words.yml: phrases")),
+        not_risk=tuple(alternatives(data.get("not_risk") or ["-"], "risk_words.yml: not_risk")),
     )
 
 
@@ -47,6 +49,8 @@ def has_risk_words(text: str) -> bool:
     """True when the message has a word or phrase about danger (typos allowed in long words)."""
     low = (text or "").lower().replace("\u2019", "'")
     risk = load_risk_words()
+    for phrase in risk.not_risk:
+        low = re.sub(rf"\b{re.escape(phrase)}\b", " ", low)
     if any(phrase in low for phrase in risk.phrases):
         return True
     for token in _TOKEN.findall(low):

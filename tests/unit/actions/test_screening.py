@@ -15,7 +15,12 @@ import pytest
 from rasa_sdk import Action
 
 from actions.forms import ValidateSafetyScreeningForm
-from actions.handoff import ActionFlagEmergency, ActionHandoffWaiting
+from actions.handoff import (
+    ActionDefaultFallbackWithHandoff,
+    ActionFlagEmergency,
+    ActionHandoffWaiting,
+    ActionUrgentHelp,
+)
 from actions.screening import (
     ActionAnswerDosage,
     ActionAnswerTopic,
@@ -295,3 +300,47 @@ def test_a_screening_without_findings_is_never_an_all_clear() -> None:
     assert "pharmacist or GP" in text
     assert not re.search(r"\b(safe for you|you can take|no problem)\b", text, re.I)
     assert slots["safety_findings_told"] == []
+
+
+def test_an_emergency_only_the_classifier_heard_gets_the_urgent_help_lines_and_staff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")
+    chat = Chat().says("my mum can't sleep because of her legs", "report_emergency", emergency_reply="unconfirmed")
+    said, slots = chat.run(ActionUrgentHelp())
+    text = "\n".join(said)
+    assert re.search(r"^- If someone is very unwell.*call 999 now\.$", text, re.M)
+    assert "116 123" in text and "A&E" in text
+    assert not re.search(r"^Call 999", text, re.M)
+    assert said[-1] == "<utter_emergency_staff_alerted>"
+    assert slots["handoff"] == "waiting" and "emergency_flagged" not in slots
+    said, _ = chat.says("hello?", "greet").run(ActionHandoffWaiting())
+    assert said == ["<utter_handoff_waiting>"]
+
+
+@pytest.mark.parametrize(
+    ("text", "whom"),
+    [
+        ("i have porphyria, how much magnesium is safe for me?", r"GP|doctor"),
+        ("i take zelvoxatine 20 for my nerves, whats a safe amount of magnesium alongside", r"pharmacist"),
+    ],
+)
+def test_a_health_word_nobody_taught_the_assistant_gets_a_referral_when_not_understood(text: str, whom: str) -> None:
+    said, _ = play([(text, "nlu_fallback")], ActionDefaultFallbackWithHandoff())
+    assert re.search(whom, said), said
+    assert not re.search(r"\d+ ?mg", said) and "<utter_default>" not in said
+
+
+def test_an_unconfirmed_emergency_also_answers_the_classifiers_runner_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")
+    text = "got a bit of an itchy rash on my arms since starting sedorum, no swelling, breathing fine"
+    chat = Chat().says(
+        text,
+        "report_emergency",
+        ranking=[("report_emergency", 0.8), ("ask_side_effects", 0.15)],
+        emergency_reply="unconfirmed",
+    )
+    said, _ = chat.run(ActionUrgentHelp())
+    text = "\n".join(said)
+    assert "so to be safe" in text
+    assert said.index("<utter_side_effects>") < said.index("<utter_emergency_staff_alerted>")

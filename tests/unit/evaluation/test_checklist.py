@@ -20,6 +20,7 @@ from evaluation.checklist import (
     Result,
     emergency_figures,
     expand,
+    judge_reply,
     load_ceilings,
     load_checklist,
     load_generated_emergencies,
@@ -71,3 +72,15 @@ def test_the_sample_sent_through_the_servers_holds_only_cases_the_engine_gets_ri
     wrong = Case("wrongly_labelled", ("I'm on dialysis", "how much magnesium can I take"), {"dose": "figure"}, "")
     right = Case("wrongly_labelled", ("how much magnesium can I take a day",), {"dose": "figure"}, "")
     assert sample([wrong, right]) == [right]
+
+
+def test_the_reply_judge_tells_a_call_to_999_from_the_safety_net() -> None:
+    calm = Case("rls", ("my legs twitch at night",), {"emergency": "none"}, "")
+    dispatch = ["Call 999 now, or go to A&E. Don't wait.\nNot in the UK? Call 112 in the EU or 911 in the US."]
+    safety_net = [
+        "I'm not sure I understood, so to be safe:\n- If someone is very unwell, can't breathe, has collapsed or "
+        "has taken too many tablets, call 999 now.\nOtherwise, please tell me a bit more."
+    ]
+    assert judge_reply(calm, dispatch)
+    assert not judge_reply(calm, safety_net)
+    assert not judge_reply(Case("em", ("he collapsed",), {"emergency": "emergency"}, ""), dispatch)

@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 import sedorum.safety.emergency as detector
 import sedorum.safety.emergency.verdict as verdicts
 from sedorum.rasa_ext.emergency_guard import (
+    REPLY_KEY,
     UNCONFIRMED_KEY,
     VERDICT_KEY,
     EmergencyGuard,
@@ -91,6 +92,20 @@ def test_a_confident_classifier_keeps_its_emergency() -> None:
     message = run_filter(classified(text, [("report_emergency", 0.82), ("request_human", 0.1)]))
     assert message.get(INTENT)["name"] == "report_emergency"
     assert message.get(UNCONFIRMED_KEY) is None
+
+
+def test_a_confident_classifier_alone_asks_for_the_urgent_help_lines_not_999() -> None:
+    text = "my mum, Françoise, can't sleep because of her legs"
+    message = run_filter(classified(text, [("report_emergency", 0.82), ("ask_rls_symptoms", 0.1)]))
+    assert message.get(INTENT)["name"] == "report_emergency"
+    assert message.get(REPLY_KEY) == "unconfirmed"
+
+
+def test_an_emergency_the_detector_confirms_keeps_its_own_reply_kind() -> None:
+    message = run_filter(classified(REAL_EMERGENCY, [("report_emergency", 0.9), ("ask_side_effects", 0.05)]))
+    assert message.get(REPLY_KEY) is None
+    guarded = EmergencyGuard({}).process([message])[0]
+    assert guarded.get(REPLY_KEY) in ("emergency", "poisoning")
 
 
 def test_an_emergency_the_detector_sees_is_never_demoted_even_if_the_classifier_is_unsure() -> None:

@@ -37,3 +37,8 @@ def test_deletion_requests_pass_through_a_handoff(handoff: str) -> None:
 def test_abstains_in_normal_dialogue() -> None:
     assert next_safety_action(LISTEN, "ask_dosage", None) is None
     assert next_safety_action("utter_greet", "greet", None) is None
+
+
+def test_an_emergency_only_the_classifier_heard_gets_the_urgent_help_lines_then_listening() -> None:
+    assert next_safety_action(LISTEN, "report_emergency", None, reply_kind="unconfirmed") == "action_urgent_help"
+    assert next_safety_action("action_urgent_help", "report_emergency", "waiting") == LISTEN

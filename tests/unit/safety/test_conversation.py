@@ -8,6 +8,7 @@ and which health words are still unclear.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -211,3 +212,66 @@ def test_a_word_asked_about_once_is_remembered_as_asked() -> None:
     reading = read("I take xyzzolam", ("not sure", "clarify:medicine"))
     assert [w.word for w in reading.unclear_words] == ["xyzzolam"]
     assert reading.already_asked(reading.unclear_words)
+
+
+def test_an_age_that_cannot_be_right_gets_no_figure_and_is_asked_again() -> None:
+    from sedorum.safety.answers import DOSAGE, plan_answer
+
+    turns = [Turn("im 150 years old lol, how much magnesium should i be having")]
+    reading = read_conversation(turns)
+    assert reading.profile.age is None and [w.group for w in reading.unclear_words] == ["age"]
+    plan = plan_answer(DOSAGE, reading.profile, reading.subject, turns[0].text, [], unclear=reading.unclear_words)
+    text = " ".join(r.text or "" for r in plan.replies)
+    assert "How old are you?" in text and not re.search(r"\d+ ?mg", text)
+    assert plan.asked == "clarify:age"
+    settled = read_conversation([*turns, Turn("sorry, 50", asked="clarify:age")])
+    assert settled.profile.age == 50 and settled.unclear_words == []
+
+
+@pytest.mark.parametrize(
+    ("texts", "age"),
+    [
+        (["17 and using magnesium laxatives, would sedorum be too much", "not 17!! 71. autocorrect"], 71),
+        (["im 67", "76 not 67"], 76),
+        (["i take 2 tablets", "not 2, 3"], None),
+    ],
+)
+def test_a_mistyped_age_is_replaced_by_the_corrected_one(texts: list[str], age: int | None) -> None:
+    assert read_conversation([Turn(text) for text in texts]).profile.age == age
+
+
+def test_a_pregnancy_in_the_past_and_breastfeeding_stopped_are_not_current() -> None:
+    reading = read_conversation(
+        [
+            Turn("im pregnant, is sedorum ok for rls"),
+            Turn(
+                "no wait sorry, i WAS pregnant when my rls started. "
+                "my baby is 14 months now and i stopped breastfeeding"
+            ),
+        ]
+    )
+    assert reading.profile.pregnant is False and reading.profile.breastfeeding is False
+    assert read_conversation([Turn("I just found out I was pregnant")]).profile.pregnant is True
+
+
+def test_a_medicine_given_to_a_relative_by_mistake_becomes_the_visitors() -> None:
+    reading = read_conversation(
+        [
+            Turn("my husband is on ciprofloxacin for a chest infection, i want to start sedorum"),
+            Turn("no sorry thats wrong, the cipro is mine not his. he just has the bad legs as well"),
+        ]
+    )
+    assert reading.subject.is_self and "quinolone" in reading.profile.medications
+
+
+@pytest.mark.parametrize(
+    ("text", "slow"),
+    [
+        ("my resting pulse is always about 44, cardiology are keeping an eye on it", True),
+        ("my heart rate is usually around 48 bpm", True),
+        ("my pulse is 72", False),
+        ("my heart rate was 45 when i was ill", False),
+    ],
+)
+def test_a_slow_pulse_given_as_a_figure_is_a_slow_heart_rate(text: str, slow: bool) -> None:
+    assert ("slow_heart_rate" in read_conversation([Turn(text)]).profile.conditions) is slow

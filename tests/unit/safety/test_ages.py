@@ -1,0 +1,18 @@
+"""Ages in a message: which numbers are ages, and which look like ages but cannot be one."""
+
+from __future__ import annotations
+
+import pytest
+
+from sedorum.safety.ages import find_ages, implausible_ages
+
+
+@pytest.mark.parametrize("text", ["im 150 years old lol", "age: -5. weight 80", "i'm 0", "I am -3"])
+def test_an_age_that_cannot_be_right_is_found_as_such_and_not_as_an_age(text: str) -> None:
+    assert find_ages(text) == []
+    assert len(implausible_ages(text)) == 1
+
+
+@pytest.mark.parametrize("text", ["I'm 72", "my dad is 82", "weight 80kg", "20 weeks pregnant"])
+def test_real_ages_and_other_numbers_are_not_implausible_ages(text: str) -> None:
+    assert implausible_ages(text) == []
