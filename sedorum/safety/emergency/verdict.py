@@ -5,8 +5,9 @@
     verdict.signs      # [{"sign": ..., "category": "poisoning", "reply": "poisoning", "layer": "rules"}]
     verdict.language   # "en"
 
-Why one entry point: the NLU (EmergencyGuard), the router's emergency lane and the tests must
-see the same decision, made once per message. The order is:
+Why one entry point: the NLU (EmergencyGuard, through `verdict_of`), the generated checks and the
+tests must see the same decision, made once per message. (The router's emergency lane, which only
+orders the queue, runs the rule layer alone: `detect_emergency`.) The order is:
 1. the message is read in English (a German, French, Spanish or Polish message through its gloss);
 2. the rule layer (emergency_signs.yml) decides when it finds a sign that counts;
 3. otherwise the meaning layer (emergency_meanings.yml) may add one: freely when the rule layer
