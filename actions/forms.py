@@ -13,6 +13,8 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import TOLD_SLOT, reading_events, reading_of, told_findings
+from actions.screening import english_text, plan_for, speak
+from sedorum.safety.answers import DOSAGE, asks_amount
 from sedorum.safety.engine import evaluate
 
 
@@ -51,6 +53,10 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
             # offer, what the facts mean for the visitor is said, once.
             dispatcher.utter_message(text=screening.render(reading.subject))
             events.append(SlotSet(TOLD_SLOT, sorted(told | {f.rule_id for f in new})))
+        if not any(f.severity == "stop" for f in new) and asks_amount(english_text(tracker)):
+            # "I'm 44, no meds, what's the upper limit for me?": an answer that also asks is
+            # answered now, with what is known; the form then asks what is still unknown.
+            speak(dispatcher, plan_for(DOSAGE, reading, tracker, restate=False))
         return events
 
 

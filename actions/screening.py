@@ -32,6 +32,7 @@ from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
 from sedorum.safety.general import general_advice
+from sedorum.safety.profile import Profile
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 
 SCREENING_BUTTONS = [
@@ -123,6 +124,17 @@ def say_the_visitors_own_findings(dispatcher: CollectingDispatcher, reading: Rea
         dispatcher.utter_message(text=own.render())
 
 
+def say_the_relatives_findings(dispatcher: CollectingDispatcher, reading: Reading) -> None:
+    """ "my daughter is 7 months pregnant ... I'm 60 and might take it too": the answer is about
+    the visitor, and what the relative's stated facts call for is said too."""
+    if reading.relative_new is None or not reading.subject.is_self:
+        return
+    person, _ = reading.relative_new
+    theirs = evaluate(reading.people.get(person.key, Profile()))
+    if theirs.findings:
+        dispatcher.utter_message(text=theirs.render(person))
+
+
 def plan_events(reading: Reading, tracker: Tracker, plan: Plan) -> list[dict[str, Any]]:
     return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, plan.told), SlotSet(ASKED_SLOT, plan.asked)]
 
@@ -137,6 +149,7 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
     if not plan.replies:  # "is it safe?" while the questions cannot run (waiting for staff)
         dispatcher.utter_message(text=evaluate(reading.profile).render(reading.subject))
     say_the_visitors_own_findings(dispatcher, reading)
+    say_the_relatives_findings(dispatcher, reading)
     return plan_events(reading, tracker, plan)
 
 
@@ -181,6 +194,7 @@ class ActionSafetyCheck(Action):
         say_general_advice(dispatcher, reading)
         speak(dispatcher, plan, buttons_on_findings=plan.screening is None)
         say_the_visitors_own_findings(dispatcher, reading)
+        say_the_relatives_findings(dispatcher, reading)
         if plan.screening == "offer":
             dispatcher.utter_message(text=offer_text(plan.missing, reading.subject), buttons=OFFER_BUTTONS)
         elif plan.screening == "start":
@@ -241,6 +255,7 @@ class ActionRememberProfile(Action):
         say_general_advice(dispatcher, reading)
         screening = evaluate(reading.profile)
         dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
+        say_the_relatives_findings(dispatcher, reading)
         told = sorted({*([] if reading.switched else told_findings(tracker)), *screening.rule_ids})
         events = [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, told)]
         question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])

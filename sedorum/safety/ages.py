@@ -96,6 +96,11 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^\W*{_NUM10}\s+here\b", re.I), "years_of_other"),
     # "70, bad kidneys, ...", "seventy-eight, i have indigestion tablets": an age said first
     (re.compile(rf"^\W*(?P<n>1[89]|[2-9]\d|1[01]\d|{_WORDS_10_99})\s*[,.;](?!\d)", re.I), "years_of_other"),
+    # "at 68 i thought i'd be sleeping better": an age said first, after "at"
+    (
+        re.compile(rf"^\W*at\s+(?P<n>1[89]|[2-9]\d|1[01]\d)\b{NOT_AGE_UNIT}(?!\s*(?:am|pm|o'?clock|:))", re.I),
+        "years_of_other",
+    ),
     # "8 months old"
     (re.compile(rf"\b{_NUM}\s*-?\s*months?\s*-?\s*old\b", re.I), "months"),
     # "I'm 72", "I am 72", "I'm over 65", "I'm nearly seventy"

@@ -126,7 +126,9 @@ def has_facts(profile: Profile) -> bool:
 
 # A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
 _AMOUNT = re.compile(
-    r"\b(?:\d+|two|three|four)\s*(?:tablets?|tabs?|pills?|capsules?|caps|mg|sachets?)\b|\bhow\s+(?:much|many)\b", re.I
+    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|ta[a-z]{3,5}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
+    r"|\bhow\s+(?:much|many)\b",
+    re.I,
 )
 
 # A dose question about children in general, or about a child the visitor has not named.

@@ -87,6 +87,9 @@ class Reading:
     # What the latest message said of the visitor themself while it was about someone else
     # ("she is 79 and I have kidney disease"): said back to the visitor too.
     visitor_new: Profile = field(default_factory=Profile)
+    # What the latest message, about the visitor, said of the one relative it names ("my daughter
+    # is 7 months pregnant ... I'm 60 and might take it too"): kept for them and said back too.
+    relative_new: tuple[Subject, Profile] | None = None
     # Every language the visitor wrote in ("en" and any of languages.yml).
     languages: frozenset[str] = frozenset({ENGLISH})
 
@@ -157,6 +160,7 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         changed=False,
         new_unclear=[],
         visitor_new=Profile(),
+        relative_new=None,
         language=detect_language(text) if text else ENGLISH,
         languages=before.languages | {detect_language(text) if text else ENGLISH},
         extraction=Extraction(profile=Profile()),
@@ -221,9 +225,27 @@ def _has_own_age(extraction: Extraction) -> bool:
     return any(m.kind == "age" for m in extraction.mentions)
 
 
+def _keep_the_relatives_facts(reading: Reading, english: str, extraction: Extraction) -> None:
+    """A message about the visitor that also states facts of the one relative it names."""
+    named = named_people(english)
+    if len(named) != 1:
+        return
+    theirs = _facts_with_reason(extraction, "family")
+    if theirs.is_empty():
+        return
+    person = named[0]
+    reading.people[person.key] = reading.people.get(person.key, _fresh_profile(person)).merge(theirs)
+    reading.relative_new = (person, theirs)
+
+
 def _visitor_facts(extraction: Extraction) -> Profile:
     """What a reply about someone else says of the visitor themself ("... and I have CKD")."""
-    own = [m for m in extraction.excluded if m.reason == "self"]
+    return _facts_with_reason(extraction, "self")
+
+
+def _facts_with_reason(extraction: Extraction, reason: str) -> Profile:
+    """The facts the extractor set aside for one reason ("self": the visitor's, "family": a relative's)."""
+    own = [m for m in extraction.excluded if m.reason == reason]
     profile = Profile()
     for mention in own:
         if mention.kind == "condition":
@@ -244,8 +266,13 @@ def _visitor_facts(extraction: Extraction) -> Profile:
 def _read_statement(reading: Reading, english: str) -> None:
     """A message that is not an answer: whom it is about, and the facts it states (S11)."""
     subject = reading.subject
-    earlier = list(reversed(reading.texts))[:EARLIER_MESSAGES]
+    # A correction that gave a fact to a relative does not make a later question about them.
+    earlier = [said for said in reversed(reading.texts) if not _fact_given_away(said)][:EARLIER_MESSAGES]
     wanted = requested_subject(english, subject, earlier)
+    if wanted is not None and subject.is_self and _fact_given_away(english):
+        # "sorry typed that wrong, it's my wife with the kidney problem": the fact moves to the
+        # wife (corrections below), and the conversation stays about the visitor.
+        wanted = None
     if wanted is not None and wanted != subject:
         reading.switched = True
         profile = reading.profile
@@ -278,6 +305,8 @@ def _read_statement(reading: Reading, english: str) -> None:
     extraction = read_facts(english, about)
     reading.extraction = extraction
     reading.profile = reading.profile.merge(extraction.profile)
+    if about == "self":
+        _keep_the_relatives_facts(reading, english, extraction)
     if about == "other":
         own = _visitor_facts(extraction)
         if not own.is_empty():
@@ -307,7 +336,7 @@ def _may_be_the_same(named: Subject, subject: Subject) -> bool:
 
 _CORRECTION_CUE = re.compile(
     r"\b(?:sorry|oops|typo|mistyped|correction|my mistake|my bad|i meant|i mean|meant to (?:say|write|type)|"
-    r"actually|not mine|isn'?t mine|not me|wrong|wait|no wait)\b",
+    r"actually|not mine|isn'?t mine|not me|wrong|wait|no wait|mixed up|mix up|mixed them up|muddled|got confused)\b",
     re.I,
 )
 _STARRED_AGE = re.compile(r"^\W*(?P<n>\d{1,3})\s*\*")
@@ -341,6 +370,21 @@ _GIVEN_AWAY = re.compile(
     r"\b(?:not mine|isn'?t mine|not for me|not me)\b|\b(?:is|are|was|were|belongs? to)\s+(?:my|our)\s+[a-z]+'s?\b",
     re.I,
 )
+
+
+_ASKING_FOR = re.compile(
+    r"\b(?:asking|ask|enquiring|here)\s+(?:for|about|on behalf of)\b|\bfor\s+(?:my|our)\s+[a-z]+\b", re.I
+)
+
+
+def _fact_given_away(english: str) -> bool:
+    """A correction that gives a condition or medicine to a relative, without asking for them."""
+    if not _CORRECTION_CUE.search(english) or _ASKING_FOR.search(english):
+        return False
+    if not (_NOT_MINE.search(english) or _GIVEN_AWAY.search(english)):
+        return False
+    excluded = read_facts(english, "self").excluded
+    return any(m.reason == "family" and m.kind in ("condition", "medication") for m in excluded)
 
 
 def _apply_corrections(reading: Reading, english: str) -> None:

@@ -202,3 +202,19 @@ def test_a_reply_in_the_visitors_own_name_during_a_relatives_questions_is_the_vi
     said, slots = reply(chat, "she is 79 and I have kidney disease")
     assert slots["age"] == 79.0 and slots["safety_profile"]["conditions"] == []
     assert slots["safety_profiles_saved"]["self"]["conditions"] == ["kidney_disease"]
+
+
+def test_an_answer_that_also_asks_for_the_limit_gets_it_and_the_questions_go_on() -> None:
+    chat = asked("age", started_by="what if someone had kidney disease, could they take magnesium?")
+    said, slots = reply(
+        chat, "ok good to know. thats not me though, my kidneys are fine. im 44, no meds, whats the upper limit for me"
+    )
+    text = "\n".join(said)
+    assert "350 mg" in text and "kidney doctor" not in text.split("350 mg")[0][-200:]
+    assert slots["age"] == 44.0 and slots["kidney_disease"] is False
+    assert "requested_slot" not in slots
+
+
+def test_a_plain_answer_does_not_get_a_dose_answer() -> None:
+    said, _ = reply(asked("age"), "44, no meds")
+    assert not any("mg" in line for line in said)

@@ -344,3 +344,13 @@ def test_an_unconfirmed_emergency_also_answers_the_classifiers_runner_up(monkeyp
     text = "\n".join(said)
     assert "so to be safe" in text
     assert said.index("<utter_side_effects>") < said.index("<utter_emergency_staff_alerted>")
+
+
+def test_a_relatives_facts_in_a_message_about_the_visitor_are_answered_too() -> None:
+    text = (
+        "my daughter is 7 months pregnant and her legs are awful, she asked me to find out if she can take "
+        "sedorum. i'm 60 and might take it too"
+    )
+    said, slots = play([(text, "check_safety")], ActionSafetyCheck())
+    assert re.search(r"midwife, obstetrician or GP", said), said
+    assert slots["safety_profile"]["age"] == 60.0 and not slots["safety_profile"].get("pregnant")

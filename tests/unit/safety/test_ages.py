@@ -16,3 +16,11 @@ def test_an_age_that_cannot_be_right_is_found_as_such_and_not_as_an_age(text: st
 @pytest.mark.parametrize("text", ["I'm 72", "my dad is 82", "weight 80kg", "20 weeks pregnant"])
 def test_real_ages_and_other_numbers_are_not_implausible_ages(text: str) -> None:
     assert implausible_ages(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [("at 68 i thought i'd be sleeping better", [68.0]), ("at 10 pm my legs start", []), ("at 11:30", [])],
+)
+def test_an_age_said_first_after_at(text: str, ages: list[float]) -> None:
+    assert [hit.value for hit in find_ages(text)] == ages

@@ -275,3 +275,19 @@ def test_a_medicine_given_to_a_relative_by_mistake_becomes_the_visitors() -> Non
 )
 def test_a_slow_pulse_given_as_a_figure_is_a_slow_heart_rate(text: str, slow: bool) -> None:
     assert ("slow_heart_rate" in read_conversation([Turn(text)]).profile.conditions) is slow
+
+
+def test_a_fact_given_to_a_relative_by_correction_keeps_the_conversation_about_the_visitor() -> None:
+    turns = [
+        Turn("i have kidney disease"),
+        Turn("sorry typed that wrong, it's my wife with the kidney problem"),
+        Turn("what's the upper limit for magnesium"),
+    ]
+    reading = read_conversation(turns)
+    assert reading.subject.is_self and "kidney_disease" not in reading.profile.conditions
+    assert "kidney_disease" in reading.people["wife"].conditions
+
+
+def test_a_medicine_mixed_up_with_the_husbands_is_not_the_visitors() -> None:
+    reading = read_conversation([Turn("i take warfarin"), Turn("i mixed up, warfarin is my husband's")])
+    assert not reading.profile.medications
