@@ -32,8 +32,8 @@ from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
 from sedorum.safety.general import general_advice
-from sedorum.safety.profile import Profile
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
+from sedorum.safety.profile import Profile
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
