@@ -210,6 +210,10 @@ class ActionDefaultFallbackWithHandoff(Action):
         if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
+        if asks_amount(text):
+            # "what's the upper limit for me" scored between two intents: a dose answer is safe
+            # by construction (no figure unless every fact allows it), so it is given.
+            return answer_topic(dispatcher, tracker, DOSAGE)
         if reading_of(tracker).new_unclear:
             # "I have porphyria, how much is safe?", "I take zelvoxatine": a health word the
             # engine does not know gets its referral and a question, never only "sorry".

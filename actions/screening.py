@@ -246,7 +246,7 @@ class ActionRememberProfile(Action):
         reading = reading_of(tracker)
         extraction = reading.extraction
         read_nothing = not extraction.mentions and not extraction.excluded and extraction.profile.is_empty()
-        if not reading.switched and read_nothing and not reading.unclear_words:
+        if not reading.switched and read_nothing and not reading.unclear_words and not reading.changed:
             # Classified as personal details, but no detail could be read ("asdfgh 12345"):
             # say so rather than screen an empty profile.
             say_not_understood(dispatcher, tracker)

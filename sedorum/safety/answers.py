@@ -75,8 +75,8 @@ def dose_text(profile: Profile, screening: Screening, subject: Subject = SELF) -
 
     kind = dose_allowed(profile)
     grammar = wording.person(subject)
-    if kind == "general" and screening.has_stop:
-        stop = [f for f in screening.findings if f.severity == "stop"]
+    if kind == "general" and screening.withholding:
+        stop = screening.withholding
         key = "dose.stop_self" if subject.is_self else "dose.stop_other"
         text = wording.text(key, finding=stop[0].title.lower(), ending=screening.ending(subject), **grammar)
         return Reply(text=text, kind="dose")

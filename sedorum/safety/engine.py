@@ -44,7 +44,7 @@ ASK_ORDER: tuple[str, ...] = (
 
 
 # The fields a rule in rules.yml may have; anything else is a typo or a renamed field, refused.
-RULE_FIELDS = frozenset({"id", "title", "when", "severity", "advice", "ask", "sources", "behaviour"})
+RULE_FIELDS = frozenset({"id", "title", "when", "severity", "advice", "ask", "sources", "behaviour", "amounts"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Rule:
     ask: str
     sources: tuple[str, ...]
     behaviour: str | None = None
+    # False: a dose question from a person this rule applies to gets no amounts, only whom to ask.
+    amounts: bool = True
 
 
 class FindingDict(TypedDict):
@@ -86,6 +88,7 @@ class Finding:
     ask: str
     sources: tuple[str, ...]
     title: str = ""
+    amounts: bool = True  # the rule's `amounts`: False withholds every figure from dose answers
 
     def to_dict(self) -> FindingDict:
         return {
@@ -172,9 +175,16 @@ def load_rules(path: str | Path = RULES_PATH) -> tuple[Rule, ...]:
                 behaviour=None
                 if raw.get("behaviour") is None
                 else text(raw["behaviour"], f"rules.yml: rule {rid}: behaviour"),
+                amounts=_amounts(raw.get("amounts", True), rid),
             )
         )
     return tuple(rules)
+
+
+def _amounts(raw: object, rid: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError(f"rules.yml: rule {rid}: amounts must be true or false")
+    return raw
 
 
 def _fill(advice: str, where: str) -> str:
@@ -214,6 +224,11 @@ class Screening:
     @property
     def has_stop(self) -> bool:
         return any(f.severity == "stop" for f in self.findings)
+
+    @property
+    def withholding(self) -> list[Finding]:
+        """The findings that rule out amounts in a dose answer: every stop, and rules with `amounts: false`."""
+        return [f for f in self.findings if f.severity == "stop" or not f.amounts]
 
     @property
     def asks(self) -> list[str]:
@@ -287,6 +302,7 @@ def evaluate(profile: Profile) -> Screening:
                 ask=rule.ask,
                 sources=rule.sources,
                 title=rule.title,
+                amounts=rule.amounts,
             )
             fired.append((SEVERITIES.index(rule.severity), order, finding))
     fired.sort(key=lambda t: (t[0], t[1]))

@@ -88,6 +88,7 @@ _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _SPACES_RE = re.compile(r"[ \t]+")
 
 
+_MODAL_OF_RE = re.compile(r"\b(might|may|could|would|should|must)\s+of\b")
 _PLUS_RE = re.compile(r"(?<=[a-z])\s*\+\s*(?=[a-z])")
 
 
@@ -97,6 +98,7 @@ def normalise(text: str) -> str:
     t = t.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00a0", " ")
     t = _REPEATS_RE.sub(r"\1", t)  # "sooo" -> "so", "heeelp" -> "help"
     t = _PLUS_RE.sub(" and ", t)  # "magnesium + iron gummies"
+    t = _MODAL_OF_RE.sub(r"\1 have", t)  # "he might of had some"
 
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)

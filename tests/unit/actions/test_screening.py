@@ -354,3 +354,21 @@ def test_a_relatives_facts_in_a_message_about_the_visitor_are_answered_too() -> 
     said, slots = play([(text, "check_safety")], ActionSafetyCheck())
     assert re.search(r"midwife, obstetrician or GP", said), said
     assert slots["safety_profile"]["age"] == 60.0 and not slots["safety_profile"].get("pregnant")
+
+
+def test_a_dose_question_the_classifier_was_unsure_of_gets_the_dose_answer() -> None:
+    said, _ = play(
+        [("my partner has bad kidneys", "inform"), ("what's the upper limit for me", "nlu_fallback")],
+        ActionDefaultFallbackWithHandoff(),
+    )
+    assert "350 mg" in said and "<utter_default>" not in said
+
+
+def test_a_corrected_age_alone_is_answered_not_misunderstood() -> None:
+    chat = Chat()
+    chat.says("I'm 45 and use milk of magnesia most nights, thinking of adding sedorum", "inform").run(
+        ActionRememberProfile()
+    )
+    said, slots = chat.says("sorry, I meant 75 not 45!", "inform").run(ActionRememberProfile())
+    assert slots["safety_profile"]["age"] == 75.0
+    assert "<utter_default>" not in said and re.search(r"pharmacist", "\n".join(said))

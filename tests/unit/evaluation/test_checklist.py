@@ -81,6 +81,8 @@ def test_the_reply_judge_tells_a_call_to_999_from_the_safety_net() -> None:
         "I'm not sure I understood, so to be safe:\n- If someone is very unwell, can't breathe, has collapsed or "
         "has taken too many tablets, call 999 now.\nOtherwise, please tell me a bit more."
     ]
+    side_effects = ["An itchy rash: stop taking it and ask a pharmacist or GP. If your lips swell, call 999."]
     assert judge_reply(calm, dispatch)
     assert not judge_reply(calm, safety_net)
+    assert not judge_reply(calm, side_effects)
     assert not judge_reply(Case("em", ("he collapsed",), {"emergency": "emergency"}, ""), dispatch)

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from sedorum.safety.answers import PERSONAL_TOPICS, Plan, offer_text, other_medicine_in_dose_question, plan_answer
+from sedorum.safety.answers import (
+    PERSONAL_TOPICS,
+    Plan,
+    dose_text,
+    offer_text,
+    other_medicine_in_dose_question,
+    plan_answer,
+)
+from sedorum.safety.engine import evaluate
 from sedorum.safety.extract import extract
 from sedorum.safety.profile import Profile
 from sedorum.safety.subject import relation_subject
@@ -157,3 +165,15 @@ def test_teenager_gets_their_doctor() -> None:
     assert profile.age == 15
     text = said(plan_answer("safety_check", profile, relation_subject("daughter")))
     assert "their doctor" in text or "her doctor" in text
+
+
+@pytest.mark.parametrize("medicine", ["gabapentinoid", "dopamine_agonist", "sleep_medicine", "rls_worsening_medicine"])
+def test_no_amounts_for_someone_on_a_medicine_the_prescriber_manages(medicine: str) -> None:
+    profile = Profile(age=50, medications={medicine}, takes_medicines=True)
+    reply = dose_text(profile, evaluate(profile))
+    assert not re.search(r"\d+ ?mg", reply.text or "") and "won't give any amounts" in (reply.text or "")
+
+
+def test_amounts_are_still_given_alongside_a_medicine_that_only_needs_a_gap() -> None:
+    profile = Profile(age=50, medications={"ppi"}, takes_medicines=True)
+    assert "350 mg" in (dose_text(profile, evaluate(profile)).text or "")
