@@ -20,6 +20,7 @@ from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
+from sedorum.safety import wording
 from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, asks_amount
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
@@ -31,6 +32,8 @@ ORDER_PROBLEM = re.compile(
     re.IGNORECASE,
 )
 FALLBACK_INTENT = "nlu_fallback"
+# "can I take one while I wait?": asking to take something, after an emergency was flagged.
+TAKE_NOW = re.compile(r"\b(?:can|could|should|may|shall)\s+i\s+(?:take|have|use|try)\b", re.IGNORECASE)
 # True once an emergency was flagged in this conversation: later replies repeat the S1 line.
 EMERGENCY_SLOT = "emergency_flagged"
 # Which emergency reply it was (poisoning, crisis, emergency, urgent), and the response of each.
@@ -119,6 +122,29 @@ def say_staff_status(dispatcher: CollectingDispatcher) -> None:
 
 
 RUNNER_UP_MIN_CONFIDENCE = 0.1
+# A message the classifier was unsure of is answered with its best topic when that topic has at
+# least this much weight: every topic answer is safe as it stands, and a near miss helps more
+# than "sorry, I didn't understand".
+BEST_GUESS_MIN_CONFIDENCE = 0.25
+FOLLOW_UP = re.compile(
+    r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
+    r"any (?:problems?|issues?|risks?)|should i|can i|could i)\b",
+    re.IGNORECASE,
+)
+
+
+def best_guess(ranking: list[dict[str, Any]]) -> str | None:
+    """The topic the classifier ranked first after "not understood", if it gave it enough weight."""
+    for entry in ranking:
+        name = str(entry.get("name"))
+        if name == FALLBACK_INTENT:
+            continue
+        if float(entry.get("confidence") or 0.0) < BEST_GUESS_MIN_CONFIDENCE:
+            return None
+        if name == SAFETY_CHECK_INTENT:
+            return SAFETY_CHECK
+        return topic_of(name)
+    return None
 
 
 def runner_up_topic(ranking: list[dict[str, Any]]) -> str | None:
@@ -182,7 +208,16 @@ class ActionHandoffWaiting(Action):
             return []
         topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        if topic is not None and (emergency or topic in PERSONAL_TOPICS):
+        if emergency and (topic == DOSAGE or TAKE_NOW.search(text)):
+            # "the ambulance is 40 minutes away, can I take a Sedorum while I wait?": nothing
+            # new until the emergency team has seen them, and never an amount.
+            dispatcher.utter_message(text=wording.text("emergency.while_waiting"))
+            reading = reading_of(tracker)
+            screening = evaluate(reading.profile)
+            if screening.findings:  # "I have kidney disease, how much can I take?"
+                dispatcher.utter_message(text=screening.render(reading.subject))
+            events = reading_events(reading, tracker)
+        elif topic is not None and (emergency or topic in PERSONAL_TOPICS):
             # After an emergency every question is still answered while the visitor waits.
             events = answer_topic(dispatcher, tracker, topic)
         elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT):
@@ -214,10 +249,18 @@ class ActionDefaultFallbackWithHandoff(Action):
             # "what's the upper limit for me" scored between two intents: a dose answer is safe
             # by construction (no figure unless every fact allows it), so it is given.
             return answer_topic(dispatcher, tracker, DOSAGE)
-        if reading_of(tracker).new_unclear:
+        reading = reading_of(tracker)
+        if reading.new_unclear:
             # "I have porphyria, how much is safe?", "I take zelvoxatine": a health word the
             # engine does not know gets its referral and a question, never only "sorry".
             return answer_topic(dispatcher, tracker, DOSAGE if asks_amount(text) else SAFETY_CHECK)
+        guess = best_guess(tracker.latest_message.get("intent_ranking") or [])
+        if guess is None and FOLLOW_UP.search(text) and evaluate(reading.profile).findings:
+            # "so what do you think?", "any interactions I should know about?" after facts that
+            # call for advice: the advice again, with whom to ask.
+            guess = SAFETY_CHECK
+        if guess is not None and not has_risk_words(text):
+            return answer_topic(dispatcher, tracker, guess)
         if has_risk_words(text):
             # Not understood, but about danger: the urgent-help lines, never only "sorry".
             say_not_understood(dispatcher, tracker)

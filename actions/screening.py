@@ -31,7 +31,7 @@ from sedorum.safety.answers import SAFETY_CHECK, Plan, offer_text, plan_answer
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
-from sedorum.safety.general import general_advice
+from sedorum.safety.general import general_advice, storage_advice
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 from sedorum.safety.profile import Profile
 
@@ -85,11 +85,15 @@ def speak(dispatcher: CollectingDispatcher, plan: Plan, buttons_on_findings: boo
 
 
 def say_general_advice(dispatcher: CollectingDispatcher, reading: Reading) -> None:
-    """A relative's or a hypothetical condition: general information only (S11)."""
+    """A relative's or a hypothetical condition: general information only (S11); tablets kept
+    where a child can reach them: where to keep them."""
     if reading.subject.is_self:
         general = general_advice(reading.extraction)
         if general:
             dispatcher.utter_message(text=general)
+    storage = storage_advice(reading.texts[-1]) if reading.texts else None
+    if storage:
+        dispatcher.utter_message(text=storage)
 
 
 def english_text(tracker: Tracker) -> str:
@@ -164,6 +168,9 @@ class ActionAnswerTopic(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_default")
             return []
+        if asks_for_urgent_help(english_text(tracker)):
+            # "it's not an emergency but my legs are awful and my GP is closed, who can I call?"
+            dispatcher.utter_message(response="utter_urgent_advice")
         return answer_topic(dispatcher, tracker, topic)
 
 

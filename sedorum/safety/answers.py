@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass, field
 
 from . import wording
+from .ages import find_ages
 from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_line
 from .health_words import HealthWord, question_for
 from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
-from .subject import SELF, Subject
+from .subject import CHILD, SELF, Subject
 from .timing import is_timing_question, timing_answer
 
 # Topics whose answer depends on the person's health: the findings are said in full each time.
@@ -103,6 +104,17 @@ def may_be_a_child(subject: Subject) -> bool:
     return subject.group == "child" or subject.key in _MAYBE_CHILDREN
 
 
+def _children_dose(text: str) -> Reply:
+    """A dose question about children in general, or about a child of an age the question gives."""
+    ages = {hit.value for hit in find_ages(text)}
+    if len(ages) == 1:
+        child = Profile(age=ages.pop())
+        screening = evaluate(child)
+        if dose_allowed(child) == "child" or screening.withholding:
+            return Reply(text=dose_text(child, screening, CHILD).text, kind="child")
+    return Reply(text=wording.text("dose.child_general"), kind="child")
+
+
 def unclear_text(words: list[HealthWord], subject: Subject, ask_question: bool) -> str:
     """No figure while a health word is unclear: name it, refer, and ask about it (once)."""
     ask, question = question_for(words)
@@ -140,7 +152,8 @@ _ABOUT_CHILDREN = re.compile(
 
 
 _ASKS_AMOUNT = re.compile(
-    r"\b(?:safe|max(?:imum)?|upper|right|daily)\s+(?:amount|dose|dosage|limit)\b|\bhow\s+(?:much|many)\b|\bthe\s+max\b",
+    r"\b(?:safe|max(?:imum)?|upper|right|daily)\s+(?:amount|dose|dosage|limit)\b|\bhow\s+(?:much|many)\b|\bthe\s+max\b"
+    r"|\b(?:take|have)\s+(?:the\s+)?\d{2,4}\s*(?:mg)?\b",
     re.I,
 )
 
@@ -213,8 +226,9 @@ def plan_answer(
         and not screening.has_stop
         and _ABOUT_CHILDREN.search(text)
     ):
-        # "how much can a toddler have?", "what dose for kids under 8?": never an adult's figure
-        replies.append(Reply(text=wording.text("dose.child_general"), kind="child"))
+        # "how much can a toddler have?", "what dose for kids under 8?": never an adult's figure;
+        # "the max for a 6 year old" gets that age's limit only
+        replies.append(_children_dose(text))
     elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and not_english:
         replies.append(Reply(text=wording.text("dose.not_english"), kind="unclear"))
     elif topic == DOSAGE and dose_allowed(profile) == "general" and not screening.has_stop and unclear:

@@ -231,8 +231,8 @@ def _keep_the_relatives_facts(reading: Reading, english: str, extraction: Extrac
     if len(named) != 1:
         return
     theirs = _facts_with_reason(extraction, "family")
-    if theirs.is_empty():
-        return
+    if not (theirs.conditions or theirs.medications or theirs.pregnant or theirs.breastfeeding):
+        return  # an age alone ("breastfeeding my 3 month old") says nothing to warn about
     person = named[0]
     reading.people[person.key] = reading.people.get(person.key, _fresh_profile(person)).merge(theirs)
     reading.relative_new = (person, theirs)

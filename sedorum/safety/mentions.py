@@ -167,7 +167,12 @@ _PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
     r"|\b(?:my|the)\s+(?:\w+\s+)?bump\b"
     r"|\b(?:the\s+)?baby\s+(?:kicks|is\s+kicking|kicking|keeps\s+kicking|moves|is\s+moving|is\s+due)\b"
     r"|\b(?:first|second|third|fourth|1st|2nd|3rd|4th|this|every)\s+pregnancy\b"
-    r"|\b(?:with|in)\s+(?:my|this)\s+pregnancy\b",
+    r"|\b(?:with|in)\s+(?:my|this)\s+pregnancy\b"
+    # "28 weeks, RLS is bad": weeks said first, as pregnant women write; a positive test
+    r"|^\W*(?:i'?m\s+|im\s+)?(?:[4-9]|[1-3]\d|4[0-2])\s*(?:weeks?|wks?|w)\s*(?:[,.!;:-]|now\b|today\b)"
+    r"|(?<!covid )(?<!covid-19 )(?<!flu )(?<!flow )(?<!blood )(?<!strep )(?<!urine )(?<!pcr )(?<!antigen )"
+    r"\b(?:pregnancy\s+)?test\s+(?:just\s+)?(?:came\s+back|was|is|showed|says|said)\s+positive\b"
+    r"|\bpositive\s+pregnancy\s+test\b",
     re.I,
 )
 

@@ -209,9 +209,15 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
         # "my son is 6 and can't sleep" then "what dose of magnesium?": a dose question that names
         # nobody, right after a message about one relative (and not about the visitor), is about
         # that relative.
+        # Only a child: after "my mother is on dialysis", "what is the maximum amount?" is a
+        # general question, answered in general (with her kidney warning said before).
         previous = earlier[0]
         people = named_people(previous)
-        if len({p.key for p in people}) == 1 and not _FIRST_PERSON_OUTSIDE_MY.search(_MY_RELATION.sub("", previous)):
+        if (
+            len({p.key for p in people}) == 1
+            and people[0].group == "child"
+            and not _FIRST_PERSON_OUTSIDE_MY.search(_MY_RELATION.sub("", previous))
+        ):
             return people[0]
     return None
 

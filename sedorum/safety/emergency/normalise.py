@@ -89,6 +89,7 @@ _SPACES_RE = re.compile(r"[ \t]+")
 
 
 _MODAL_OF_RE = re.compile(r"\b(might|may|could|would|should|must)\s+of\b")
+_BRACKETS_RE = re.compile(r"[()\[\]]")
 _PLUS_RE = re.compile(r"(?<=[a-z])\s*\+\s*(?=[a-z])")
 
 
@@ -98,6 +99,7 @@ def normalise(text: str) -> str:
     t = t.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00a0", " ")
     t = _REPEATS_RE.sub(r"\1", t)  # "sooo" -> "so", "heeelp" -> "help"
     t = _PLUS_RE.sub(" and ", t)  # "magnesium + iron gummies"
+    t = _BRACKETS_RE.sub(" ", t)  # "one calf (left) is swollen", "my daughter (2)"
     t = _MODAL_OF_RE.sub(r"\1 have", t)  # "he might of had some"
 
     def fix(m: re.Match[str]) -> str:

@@ -20,6 +20,7 @@ from actions.handoff import (
     ActionFlagEmergency,
     ActionHandoffWaiting,
     ActionUrgentHelp,
+    best_guess,
 )
 from actions.screening import (
     ActionAnswerDosage,
@@ -372,3 +373,59 @@ def test_a_corrected_age_alone_is_answered_not_misunderstood() -> None:
     said, slots = chat.says("sorry, I meant 75 not 45!", "inform").run(ActionRememberProfile())
     assert slots["safety_profile"]["age"] == 75.0
     assert "<utter_default>" not in said and re.search(r"pharmacist", "\n".join(said))
+
+
+def test_asking_to_take_something_while_an_emergency_is_in_progress_gets_no_amount() -> None:
+    chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind="emergency")
+    said, _ = chat.says("ambulance says 40 mins. can i take a sedorum while i wait", "ask_dosage").run(
+        ActionHandoffWaiting()
+    )
+    text = "\n".join(said)
+    assert said[0] == "<utter_emergency>" and "don't take Sedorum or anything new" in text
+    assert not re.search(r"\d+ ?mg", text)
+
+
+def test_tablets_kept_where_a_toddler_can_reach_them_get_the_storage_advice() -> None:
+    said, _ = play(
+        [
+            (
+                "I keep my iron tablets in the kitchen drawer and my 2 year old can open it. that's fine isn't it?",
+                "inform",
+            )
+        ],
+        ActionRememberProfile(),
+    )
+    assert re.search(r"out of the reach and sight of children", said)
+
+
+def test_a_topic_question_that_asks_where_to_get_urgent_help_gets_the_urgent_advice_first() -> None:
+    text = "it's not an emergency but my legs are really bad tonight and my GP is closed, who can I call?"
+    said, _ = play([(text, "ask_rls_treatment")], ActionAnswerTopic())
+    assert said.startswith("<utter_urgent_advice>")
+
+
+@pytest.mark.parametrize(
+    ("ranking", "expected"),
+    [
+        ([("nlu_fallback", 0.3), ("ask_rls_treatment", 0.28)], "rls_treatment"),
+        ([("nlu_fallback", 0.3), ("check_safety", 0.4)], "safety_check"),
+        ([("nlu_fallback", 0.3), ("ask_rls_treatment", 0.2)], None),
+        ([("nlu_fallback", 0.3), ("greet", 0.6)], None),
+    ],
+)
+def test_a_message_the_classifier_was_unsure_of_gets_its_best_topic(
+    ranking: list[tuple[str, float]], expected: str | None
+) -> None:
+    rows = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    assert best_guess(rows) == expected
+
+
+def test_a_vague_follow_up_after_facts_gets_the_advice_again() -> None:
+    said, _ = play(
+        [
+            ("I'm 78, Gaviscon every night", "inform"),
+            ("are there any interactions with sedorum I should know about?", "nlu_fallback"),
+        ],
+        ActionDefaultFallbackWithHandoff(),
+    )
+    assert "<utter_default>" not in said and re.search(r"Gaviscon|antacid", said)

@@ -291,3 +291,16 @@ def test_a_fact_given_to_a_relative_by_correction_keeps_the_conversation_about_t
 def test_a_medicine_mixed_up_with_the_husbands_is_not_the_visitors() -> None:
     reading = read_conversation([Turn("i take warfarin"), Turn("i mixed up, warfarin is my husband's")])
     assert not reading.profile.medications
+
+
+@pytest.mark.parametrize(
+    ("texts", "pregnant"),
+    [
+        (["28 weeks, RLS is bad. someone said it could be iron"], True),
+        (["not pregnant or anything", "omg scratch that, test just came back positive. about 6 weeks"], True),
+        (["my covid test came back positive"], None),
+        (["6 weeks of bad legs now, what helps"], None),
+    ],
+)
+def test_a_pregnancy_said_without_the_word(texts: list[str], pregnant: bool | None) -> None:
+    assert read_conversation([Turn(text) for text in texts]).profile.pregnant is pregnant
