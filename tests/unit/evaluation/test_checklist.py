@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from evaluation.checklist import (
+    Case,
     Result,
     emergency_figures,
+    failure_lines,
     load_ceilings,
     load_generated_emergencies,
+    main,
     run_checklist,
 )
 
@@ -56,3 +59,25 @@ def test_generated_emergencies_are_caught_and_complaints_are_not_sent_to_999() -
     assert figures["paraphrases"] >= 1000 and figures["benign_complaints"] >= 500
     assert figures["recall"] >= 0.99, figures["misses"]
     assert figures["false_alarm_rate"] <= 0.02, figures["false_alarms"]
+
+
+def test_only_runs_the_capabilities_with_that_prefix_and_lists_each_failure() -> None:
+    results, figures = run_checklist(only="lang_de_")
+    assert figures["by_capability"] and all(name.startswith("lang_de_") for name in figures["by_capability"])
+    assert figures["cases"] == len(results) < 1000
+    assert len(failure_lines(results)) == figures["failed"]
+
+
+def test_a_failure_line_shows_the_messages_what_failed_and_the_language() -> None:
+    wrong = ["emergency: expected emergency, got none"]
+    failed = Result(Case("lang_x", ("hallo", "hilfe"), {}), wrong, {"language": "de"})
+    passed = Result(Case("lang_x", ("hi",), {}), [], {"language": "en"})
+    assert failure_lines([failed, passed]) == [
+        "lang_x: ['hallo', 'hilfe'] -> ['emergency: expected emergency, got none'] (language de)"
+    ]
+
+
+def test_only_and_ceilings_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--only", "lang_", "--ceilings"])
+    assert "--ceilings" in capsys.readouterr().err
