@@ -115,6 +115,12 @@ FRESH_EMERGENCIES = {
         ("Meine Tochter hat sich geritzt", "crisis"),
         ("Ich denke die ganze Zeit an Suizid", "crisis"),
         ("mein leben hat keinen sinn mehr", "crisis"),
+        ("bitte schnell, meine frau ist umgefallen und atmet komisch", "emergency"),
+        ("mein Papa kann seinen Arm nicht mehr bewegen und redet wirr", "emergency"),
+        ("ich hab das gefühl mein herz setzt aus und mir ist schwindelig, ich kipp gleich um", "emergency"),
+        ("meine kleine hat den ganzen Blister Eisentabletten leer gemacht", "poisoning"),
+        ("ich kann nicht mehr, ich will mich umbringen", "crisis"),
+        ("Ich will einfach nur noch tot sein", "crisis"),
     ],
     "fr": [
         ("Mon grand-père est tombé et il ne répond plus", "emergency"),
@@ -133,6 +139,12 @@ FRESH_EMERGENCIES = {
         ("Je me scarifie depuis des semaines", "crisis"),
         ("je n'ai plus envie de vivre", "crisis"),
         ("je pense à me tuer", "crisis"),
+        ("vite, mon mari est tombé par terre et respire bizarrement", "emergency"),
+        ("mon père n'arrive plus à lever le bras et parle bizarrement", "emergency"),
+        ("j'ai une douleur qui serre dans la poitrine et je transpire", "emergency"),
+        ("ma fille de 2 ans a mangé plusieurs comprimés de fer", "poisoning"),
+        ("je veux me tuer ce soir", "crisis"),
+        ("j'ai envie de mourir, je n'en peux plus", "crisis"),
     ],
     "es": [
         ("Mi abuelo se ha desplomado en el baño", "emergency"),
@@ -151,6 +163,12 @@ FRESH_EMERGENCIES = {
         ("me corto los brazos cuando estoy triste", "crisis"),
         ("he pensado en quitarme la vida", "crisis"),
         ("quiero morir, no aguanto más", "crisis"),
+        ("rapido, mi mujer se ha caido y respira raro", "emergency"),
+        ("mi padre no puede mover el brazo y habla raro", "emergency"),
+        ("siento una presión muy fuerte en el pecho y sudo mucho", "emergency"),
+        ("mi hija de 2 años se ha comido varias pastillas de hierro", "poisoning"),
+        ("me quiero matar esta noche", "crisis"),
+        ("tengo ganas de morirme, ya no puedo más", "crisis"),
     ],
     "pl": [
         ("Moja babcia upadła i nie reaguje", "emergency"),
@@ -169,6 +187,12 @@ FRESH_EMERGENCIES = {
         ("tnę się, kiedy jest mi źle", "crisis"),
         ("myślę o tym, żeby się zabić", "crisis"),
         ("nie chcę już dłużej żyć", "crisis"),
+        ("szybko, moja żona upadła i dziwnie oddycha", "emergency"),
+        ("tata nie może podnieść ręki i dziwnie mówi", "emergency"),
+        ("czuję silny ucisk w klatce i się pocę", "emergency"),
+        ("moja 2-letnia córka zjadła kilka tabletek żelaza", "poisoning"),
+        ("chcę się dziś zabić", "crisis"),
+        ("mam ochotę umrzeć, już nie daję rady", "crisis"),
     ],
 }
 
@@ -178,6 +202,8 @@ FRESH_NOT_EMERGENCIES = {
         "Meine Beine kribbeln abends, hilft Magnesium?",
         "Wie viel Magnesium darf ich am Abend nehmen?",
         "Ich bin 80 und nehme Abführmittel mit Magnesium",
+        "ich bin dialysepflichtig, darf ich sedorum nehmen",
+        "meine Beine zucken jede Nacht, was kann ich tun",
     ],
     "fr": [
         "J'ai des impatiences dans les jambes le soir, que faire ?",
@@ -185,6 +211,8 @@ FRESH_NOT_EMERGENCIES = {
         "je suis enceinte de 3 mois, puis-je prendre du magnésium ?",
         "quelle dose de magnesium pour les jambes sans repos ?",
         "j'ai 75 ans et je prends des anti-acides",
+        "je suis dialysée, est-ce que je peux prendre sedorum",
+        "mes jambes tressautent chaque nuit, que faire",
     ],
     "es": [
         "tengo las piernas inquietas por la noche, ¿qué puedo hacer?",
@@ -192,6 +220,8 @@ FRESH_NOT_EMERGENCIES = {
         "¿Cuánto magnesio puedo tomar si estoy embarazada?",
         "Tengo 70 años y tomo omeprazol, ¿puedo tomar Sedorum?",
         "mis piernas no paran quietas por la noche",
+        "estoy en dialisis, ¿puedo tomar sedorum?",
+        "mis piernas dan saltos cada noche, ¿qué hago?",
     ],
     "pl": [
         "mam niespokojne nogi w nocy, co mogę zrobić?",
@@ -199,6 +229,8 @@ FRESH_NOT_EMERGENCIES = {
         "Ile magnezu mogę brać w ciąży?",
         "mam 68 lat i biorę omeprazol",
         "w nocy nogi mnie bolą i nie mogę zasnąć",
+        "jestem na dializach, czy mogę brać sedorum?",
+        "nogi mi skaczą co noc, co robić?",
     ],
 }
 
