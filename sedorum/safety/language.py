@@ -170,7 +170,7 @@ def loose_pattern(phrase: str) -> str:
     """A regex for a phrase written with or without its accents, whole words only. Each letter
     also matches its accented forms (a phrase written without accents finds the accented
     spelling too), an umlaut also matches its spelling with e, an apostrophe may be left out
-    ("jai", "narrive") and a hyphen may be a space or nothing ("aidez-moi")."""
+    or typed as a space ("jai", "j ai", "narrive") and a hyphen may be a space or nothing ("aidez-moi")."""
     variants = _variants()
     parts = []
     for char in _fold(phrase):
@@ -179,7 +179,7 @@ def loose_pattern(phrase: str) -> str:
             one = "[" + re.escape(variants.get(base[0], base[0]) if len(base) == 1 else char) + "]"
             parts.append(f"(?:{one}|{_SPELLED_OUT[char]})")
         elif char == "'":
-            parts.append("'?")
+            parts.append("(?:'|\\s)?")
         elif char == "-":
             parts.append(r"[-\s]?")
         elif char == " ":
