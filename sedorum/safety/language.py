@@ -9,10 +9,12 @@ The gloss is a word-for-word phrase table, not a translation: it turns the safet
 and the emergency detector know, and leaves everything else as it was. That is enough for the
 decisions that matter here, and it is data a speaker of the language can review.
 
-The language is decided by a language classifier (py3langid, restricted to these languages)
-together with the language's own words: a message counts as German only if the classifier says
-German and it contains German marker words or gloss phrases, so that an English message with
-typos, or with a French name in it ("my mum, Françoise, ..."), is never glossed.
+The language is decided by the language's own words, with a language classifier (py3langid,
+restricted to these languages) where they are few: a message counts as German when it has
+German words English does not have (three markers such as "ich", or a gloss word such as
+"schwanger" with a marker or a German letter), or a little of that and the classifier agrees.
+An English message with typos, or with a French name in it ("my mum, Françoise, ..."), is
+never glossed.
 
 Accents are optional, as people type on phones: a gloss phrase, a marker or a risk word
 written "riñón", "ciąża" or "fünften" also matches "rinon", "ciaza" and "fuenften" or
@@ -167,8 +169,8 @@ def _variants() -> dict[str, str]:
 
 
 def loose_pattern(phrase: str) -> str:
-    """A regex for a phrase written with or without its accents, whole words only. Each letter
-    also matches its accented forms (a phrase written without accents finds the accented
+    """A regex for a phrase written with or without its accents (the caller adds the word
+    boundaries). Each letter also matches its accented forms (a phrase written without accents finds the accented
     spelling too), an umlaut also matches its spelling with e, an apostrophe may be left out
     or typed as a space ("jai", "j ai", "narrive") and a hyphen may be a space or nothing ("aidez-moi")."""
     variants = _variants()
@@ -226,7 +228,7 @@ def _classifier() -> LanguageIdentifier:
 @lru_cache(maxsize=4096)
 def detect_language(text: str) -> str:
     """The message's language code: "en", or one of languages.yml when the evidence is clear
-    (the classifier's choice, backed by the language's own words)."""
+    (the language's own words, and the classifier's agreement when they are few)."""
     folded = _fold(text or "")
     if len(set(_WORD.findall(folded))) < 2:
         return ENGLISH
