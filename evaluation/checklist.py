@@ -240,10 +240,11 @@ def run_case(case: Case) -> Result:
     return Result(case, judge(case, decision), decision)
 
 
-def run_checklist(seed: int = 2026) -> tuple[list[Result], dict[str, Any]]:
+def run_checklist(seed: int = 2026, only: str = "") -> tuple[list[Result], dict[str, Any]]:
     """Every case of the checklist and its perturbed copies, read by the engine: the results and
-    their summary (the `checklist` figures of bench/results/safety.json)."""
-    cases = expand(load_checklist())
+    their summary (the `checklist` figures of bench/results/safety.json). `only`: the
+    capabilities whose name starts with it (all when empty)."""
+    cases = expand(c for c in load_checklist() if str(c["name"]).startswith(only))
     results = [run_case(case) for case in [*cases, *perturbed(cases, seed=seed)]]
     return results, summary(results)
 
@@ -263,6 +264,15 @@ def summary(results: Sequence[Result]) -> dict[str, Any]:
             for name, c in sorted(by.items())
         },
     }
+
+
+def failure_lines(results: Iterable[Result]) -> list[str]:
+    """One line per failed case: capability, messages, what went wrong, what the engine read."""
+    return [
+        f"{r.case.capability}: {list(r.case.turns)} -> {r.failures} (language {r.decision['language']})"
+        for r in results
+        if not r.passed
+    ]
 
 
 # ----------------------------------------------------------------------------- emergencies
@@ -415,12 +425,23 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="Run the generated behaviour tests through the engine.")
     parser.add_argument("--ceilings", action="store_true", help="write evaluation/data/checklist_ceilings.yml")
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="PREFIX",
+        help="run the capabilities whose name starts with PREFIX and show each failure",
+    )
     args = parser.parse_args(argv)
-    results, figures = run_checklist()
+    if args.ceilings and args.only:
+        parser.error("--ceilings needs every capability: do not combine it with --only")
+    results, figures = run_checklist(only=args.only)
     print(f"{figures['failed']} of {figures['cases']} cases fail")
     for name, counts in sorted(figures["by_capability"].items(), key=lambda kv: -kv[1]["failed"]):
         if counts["failed"]:
             print(f"  {name:45} {counts['failed']:4} / {counts['cases']}")
+    if args.only:
+        for line in failure_lines(results):
+            print(line)
     if args.ceilings:
         CEILINGS_PATH.write_text(ceilings_text(figures), encoding="utf-8")
         print(f"wrote {CEILINGS_PATH}")

@@ -16,10 +16,17 @@ Why: S1 must not depend on a statistical classifier alone, in either direction.
       -> not an emergency ("it's 2am, my legs keep twitching and I'm 30 weeks pregnant"
       scored 0.63, and a false "call 911" frightens the visitor who needed the pregnancy
       answer and hands a calm chat to staff);
-    * it names no known sign and the classifier is sure -> report_emergency stays, with the reply
+    * it names no known sign, the classifier is sure, and the detector's meaning layer finds
+      the message clearly nearer to its everyday examples (restless legs, tiredness) than to
+      any emergency (`everyday_margin`) -> not an emergency: "my mum, Françoise, can't sleep
+      because of her legs" scored 0.77, an unknown name tipping "my mum can't ..." over the
+      line, and was sent to 999. Measured on the 1,382 labelled and generated messages in which
+      the detector saw no sign: the classifier alone kept report_emergency for 57, of which 1
+      was an emergency (lead +0.01, kept); a margin of 0.05 demotes 46 of the other 56;
+    * otherwise, no known sign and the classifier sure -> report_emergency stays, with the reply
       kind "unconfirmed": the classifier's second chance for emergencies worded in ways the
       detector has no pattern for gets the urgent-help lines and an alert to staff, not
-      "Call 999 now" ("my mum, Françoise, can't sleep because of her legs" scored as sure).
+      "Call 999 now".
   The ranking is then read as "given that it is not an emergency": the other intents'
   probabilities are divided by (1 - p_emergency), and the FallbackClassifier decides as usual.
 
@@ -53,6 +60,9 @@ UNCONFIRMED_KEY = "emergency_unconfirmed"
 # The reply kind of a classifier-only emergency (sedorum/rasa_ext/safety_policy.py).
 UNCONFIRMED_REPLY = "unconfirmed"
 DEFAULT_MIN_CONFIDENCE = 0.7
+# How much nearer to an everyday example than to any emergency example a message must be for
+# the classifier's sure report_emergency to be set aside when the detector saw no sign.
+DEFAULT_EVERYDAY_MARGIN = 0.05
 # The detector's verdict, kept on the message (not in the parse output) so that it runs once.
 VERDICT_KEY = "emergency_verdict"
 # The visitor's language when it is not English (sedorum/safety/languages.yml), in the parse
@@ -89,6 +99,15 @@ def sign_mentioned(message: Message) -> bool:
     return bool(verdict_of(message).mentioned)
 
 
+def everyday_lead_of(message: Message) -> float:
+    """How much nearer the message (as the detector read it, a gloss for another language) is
+    to the meaning layer's everyday examples than to its emergency examples."""
+    from sedorum.safety.emergency.meaning import everyday_lead
+
+    verdict = verdict_of(message)
+    return everyday_lead(verdict.english or message.get(TEXT) or "")
+
+
 def condition_on_no_emergency(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ranking without `report_emergency`, renormalised to sum to what it summed to before.
 
@@ -102,12 +121,21 @@ def condition_on_no_emergency(ranking: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def should_demote(
-    top: dict[str, Any] | None, detector_fired: bool, sign_mentioned: bool, min_confidence: float
+    top: dict[str, Any] | None,
+    detector_fired: bool,
+    sign_mentioned: bool,
+    min_confidence: float,
+    everyday_lead: float | None = None,
+    everyday_margin: float = DEFAULT_EVERYDAY_MARGIN,
 ) -> bool:
-    """True when the classifier's report_emergency is not backed by the detector (see the module doc)."""
+    """True when the classifier's report_emergency is not backed by the detector (see the module
+    doc). `everyday_lead`: how much nearer to an everyday example than to any emergency example
+    the message is (the meaning layer's `everyday_lead`), when it was asked."""
     if top is None or top.get(INTENT_NAME_KEY) != EMERGENCY_INTENT or detector_fired:
         return False
-    return sign_mentioned or float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < min_confidence
+    if sign_mentioned or float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < min_confidence:
+        return True
+    return everyday_lead is not None and everyday_lead >= everyday_margin
 
 
 class _AfterTheClassifier(GraphComponent, IntentClassifier):
@@ -167,17 +195,19 @@ class UnconfirmedEmergencyFilter(_AfterTheClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_confidence": DEFAULT_MIN_CONFIDENCE}
+        return {"min_confidence": DEFAULT_MIN_CONFIDENCE, "everyday_margin": DEFAULT_EVERYDAY_MARGIN}
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.min_confidence = float(self.component_config["min_confidence"])
+        self.everyday_margin = float(self.component_config["everyday_margin"])
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        value = config.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
-        if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"UnconfirmedEmergencyFilter: min_confidence must be in [0, 1], got {value!r}")
+        for key, default in (("min_confidence", DEFAULT_MIN_CONFIDENCE), ("everyday_margin", DEFAULT_EVERYDAY_MARGIN)):
+            value = config.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"UnconfirmedEmergencyFilter: {key} must be in [0, 1], got {value!r}")
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -187,7 +217,10 @@ class UnconfirmedEmergencyFilter(_AfterTheClassifier):
             fired = bool(detected_signs(message))
             # Only asked when the detector did not fire: should_demote ignores it otherwise.
             mentioned = not fired and sign_mentioned(message)
-            if not should_demote(top, fired, mentioned, self.min_confidence):
+            sure = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.min_confidence
+            # The meaning layer is asked only when nothing else decides (no sign, a sure classifier).
+            lead = everyday_lead_of(message) if sure and not fired and not mentioned else None
+            if not should_demote(top, fired, mentioned, self.min_confidence, lead, self.everyday_margin):
                 if not fired:
                     # The classifier is sure and names no sign the detector knows: the
                     # dialogue gives the urgent-help lines and alerts staff, not "Call 999 now".

@@ -191,3 +191,15 @@ def meaning_matches(text: str) -> list[MeaningMatch]:
                     category, similarity, book.examples[column], replies.get(category, "emergency")
                 )
     return sorted(best.values(), key=lambda m: -m.similarity)
+
+
+def everyday_lead(text: str) -> float:
+    """How much nearer the whole message is to the nearest everyday example than to the nearest
+    emergency example (positive: it reads as an everyday message, "my mum can't sleep because
+    of her legs"; negative: as an emergency). 0.0 for an empty message."""
+    text = " ".join((text or "").split())
+    if not text:
+        return 0.0
+    emergencies, everyday = _reference()
+    vector = _encode([text])[0]
+    return float((everyday @ vector).max() - (emergencies @ vector).max())

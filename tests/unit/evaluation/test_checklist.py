@@ -20,10 +20,12 @@ from evaluation.checklist import (
     Result,
     emergency_figures,
     expand,
+    failure_lines,
     judge_reply,
     load_ceilings,
     load_checklist,
     load_generated_emergencies,
+    main,
     run_case,
     run_checklist,
     sample,
@@ -86,3 +88,25 @@ def test_the_reply_judge_tells_a_call_to_999_from_the_safety_net() -> None:
     assert not judge_reply(calm, safety_net)
     assert not judge_reply(calm, side_effects)
     assert not judge_reply(Case("em", ("he collapsed",), {"emergency": "emergency"}, ""), dispatch)
+
+
+def test_only_runs_the_capabilities_with_that_prefix_and_lists_each_failure() -> None:
+    results, figures = run_checklist(only="lang_de_")
+    assert figures["by_capability"] and all(name.startswith("lang_de_") for name in figures["by_capability"])
+    assert figures["cases"] == len(results) < 1000
+    assert len(failure_lines(results)) == figures["failed"]
+
+
+def test_a_failure_line_shows_the_messages_what_failed_and_the_language() -> None:
+    wrong = ["emergency: expected emergency, got none"]
+    failed = Result(Case("lang_x", ("hallo", "hilfe"), {}), wrong, {"language": "de"})
+    passed = Result(Case("lang_x", ("hi",), {}), [], {"language": "en"})
+    assert failure_lines([failed, passed]) == [
+        "lang_x: ['hallo', 'hilfe'] -> ['emergency: expected emergency, got none'] (language de)"
+    ]
+
+
+def test_only_and_ceilings_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--only", "lang_", "--ceilings"])
+    assert "--ceilings" in capsys.readouterr().err

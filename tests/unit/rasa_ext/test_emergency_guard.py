@@ -88,14 +88,15 @@ def test_an_unsure_classifier_only_emergency_becomes_the_next_topic() -> None:
 
 
 def test_a_confident_classifier_keeps_its_emergency() -> None:
-    text = "something is very wrong with me please help"
+    # A message with no sign word at all ("very wrong with me" is one the detector sets aside).
+    text = "something is really wrong, please help"
     message = run_filter(classified(text, [("report_emergency", 0.82), ("request_human", 0.1)]))
     assert message.get(INTENT)["name"] == "report_emergency"
     assert message.get(UNCONFIRMED_KEY) is None
 
 
 def test_a_confident_classifier_alone_asks_for_the_urgent_help_lines_not_999() -> None:
-    text = "my mum, Françoise, can't sleep because of her legs"
+    text = "my wife is acting really strange tonight"
     message = run_filter(classified(text, [("report_emergency", 0.82), ("ask_rls_symptoms", 0.1)]))
     assert message.get(INTENT)["name"] == "report_emergency"
     assert message.get(REPLY_KEY) == "unconfirmed"
@@ -209,3 +210,48 @@ def test_the_guard_names_the_visitors_language_only_when_it_is_not_english() -> 
     english = EmergencyGuard({}).process([classified("I am five months pregnant", [("inform", 1.0)])])[0]
     assert german.get("language") == "de"
     assert "language" not in english.as_dict(only_output_properties=True)
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        (None, False),  # not asked: the sure classifier keeps its emergency
+        (-0.2, False),  # reads as an emergency
+        (0.01, False),  # hardly nearer to an everyday message
+        (0.05, True),
+        (0.3, True),  # clearly an everyday message
+    ],
+)
+def test_a_sure_classifier_only_emergency_that_reads_as_an_everyday_message_is_overruled(
+    lead: float | None, expected: bool
+) -> None:
+    top = {"name": "report_emergency", "confidence": 0.9}
+    assert should_demote(top, False, False, 0.7, lead, 0.05) is expected
+    assert should_demote(top, True, True, 0.7, lead, 0.05) is False  # the detector fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum, Françoise, can't sleep because of her legs",
+        "my son kicks a lot in his sleep",
+        "help, i'm exhausted and fed up",
+    ],
+)
+def test_a_restless_legs_complaint_the_classifier_calls_an_emergency_is_not_one(text: str) -> None:
+    # A name the classifier has never seen tipped "my mum can't ..." over its threshold.
+    message = run_filter(classified(text, [("report_emergency", 0.77), ("ask_rls_symptoms", 0.13), ("inform", 0.1)]))
+    assert message.get(INTENT)["name"] == "ask_rls_symptoms"
+    assert message.get(UNCONFIRMED_KEY) == pytest.approx(0.77)
+
+
+def test_an_emergency_the_detector_has_no_words_for_keeps_the_classifiers_second_chance() -> None:
+    text = "cant think straight, everything is foggy and i keep nodding off, been on the laxatives all week"
+    message = run_filter(classified(text, [("report_emergency", 0.94), ("ask_side_effects", 0.06)]))
+    assert message.get(INTENT)["name"] == "report_emergency"
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "high", True])
+def test_an_everyday_margin_outside_zero_to_one_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="everyday_margin"):
+        UnconfirmedEmergencyFilter.validate_config({"everyday_margin": value})
