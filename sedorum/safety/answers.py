@@ -30,7 +30,7 @@ from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_lin
 from .health_words import HealthWord, question_for
 from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
-from .subject import CHILD, SELF, Subject
+from .subject import CHILD, SELF, Subject, may_be_a_child
 from .timing import is_timing_question, timing_answer
 
 # Topics whose answer depends on the person's health: the findings are said in full each time.
@@ -95,15 +95,6 @@ def dose_text(profile: Profile, screening: Screening, subject: Subject = SELF) -
     return Reply(text=text, kind="dose")
 
 
-# Relations that may be a young child whatever the word's group ("my grandson").
-_MAYBE_CHILDREN = frozenset({"grandson", "granddaughter", "grandchild", "nephew", "niece"})
-
-
-def may_be_a_child(subject: Subject) -> bool:
-    """True for a person who may be a young child when their age is not known."""
-    return subject.group == "child" or subject.key in _MAYBE_CHILDREN
-
-
 def _children_dose(text: str) -> Reply:
     """A dose question about children in general, or about a child of an age the question gives."""
     ages = {hit.value for hit in find_ages(text)}
@@ -138,7 +129,7 @@ def has_facts(profile: Profile) -> bool:
 
 # A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
 _AMOUNT = re.compile(
-    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|ta[a-z]{3,5}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
+    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|t[a-z]{4,6}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
     r"|\bhow\s+(?:much|many)\b",
     re.I,
 )

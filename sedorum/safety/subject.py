@@ -215,11 +215,20 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
         people = named_people(previous)
         if (
             len({p.key for p in people}) == 1
-            and people[0].group == "child"
+            and may_be_a_child(people[0])
             and not _FIRST_PERSON_OUTSIDE_MY.search(_MY_RELATION.sub("", previous))
         ):
             return people[0]
     return None
+
+
+# Relations that may be a young child whatever the word's group ("my grandson").
+_MAYBE_CHILDREN = frozenset({"grandson", "granddaughter", "grandchild", "nephew", "niece"})
+
+
+def may_be_a_child(subject: Subject) -> bool:
+    """True for a person who may be a young child when their age is not known."""
+    return subject.group == "child" or subject.key in _MAYBE_CHILDREN
 
 
 _QUESTION = re.compile(
