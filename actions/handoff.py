@@ -32,6 +32,12 @@ ORDER_PROBLEM = re.compile(
     re.IGNORECASE,
 )
 FALLBACK_INTENT = "nlu_fallback"
+# "the ambulance is 40 minutes away": help is on its way, so nothing new is taken meanwhile.
+WAITING_FOR_HELP = re.compile(
+    r"\b(?:ambulance|paramedics?|999|while (?:i|we) wait|waiting for (?:help|them|the)|on (?:the|its|their) way|"
+    r"until (?:they|help) (?:come|comes|arrive|arrives|get here))\b",
+    re.IGNORECASE,
+)
 # "can I take one while I wait?": asking to take something, after an emergency was flagged.
 TAKE_NOW = re.compile(r"\b(?:can|could|should|may|shall)\s+i\s+(?:take|have|use|try)\b", re.IGNORECASE)
 # True once an emergency was flagged in this conversation: later replies repeat the S1 line.
@@ -208,7 +214,7 @@ class ActionHandoffWaiting(Action):
             return []
         topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        if emergency and (topic == DOSAGE or TAKE_NOW.search(text)):
+        if emergency and WAITING_FOR_HELP.search(text) and (topic == DOSAGE or TAKE_NOW.search(text)):
             # "the ambulance is 40 minutes away, can I take a Sedorum while I wait?": nothing
             # new until the emergency team has seen them, and never an amount.
             dispatcher.utter_message(text=wording.text("emergency.while_waiting"))

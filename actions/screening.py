@@ -8,6 +8,7 @@ any earlier message is never ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,7 +28,7 @@ from actions.conversation import (
 from actions.topics import TOPICS, response_of, topic_of
 from sedorum.content.locale import conversation_locale, template_values
 from sedorum.conversation_events import ASKED_SLOT
-from sedorum.safety.answers import SAFETY_CHECK, Plan, offer_text, plan_answer
+from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, Plan, offer_text, plan_answer
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
@@ -91,6 +92,11 @@ def say_general_advice(dispatcher: CollectingDispatcher, reading: Reading) -> No
         general = general_advice(reading.extraction)
         if general:
             dispatcher.utter_message(text=general)
+    say_storage_advice(dispatcher, reading)
+
+
+def say_storage_advice(dispatcher: CollectingDispatcher, reading: Reading) -> None:
+    """Tablets kept where a child can get at them: where to keep them."""
     storage = storage_advice(reading.texts[-1]) if reading.texts else None
     if storage:
         dispatcher.utter_message(text=storage)
@@ -157,6 +163,24 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
     return plan_events(reading, tracker, plan)
 
 
+# "Any interactions with Sedorum I should know about?": about this person, whatever it was classified as.
+INTERACTIONS = re.compile(r"\binteract(?:s|ions?|ing)?\b|\bclash(?:es)?\b|\bmix(?:es)? (?:badly )?with\b", re.I)
+# "will it go away after?" while pregnant: after the birth.
+AFTER_THE_BIRTH = re.compile(
+    r"\bgo(?:es)? away after\b|\bafter (?:the )?(?:birth|baby|delivery)\b|\bafter (?:i|she) (?:give|gives) birth\b",
+    re.I,
+)
+
+
+def topic_in_context(topic: str, text: str, reading: Reading) -> str:
+    """The topic a question is about, given the conversation: the classifier reads one message."""
+    if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
+        return SAFETY_CHECK
+    if reading.profile.pregnant and AFTER_THE_BIRTH.search(text):
+        return topic_of("ask_pregnancy") or topic
+    return topic
+
+
 class ActionAnswerTopic(Action):
     """Every topic question (actions/topics.py), shaped by what the conversation told us."""
 
@@ -168,10 +192,11 @@ class ActionAnswerTopic(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_default")
             return []
-        if asks_for_urgent_help(english_text(tracker)):
+        text = english_text(tracker)
+        if asks_for_urgent_help(text):
             # "it's not an emergency but my legs are awful and my GP is closed, who can I call?"
             dispatcher.utter_message(response="utter_urgent_advice")
-        return answer_topic(dispatcher, tracker, topic)
+        return answer_topic(dispatcher, tracker, topic_in_context(topic, text, reading_of(tracker)))
 
 
 class ActionAnswerDosage(ActionAnswerTopic):
@@ -304,6 +329,7 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
         return None
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
+    say_storage_advice(dispatcher, reading)
     return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, screening.rule_ids)]
 
 

@@ -429,3 +429,24 @@ def test_a_vague_follow_up_after_facts_gets_the_advice_again() -> None:
         ActionDefaultFallbackWithHandoff(),
     )
     assert "<utter_default>" not in said and re.search(r"Gaviscon|antacid", said)
+
+
+def test_a_question_about_interactions_is_about_the_visitors_facts() -> None:
+    said, _ = play(
+        [("I'm 78, Gaviscon every night", "inform"), ("any interactions I should know about?", "ask_evidence")],
+        ActionAnswerTopic(),
+    )
+    assert re.search(r"Gaviscon|antacid", said) and "<utter_evidence>" not in said
+
+
+def test_will_it_go_away_after_while_pregnant_is_about_the_birth() -> None:
+    said, _ = play(
+        [("23 weeks pregnant with twins", "inform"), ("will it go away after", "ask_evidence")], ActionAnswerTopic()
+    )
+    assert "<utter_pregnancy>" in said
+
+
+def test_a_dose_question_after_an_emergency_is_answered_unless_help_is_on_its_way() -> None:
+    chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind="emergency")
+    said, _ = chat.says("I'm ok now, how much magnesium is too much?", "ask_dosage").run(ActionHandoffWaiting())
+    assert "350 mg" in "\n".join(said)
