@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import heapq
+import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
@@ -35,6 +37,10 @@ CONVERSATIONS_PREFIX = "/conversations/"
 EMERGENCY_SCAN_CHARS = 600
 
 EMERGENCY, ORDINARY = 0, 1
+SOCKETIO_PREFIX = "/socket.io/"
+# The widget names its conversation in the socket URL (sedorum/web/static/chat.js), so that every
+# socket of one conversation reaches the process that serves it.
+CONVERSATION_PARAM = "conversation"
 
 
 def process_for(sender_id: str, processes: int) -> int:
@@ -98,6 +104,52 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
             sender = unquote(sender)
             return Route(process_for(sender, processes), sender=sender)
     return Route(0)
+
+
+class SocketPlaces:
+    """Which process holds each socket.io connection, so that all its requests reach it.
+
+    An engine.io session lives in the process that opened it: every later request carries
+    its `sid` and must go there. A socket whose URL names its conversation goes to that
+    conversation's process; one that does not is placed round-robin, and its `sid` (from the
+    handshake's answer) is remembered. Bounded: the oldest sessions are forgotten first.
+    """
+
+    def __init__(self, processes: int, limit: int = 100_000) -> None:
+        self.processes = processes
+        self.limit = limit
+        self._places: OrderedDict[str, int] = OrderedDict()
+        self._next = itertools.cycle(range(max(1, processes)))
+
+    def route(self, query: Mapping[str, str]) -> Route:
+        """Where a socket.io request goes (its query string decides)."""
+        sid = query.get("sid")
+        if sid and sid in self._places:
+            return Route(self._places[sid])
+        conversation = query.get(CONVERSATION_PARAM)
+        if conversation:
+            return Route(process_for(conversation, self.processes))
+        if sid:
+            return Route(0)  # unknown session (the router restarted): its process answers "unknown sid"
+        return Route(next(self._next))
+
+    def remember(self, sid: str, process: int) -> None:
+        self._places[sid] = process
+        self._places.move_to_end(sid)
+        while len(self._places) > self.limit:
+            self._places.popitem(last=False)
+
+
+def handshake_sid(body: bytes) -> str | None:
+    """The session id in an engine.io "open" packet (`0{"sid": ...}`), None otherwise."""
+    if not body.startswith(b"0{"):
+        return None
+    try:
+        opened = json.loads(body[1:].split(b"\x1e", 1)[0])
+    except (ValueError, RecursionError):
+        return None
+    sid = opened.get("sid") if isinstance(opened, dict) else None
+    return sid if isinstance(sid, str) and sid else None
 
 
 @dataclass(order=True)

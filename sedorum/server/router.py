@@ -39,7 +39,15 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.routing import FairQueue, Route, is_emergency_text, route_request
+from sedorum.routing import (
+    SOCKETIO_PREFIX,
+    FairQueue,
+    Route,
+    SocketPlaces,
+    handshake_sid,
+    is_emergency_text,
+    route_request,
+)
 from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
 
@@ -78,6 +86,7 @@ class Router:
         self.max_body = max(settings.max_body_bytes, settings.max_api_body_bytes, WEBSOCKET_MAX_BYTES)
         self.http: aiohttp.ClientSession | None = None
         self.failover = FailoverRouting(self, len(worker_ports))
+        self.sockets = SocketPlaces(len(worker_ports))
 
     async def start(self, _: web.Application) -> None:
         connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
@@ -125,6 +134,8 @@ class Router:
         return web.json_response({"status": "ok", "processes_live": live})
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(SOCKETIO_PREFIX):
+            return await self.socketio(request)
         if request.headers.get("upgrade", "").lower() == "websocket":
             return await self.failover.websocket(request, Route(0))
         if request.content_length is not None and request.content_length > self.max_body:
@@ -137,6 +148,21 @@ class Router:
             return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
         route = route_request(request.method, request.path, body, len(self.upstreams), self.settings.max_body_bytes)
         return await self.failover.serve(request, body, route)
+
+    async def socketio(self, request: web.Request) -> web.StreamResponse:
+        """A socket.io request, on the process that holds (or is to hold) its connection."""
+        route = self.sockets.route(request.query)
+        if request.headers.get("upgrade", "").lower() == "websocket":
+            return await self.failover.websocket(request, route)
+        if request.content_length is not None and request.content_length > self.max_body:
+            return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
+        body = await request.read()
+        answer = await self.failover.serve(request, body, route)
+        if "sid" not in request.query and answer.status == 200 and isinstance(answer, web.Response):
+            sid = handshake_sid(answer.body if isinstance(answer.body, bytes) else b"")
+            if sid is not None:
+                self.sockets.remember(sid, int(answer.headers.get(PROCESS_HEADER, route.process)))
+        return answer
 
     async def serve_on(self, request: web.Request, body: bytes, route: Route, process: int) -> web.StreamResponse:
         """One attempt on `process`: in its fair queue when the route says so. Raises Refused."""

@@ -156,6 +156,8 @@ def worker_envs(settings: Settings) -> list[dict[str, str]]:
             "SEDORUM_ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
             "SEDORUM_PROXIES_COUNT": str(settings.proxies_count + 1),
             "SEDORUM_PROCESS_INDEX": str(index),
+            # Every process's port: a widget message for a socket another process holds goes there.
+            "SEDORUM_WORKER_PORTS": ",".join(map(str, settings.worker_ports)),
         }
         for index, port in enumerate(settings.worker_ports)
     ]

@@ -21,9 +21,11 @@ import requests
 from sedorum.handoff.accounts import hash_password
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import HandoffStore, open_store
+from sedorum.routing import CONVERSATION_PARAM, process_for
+from sedorum.server.failover import PROCESS_HEADER
 from sedorum.server.stack import RunningStack
 from tests.conftest import Chat
-from tests.e2e.test_socketio import RawSocketIO
+from tests.e2e.test_socketio import RawSocketIO, allowed_origin
 
 EMERGENCY_NUMBERS = ("999", "112", "911")
 
@@ -246,3 +248,72 @@ def test_staff_reply_reaches_the_socketio_visitor_within_a_second(stack: Running
 
     elapsed = asyncio.run(scenario())
     assert elapsed < 1.0, f"staff reply took {elapsed:.2f} s"
+
+
+def conversation_on(process: int, processes: int) -> str:
+    while True:
+        session_id = "widget-" + uuid.uuid4().hex
+        if process_for(session_id, processes) == process:
+            return session_id
+
+
+async def _collect(client: RawSocketIO, into: list[str], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            name, data = await client.next_event(0.5)
+        except TimeoutError:
+            continue
+        if name == "bot_uttered" and isinstance(data, dict):
+            into.append(str(data.get("text") or ""))
+
+
+def test_two_widget_visitors_on_different_processes_each_get_only_their_own_staff_reply(
+    stack: RunningStack,
+) -> None:
+    processes = stack.settings.process_count
+    sessions = [conversation_on(0, processes), conversation_on(processes - 1, processes)]
+    # The router puts each conversation's sockets on its own process (the handshake says which).
+    for session_id, process in zip(sessions, (0, processes - 1), strict=True):
+        handshake = requests.get(
+            f"{stack.url}/socket.io/",
+            params={"EIO": "4", "transport": "polling", CONVERSATION_PARAM: session_id},
+            headers={"Origin": allowed_origin(stack)},
+            timeout=10,
+        )
+        assert handshake.status_code == 200 and handshake.headers[PROCESS_HEADER] == str(process)
+    staff = StaffClient.new(stack)
+    replies = {session_id: f"Hello {session_id[-6:]}, your parcel is on its way." for session_id in sessions}
+
+    async def scenario() -> dict[str, list[str]]:
+        clients = [await RawSocketIO.connect(stack.url, allowed_origin(stack), s) for s in sessions]
+        seen: dict[str, list[str]] = {s: [] for s in sessions}
+        stop = asyncio.Event()
+        try:
+            for client, session_id in zip(clients, sessions, strict=True):
+                await client.start_session(session_id)
+            readers = [
+                asyncio.ensure_future(_collect(c, seen[s], stop)) for c, s in zip(clients, sessions, strict=True)
+            ]
+            for client, session_id in zip(clients, sessions, strict=True):
+                await client.emit("user_uttered", {"message": "I want to talk to a person", "session_id": session_id})
+            for session_id in sessions:
+                handoff = await asyncio.to_thread(staff.waiting_for, session_id, 60)
+                assert (await asyncio.to_thread(staff.claim, handoff["id"])).status_code == 200
+                assert (await asyncio.to_thread(staff.say, handoff["id"], replies[session_id])).status_code == 200
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while loop.time() < deadline and not all(any(replies[s] in text for text in seen[s]) for s in sessions):
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)  # anything sent to the wrong visitor would arrive by now
+            stop.set()
+            await asyncio.gather(*readers)
+        finally:
+            for client in clients:
+                await client.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    for session_id in sessions:
+        other = next(s for s in sessions if s != session_id)
+        assert any(text == f"{staff.name} (support team): {replies[session_id]}" for text in seen[session_id]), seen
+        assert not any(replies[other] in text for text in seen[session_id]), seen
