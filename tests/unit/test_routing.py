@@ -9,10 +9,13 @@ import uuid
 import pytest
 
 from sedorum.routing import (
+    CONVERSATION_PARAM,
     ConversationPins,
     FairQueue,
     ProcessHealth,
+    SocketPlaces,
     failover_order,
+    handshake_sid,
     process_for,
     route_request,
 )
@@ -244,3 +247,49 @@ def test_a_turn_that_must_move_waits_until_the_conversation_is_free() -> None:
         assert order == ["old turn ended", "moved turn started"]
 
     asyncio.run(scenario())
+
+
+def test_a_socket_naming_its_conversation_goes_to_that_conversation_s_process() -> None:
+    places = SocketPlaces(4)
+    conversations = [f"widget-{uuid.uuid4().hex}" for _ in range(40)]
+    for conversation in conversations:
+        assert places.route({CONVERSATION_PARAM: conversation, "EIO": "4"}).process == process_for(conversation, 4)
+    assert {places.route({CONVERSATION_PARAM: c}).process for c in conversations} == {0, 1, 2, 3}
+
+
+def test_other_sockets_are_spread_and_each_session_stays_where_it_opened() -> None:
+    places = SocketPlaces(3)
+    opened = [places.route({"EIO": "4", "transport": "polling"}).process for _ in range(6)]
+    assert opened == [0, 1, 2, 0, 1, 2]
+    places.remember("sid-a", 2)
+    places.remember("sid-b", 1)
+    assert places.route({"sid": "sid-a", "transport": "websocket"}).process == 2
+    # The session decides, even over the conversation named in the URL.
+    assert places.route({"sid": "sid-b", CONVERSATION_PARAM: "x"}).process == 1
+    assert places.route({"sid": "unknown"}).process == 0
+
+
+def test_socket_places_forget_the_oldest_sessions_first() -> None:
+    places = SocketPlaces(2, limit=2)
+    places.remember("one", 1)
+    places.remember("two", 1)
+    places.remember("one", 1)  # used again: now the newest
+    places.remember("three", 1)
+    assert places.route({"sid": "one"}).process == 1
+    assert places.route({"sid": "three"}).process == 1
+    assert places.route({"sid": "two"}).process == 0  # forgotten
+
+
+@pytest.mark.parametrize(
+    ("body", "sid"),
+    [
+        (b'0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}', "abc"),
+        (b'0{"sid":"abc"}\x1e40', "abc"),
+        (b'40{"sid":"namespace-level"}', None),
+        (b"0{not json", None),
+        (b'0{"sid": 5}', None),
+        (b"", None),
+    ],
+)
+def test_the_session_id_is_read_from_the_engineio_open_packet(body: bytes, sid: str | None) -> None:
+    assert handshake_sid(body) == sid

@@ -11,6 +11,8 @@ from sedorum.channels.socketio import (
     LineBreakSocketIOOutput,
     OriginCheckedSocketIOInput,
     hard_line_breaks,
+    has_room,
+    peer_urls,
 )
 
 
@@ -78,3 +80,61 @@ def test_output_sends_markdown_line_breaks() -> None:
     output = LineBreakSocketIOOutput(FakeSio(), "bot_uttered")
     asyncio.run(output.send_text_message("room-1", "Call 999 now.\nDon't wait."))
     assert sent == [("bot_uttered", {"text": "Call 999 now.  \nDon't wait."}, "room-1")]
+
+
+def test_the_other_processes_are_found_from_the_worker_ports() -> None:
+    env = {"SEDORUM_WORKER_PORTS": "6006,6007,6008", "SEDORUM_RASA_PORT": "6007"}
+    assert peer_urls(env) == [
+        "http://127.0.0.1:6006/webhooks/socketio/deliver",
+        "http://127.0.0.1:6008/webhooks/socketio/deliver",
+    ]
+    assert peer_urls({"SEDORUM_RASA_PORT": "5005"}) == []  # one process, no router
+
+
+class _Manager:
+    def __init__(self, rooms: dict) -> None:
+        self.rooms = rooms
+
+
+class _RoomSio:
+    def __init__(self, rooms: dict) -> None:
+        self.manager = _Manager(rooms)
+        self.sent: list[tuple] = []
+
+    async def emit(self, event, data, room=None) -> None:
+        self.sent.append((event, data, room))
+
+
+def test_a_room_is_here_only_when_a_socket_of_this_process_is_in_it() -> None:
+    sio = _RoomSio({"/": {"conv-a": {"sio-1": "eio-1"}, "conv-empty": {}}})
+    assert has_room(sio, "conv-a")
+    assert not has_room(sio, "conv-empty")
+    assert not has_room(sio, "conv-b")
+    assert not has_room(_RoomSio({}), "conv-a")
+
+
+def test_a_message_for_a_socket_elsewhere_goes_to_the_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEDORUM_WORKER_PORTS", "6006,6007")
+    monkeypatch.setenv("SEDORUM_RASA_PORT", "6006")
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "tok")
+    handed: list[tuple] = []
+
+    async def fake_deliver(urls: list[str], token: str, room: str, event: str, data: object) -> bool:
+        handed.append((urls, token, room, event, data))
+        return True
+
+    monkeypatch.setattr("sedorum.channels.socketio.deliver_to_peers", fake_deliver)
+    sio = _RoomSio({"/": {"here": {"sio-1": "eio-1"}}})
+    output = LineBreakSocketIOOutput(sio, "bot_uttered")
+    asyncio.run(output.send_text_message("here", "hi"))
+    asyncio.run(output.send_text_message("elsewhere", "Sam (support team): a\nb"))
+    assert sio.sent == [("bot_uttered", {"text": "hi"}, "here")]
+    assert handed == [
+        (
+            ["http://127.0.0.1:6007/webhooks/socketio/deliver"],
+            "tok",
+            "elsewhere",
+            "bot_uttered",
+            {"text": "Sam (support team): a  \nb"},
+        )
+    ]
