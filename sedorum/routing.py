@@ -25,6 +25,7 @@ import hashlib
 import heapq
 import itertools
 import json
+import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -150,6 +151,59 @@ def handshake_sid(body: bytes) -> str | None:
         return None
     sid = opened.get("sid") if isinstance(opened, dict) else None
     return sid if isinstance(sid, str) and sid else None
+
+
+# --- socket.io turns: the widget's messages in the same fair queue as REST turns -------------
+#
+# A visitor's message arrives as a socket.io EVENT packet, `42["user_uttered",{...}]` (engine.io
+# "message" 4, socket.io "event" 2, optionally a namespace and an acknowledgement id). The Rasa
+# process acknowledges it (`43<id>[...]`) when the turn is over (sedorum/channels/socketio.py),
+# so the router holds a queue slot from the moment it passes the message on until that
+# acknowledgement. A message without an id gets one of the router's own (ROUTER_ACK_BASE and
+# up, far above a client's counter), and that acknowledgement is not passed to the client.
+
+USER_MESSAGE_EVENT = "user_uttered"
+ROUTER_ACK_BASE = 1_000_000_000
+_EVENT_HEAD = re.compile(r"^42(/[^,\[]*,)?(\d*)\[")
+_ACK_HEAD = re.compile(r"^43(/[^,\[]*,)?(\d+)\[")
+
+
+@dataclass(frozen=True)
+class SocketMessage:
+    """A visitor's message in a socket.io packet."""
+
+    namespace: str  # "" or "/nsp,"
+    ack: int | None
+    text: str
+    body: str  # the packet's JSON array, as sent
+
+
+def socket_message(packet: str) -> SocketMessage | None:
+    """The visitor's message if `packet` is a `user_uttered` event, else None."""
+    head = _EVENT_HEAD.match(packet)
+    if head is None:
+        return None
+    body = packet[head.end() - 1 :]
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, list) or not event or event[0] != USER_MESSAGE_EVENT:
+        return None
+    data = event[1] if len(event) > 1 and isinstance(event[1], dict) else {}
+    text = data.get("message")
+    return SocketMessage(head.group(1) or "", int(head.group(2)) if head.group(2) else None, str(text or ""), body)
+
+
+def with_ack(message: SocketMessage, ack: int) -> str:
+    """The event packet again, now asking for acknowledgement `ack`."""
+    return f"42{message.namespace}{ack}{message.body}"
+
+
+def acknowledged(packet: str) -> int | None:
+    """The acknowledgement id of an ACK packet (`43<id>[...]`), else None."""
+    head = _ACK_HEAD.match(packet)
+    return int(head.group(2)) if head else None
 
 
 @dataclass(order=True)

@@ -29,10 +29,13 @@ restarts, instead of being refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -40,13 +43,18 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from sedorum.routing import (
+    ROUTER_ACK_BASE,
     SOCKETIO_PREFIX,
     FairQueue,
     Route,
+    SocketMessage,
     SocketPlaces,
+    acknowledged,
     handshake_sid,
     is_emergency_text,
     route_request,
+    socket_message,
+    with_ack,
 )
 from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
@@ -74,6 +82,7 @@ STATS_PATH = "/_router/stats"
 ROUTER_HEALTH_PATH = "/_router/health"  # the router itself answers (supervisor, systemd, containers)
 LISTEN_FD_VARIABLE = "SEDORUM_LISTEN_FD"  # a listening socket handed over by the supervisor
 SYSTEMD_FIRST_FD = 3  # socket activation: LISTEN_FDS sockets from fd 3 on
+TURN_TIMEOUT_S = 60.0  # a widget message's slot is given up when its turn is not over by then
 
 
 class Router:
@@ -228,10 +237,18 @@ class Router:
             return unavailable()
         client = web.WebSocketResponse(autoping=False, max_msg_size=WEBSOCKET_MAX_BYTES)
         await client.prepare(request)
+        turns = (
+            SocketTurns(self.queues[process], upstream.send_str) if request.path.startswith(SOCKETIO_PREFIX) else None
+        )
 
         async def pump(source: Any, target: Any) -> None:
+            inbound = source is client
             async for message in source:
                 if message.type == WSMsgType.TEXT:
+                    if turns is not None and (
+                        turns.from_client(message.data) if inbound else turns.from_process(message.data)
+                    ):
+                        continue  # a visitor's message now waits in the queue; or the router's own ack
                     await target.send_str(message.data)
                 elif message.type == WSMsgType.BINARY:
                     await target.send_bytes(message.data)
@@ -248,9 +265,64 @@ class Router:
         finally:
             for task in tasks:
                 task.cancel()
+            if turns is not None:
+                turns.close()
             await upstream.close()
             await client.close()
         return client
+
+
+class SocketTurns:
+    """The visitor's messages of one socket.io connection, through its process's fair queue.
+
+    Each `user_uttered` packet from the visitor waits for a slot of the process (in the
+    emergency lane when the detector flags it), in the order the visitor sent them; the slot is
+    held until the Rasa process acknowledges the message (the turn is over) or TURN_TIMEOUT_S
+    passes. Every other packet passes at once.
+    """
+
+    def __init__(self, queue: FairQueue, send: Callable[[str], Awaitable[None]]) -> None:
+        self.queue = queue
+        self.send = send
+        self.waiting: asyncio.Queue[SocketMessage] = asyncio.Queue()
+        self.pending: dict[int, tuple[asyncio.Event, bool]] = {}  # ack id -> (turn over, the router's own id)
+        self.own_ids = itertools.count(ROUTER_ACK_BASE)
+        self.worker = asyncio.ensure_future(self._serve())
+
+    def from_client(self, packet: str) -> bool:
+        """True when the packet is a visitor's message: it is sent when its turn comes."""
+        message = socket_message(packet)
+        if message is None:
+            return False
+        self.waiting.put_nowait(message)
+        return True
+
+    def from_process(self, packet: str) -> bool:
+        """True when the packet is the acknowledgement of a message the router asked for (dropped)."""
+        ack = acknowledged(packet)
+        entry = self.pending.get(ack) if ack is not None else None
+        if entry is None:
+            return False
+        entry[0].set()
+        return entry[1]
+
+    async def _serve(self) -> None:
+        while True:
+            message = await self.waiting.get()
+            own = message.ack is None
+            ack = next(self.own_ids) if message.ack is None else message.ack
+            over = asyncio.Event()
+            self.pending[ack] = (over, own)
+            try:
+                async with self.queue.slot(is_emergency_text(message.text)):
+                    await self.send(with_ack(message, ack))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(over.wait(), TURN_TIMEOUT_S)
+            finally:
+                self.pending.pop(ack, None)
+
+    def close(self) -> None:
+        self.worker.cancel()
 
 
 def warm_up_detector() -> float:

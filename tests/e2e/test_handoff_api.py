@@ -23,6 +23,7 @@ from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import HandoffStore, open_store
 from sedorum.routing import CONVERSATION_PARAM, process_for
 from sedorum.server.failover import PROCESS_HEADER
+from sedorum.server.router import STATS_PATH
 from sedorum.server.stack import RunningStack
 from tests.conftest import Chat
 from tests.e2e.test_socketio import RawSocketIO, allowed_origin
@@ -250,6 +251,12 @@ def test_staff_reply_reaches_the_socketio_visitor_within_a_second(stack: Running
     assert elapsed < 1.0, f"staff reply took {elapsed:.2f} s"
 
 
+def served_turns(stack: RunningStack) -> list[int]:
+    reply = requests.get(f"{stack.url}{STATS_PATH}", params={"token": stack.settings.auth_token}, timeout=30)
+    reply.raise_for_status()
+    return [sum(process["served"].values()) for process in reply.json()["processes"]]
+
+
 def conversation_on(process: int, processes: int) -> str:
     while True:
         session_id = "widget-" + uuid.uuid4().hex
@@ -283,6 +290,7 @@ def test_two_widget_visitors_on_different_processes_each_get_only_their_own_staf
         assert handshake.status_code == 200 and handshake.headers[PROCESS_HEADER] == str(process)
     staff = StaffClient.new(stack)
     replies = {session_id: f"Hello {session_id[-6:]}, your parcel is on its way." for session_id in sessions}
+    served_before = served_turns(stack)
 
     async def scenario() -> dict[str, list[str]]:
         clients = [await RawSocketIO.connect(stack.url, allowed_origin(stack), s) for s in sessions]
@@ -313,6 +321,10 @@ def test_two_widget_visitors_on_different_processes_each_get_only_their_own_staf
         return seen
 
     seen = asyncio.run(scenario())
+    # Each visitor's message went through its process's fair queue, as a REST turn does.
+    served_after = served_turns(stack)
+    for process in {0, processes - 1}:
+        assert served_after[process] > served_before[process], (served_before, served_after)
     for session_id in sessions:
         other = next(s for s in sessions if s != session_id)
         assert any(text == f"{staff.name} (support team): {replies[session_id]}" for text in seen[session_id]), seen
