@@ -64,12 +64,67 @@ class Route:
     queued: bool = False
     emergency: bool = False
     sender: str | None = None
+    rest: bool = False  # a REST turn: a dropped one may be answered from the tracker store
 
 
 def is_emergency_text(text: str) -> bool:
     from sedorum.safety.emergency import detect_emergency
 
     return detect_emergency(text[:EMERGENCY_SCAN_CHARS]) is not None
+
+
+# The messaging platforms' webhooks (sedorum/channels/): the conversation id each channel uses.
+PLATFORM_WEBHOOKS = {
+    "/webhooks/telegram/webhook": "telegram",
+    "/webhooks/twilio/webhook": "twilio",
+    "/webhooks/facebook/webhook": "messenger",
+    "/webhooks/slack/webhook": "slack",
+}
+
+
+def platform_sender(platform: str, body: bytes) -> tuple[str, str] | None:
+    """(conversation id, text) of a platform's webhook body, read as its channel reads it; None if none.
+
+    Telegram: the private chat's id; Twilio (SMS, WhatsApp): the From number; Messenger: the
+    first event's sender (a batch is one page's events); Slack: the user of an event or of a
+    button click. The channel itself still checks the signature and decides what to answer.
+    """
+    from urllib.parse import parse_qs
+
+    try:
+        if platform == "twilio":
+            form = parse_qs(body.decode("utf-8", "replace"))
+            sender = (form.get("From") or [""])[0].strip()
+            return (sender, (form.get("Body") or [""])[0]) if sender else None
+        if platform == "slack" and not body.lstrip().startswith(b"{"):
+            raw = (parse_qs(body.decode("utf-8", "replace")).get("payload") or [""])[0]
+            user = (json.loads(raw) or {}).get("user") or {}
+            return (str(user["id"]), "") if isinstance(user, dict) and user.get("id") else None
+        payload = json.loads(body)
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if platform == "telegram":
+        holder = payload.get("callback_query") or {}
+        message = (holder.get("message") if isinstance(holder, dict) else None) or payload.get("message") or {}
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not isinstance(chat, dict) or chat.get("id") is None:
+            return None
+        text = message.get("text") if not holder else ""
+        return str(chat["id"]), str(text or "")
+    if platform == "messenger":
+        for entry in payload.get("entry") or []:
+            for event in (entry.get("messaging") or []) if isinstance(entry, dict) else []:
+                psid = (event.get("sender") or {}).get("id") if isinstance(event, dict) else None
+                if psid:
+                    return str(psid), str((event.get("message") or {}).get("text") or "")
+        return None
+    if platform == "slack":
+        event = payload.get("event")
+        if isinstance(event, dict) and event.get("user"):
+            return str(event["user"]), str(event.get("text") or "")
+    return None
 
 
 def route_request(method: str, path: str, body: bytes, processes: int, max_body_bytes: int) -> Route:
@@ -79,9 +134,10 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
       emergency lane when the message is flagged. A body the front cannot read goes to
       process 0 unqueued, whose edge checks answer it (4xx) as they always have.
     - /conversations/<sender>/...: the HTTP API of that conversation, on its process.
-    - everything else (socket.io, the pages, the staff console, the other channels' webhooks,
-      /status...): process 0, the "home" process, so a browser's socket.io session, the staff
-      console that pushes to it and the conversation's lock are all in one process.
+    - a messaging platform's webhook: its conversation picks the process, queued like a REST
+      turn (a body the router cannot read goes to process 0, whose channel refuses it);
+    - everything else (the pages, the staff console, /status...): process 0, the "home"
+      process. (socket.io requests are placed by `SocketPlaces`, in the router.)
     """
     if method == "POST" and path == REST_WEBHOOK:
         if len(body) > max_body_bytes:
@@ -96,7 +152,14 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
         if not isinstance(sender, str) or not sender:
             return Route(0)
         emergency = isinstance(message, str) and is_emergency_text(message)
-        return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender)
+        return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender, rest=True)
+    if method == "POST" and path in PLATFORM_WEBHOOKS:
+        found = platform_sender(PLATFORM_WEBHOOKS[path], body) if len(body) <= max_body_bytes else None
+        if found is not None:
+            sender, text = found
+            emergency = bool(text) and is_emergency_text(text)
+            return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender)
+        return Route(0)
     if path.startswith(CONVERSATIONS_PREFIX):
         sender = path[len(CONVERSATIONS_PREFIX) :].split("/", 1)[0]
         if sender:

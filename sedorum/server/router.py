@@ -214,7 +214,7 @@ class Router:
             raise Refused(process) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             logger.warning("Rasa process %d dropped a request in progress: %s", process, type(error).__name__)
-            if route is not None and route.queued and route.sender:
+            if route is not None and route.rest and route.sender:
                 return await self.failover.after_dropped_turn(body, route, process, sent_at)
             return unavailable()
 

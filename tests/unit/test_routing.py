@@ -16,9 +16,11 @@ from sedorum.routing import (
     SocketPlaces,
     failover_order,
     handshake_sid,
+    platform_sender,
     process_for,
     route_request,
 )
+from tests.fakes import webhooks as wh
 
 LIMIT = 16 * 1024
 
@@ -293,3 +295,48 @@ def test_socket_places_forget_the_oldest_sessions_first() -> None:
 )
 def test_the_session_id_is_read_from_the_engineio_open_packet(body: bytes, sid: str | None) -> None:
     assert handshake_sid(body) == sid
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "sender", "text"),
+    [
+        ("/webhooks/telegram/webhook", json.dumps(wh.telegram_text(4711, "hello")).encode(), "4711", "hello"),
+        ("/webhooks/telegram/webhook", json.dumps(wh.telegram_button(4711, "/ask_dosage")).encode(), "4711", ""),
+        (
+            "/webhooks/twilio/webhook",
+            wh.form_body(wh.twilio_sms("+447700900123", "I can't breathe", "+441234", "AC1")).encode(),
+            "+447700900123",
+            "I can't breathe",
+        ),
+        ("/webhooks/facebook/webhook", json.dumps(wh.messenger_text("psid-9", "hi")).encode(), "psid-9", "hi"),
+        ("/webhooks/slack/webhook", json.dumps(wh.slack_dm("U0PAT", "hey")).encode(), "U0PAT", "hey"),
+        ("/webhooks/slack/webhook", wh.slack_button_click("U0PAT", "/greet", "Hello").encode(), "U0PAT", ""),
+    ],
+)
+def test_a_platform_webhook_is_routed_by_its_conversation_and_queued(
+    path: str, body: bytes, sender: str, text: str
+) -> None:
+    platform = {"telegram": "telegram", "twilio": "twilio", "facebook": "messenger", "slack": "slack"}[
+        path.split("/")[2]
+    ]
+    assert platform_sender(platform, body) == (sender, text)
+    route = route_request("POST", path, body, 4, LIMIT)
+    assert route.process == process_for(sender, 4) and route.queued and route.sender == sender
+    assert route.emergency == (text == "I can't breathe")
+    assert not route.rest  # a dropped platform turn is not answered from the store in REST's format
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/webhooks/telegram/webhook", b"not json"),
+        ("/webhooks/telegram/webhook", b'{"update_id": 1}'),
+        ("/webhooks/twilio/webhook", b"Body=hi"),
+        ("/webhooks/facebook/webhook", b'{"object": "page", "entry": [{"messaging": []}]}'),
+        ("/webhooks/slack/webhook", b'{"type": "url_verification", "challenge": "x"}'),
+        ("/webhooks/slack/webhook", b"payload=%7Bnot+json"),
+        ("/webhooks/telegram/webhook", b"[1, 2]"),
+    ],
+)
+def test_a_platform_body_without_a_conversation_goes_to_process_0_unqueued(path: str, body: bytes) -> None:
+    assert route_request("POST", path, body, 4, LIMIT) == route_request("GET", "/status", b"", 4, LIMIT)
