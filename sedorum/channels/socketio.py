@@ -14,6 +14,8 @@ for a visitor whose socket is held by another process (a staff reply sent from t
 whichever process serves it) is handed to the other processes (`POST
 /webhooks/socketio/deliver` on their loopback ports, with the API token); the one that holds
 the visitor's room emits it. SEDORUM_WORKER_PORTS names the processes, SEDORUM_RASA_PORT this one.
+With SEDORUM_REDIS_URL set, python-socketio's AsyncRedisManager shares every emit between the
+processes (and the replicas of the nginx deployment) instead.
 
 It also keeps the line breaks of our responses in the widget: rasa-webchat renders text as
 Markdown, where a single newline is a space, so "Call 999 now.\nOr go to ..." (the S1 reply)
@@ -32,10 +34,12 @@ from typing import Any
 
 import aiohttp
 import rasa.shared.utils.io
+import socketio
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
+from socketio.asyncio_pubsub_manager import AsyncPubSubManager
 
 from sedorum.settings import Settings
 
@@ -43,6 +47,7 @@ _SOFT_NEWLINE = re.compile(r"(?<!  )(?<!\\)\n")
 logger = logging.getLogger(__name__)
 DELIVER_PATH = "/deliver"  # under the channel's prefix: /webhooks/socketio/deliver
 DELIVER_TIMEOUT_S = 5.0
+REDIS_CHANNEL = "sedorum-socketio"  # the Redis pub/sub channel the processes share their emits on
 
 
 def peer_urls(environ: dict[str, str] | None = None) -> list[str]:
@@ -90,7 +95,8 @@ class LineBreakSocketIOOutput(SocketIOOutput):
         if isinstance(response, dict) and isinstance(response.get("text"), str):
             response = {**response, "text": hard_line_breaks(response["text"])}
         peers = peer_urls()
-        if peers and not has_room(self.sio, socket_id):
+        shared = isinstance(getattr(self.sio, "manager", None), AsyncPubSubManager)
+        if peers and not shared and not has_room(self.sio, socket_id):
             token = Settings.from_env().auth_token
             if await deliver_to_peers(peers, token, socket_id, self.bot_message_evt, response):
                 return
@@ -123,6 +129,12 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             raise ValueError("OriginCheckedSocketIOInput needs at least one allowed origin")
         sio = self.sio
         assert sio is not None
+        redis_url = Settings.from_env().redis_url
+        if redis_url:
+            # Every emit goes through Redis to each process; the one holding the room delivers it.
+            manager = socketio.AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)
+            manager.set_server(sio)
+            sio.manager = manager
         # Read by engine.io on every handshake; an empty list would mean "allow all".
         sio.eio.cors_allowed_origins = list(self.allowed_origins)
         # Rasa's app-wide CORS (the same allow-list, `--cors`) already answers with

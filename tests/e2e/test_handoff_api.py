@@ -13,6 +13,7 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,13 @@ from sedorum.handoff.store import HandoffStore, open_store
 from sedorum.routing import CONVERSATION_PARAM, process_for
 from sedorum.server.failover import PROCESS_HEADER
 from sedorum.server.router import STATS_PATH
-from sedorum.server.stack import RunningStack
-from tests.conftest import Chat
+from sedorum.server.stack import RunningStack, running_stack
+from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_socketio import RawSocketIO, allowed_origin
+from tests.ports import port
 
 EMERGENCY_NUMBERS = ("999", "112", "911")
+REDIS_DB = 6  # the Redis layout's own database (tests/e2e/test_faults.py uses 5)
 
 
 def stack_store(stack: RunningStack) -> HandoffStore:
@@ -277,6 +280,28 @@ async def _collect(client: RawSocketIO, into: list[str], stop: asyncio.Event) ->
 def test_two_widget_visitors_on_different_processes_each_get_only_their_own_staff_reply(
     stack: RunningStack,
 ) -> None:
+    two_visitors_each_get_only_their_own_staff_reply(stack)
+
+
+@pytest.fixture(scope="module")
+def redis_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The default layout with SEDORUM_REDIS_URL: locks and socket.io emits shared through Redis."""
+    env = stack_env(
+        tmp_path_factory.mktemp("redis-widget-var"),
+        port(5905),
+        port(5955),
+        SEDORUM_REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        SEDORUM_PROCESSES="2",
+    )
+    with running_stack(env, log_dir=ARTIFACTS / "logs" / "redis-widget") as running:
+        yield running
+
+
+def test_with_redis_each_widget_visitor_still_gets_only_their_own_staff_reply(redis_stack: RunningStack) -> None:
+    two_visitors_each_get_only_their_own_staff_reply(redis_stack)
+
+
+def two_visitors_each_get_only_their_own_staff_reply(stack: RunningStack) -> None:
     processes = stack.settings.process_count
     sessions = [conversation_on(0, processes), conversation_on(processes - 1, processes)]
     # The router puts each conversation's sockets on its own process (the handshake says which).

@@ -138,3 +138,38 @@ def test_a_message_for_a_socket_elsewhere_goes_to_the_other_processes(monkeypatc
             {"text": "Sam (support team): a  \nb"},
         )
     ]
+
+
+def test_with_redis_every_emit_is_shared_through_it_and_nothing_is_handed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from socketio import AsyncManager, AsyncRedisManager
+
+    async def on_message(_: UserMessage) -> None:
+        return None
+
+    plain = make_channel(cors_allowed_origins="https://shop.example")
+    plain.blueprint(on_message)
+    assert type(plain.sio.manager) is AsyncManager
+    monkeypatch.setenv("SEDORUM_REDIS_URL", "redis://127.0.0.1:6379/6")
+    monkeypatch.setenv("SEDORUM_WORKER_PORTS", "6006,6007")
+    monkeypatch.setenv("SEDORUM_RASA_PORT", "6006")
+    channel = make_channel(cors_allowed_origins="https://shop.example")
+    channel.blueprint(on_message)
+    assert isinstance(channel.sio.manager, AsyncRedisManager) and channel.sio.manager.server is channel.sio
+    handed: list[str] = []
+    emitted: list[tuple] = []
+
+    async def fake_deliver(*args: object) -> bool:
+        handed.append("peers")
+        return True
+
+    async def fake_emit(event, data, room=None, **_: object) -> None:
+        emitted.append((event, data, room))
+
+    monkeypatch.setattr("sedorum.channels.socketio.deliver_to_peers", fake_deliver)
+    monkeypatch.setattr(channel.sio, "emit", fake_emit)
+    output = channel.get_output_channel()
+    assert isinstance(output, LineBreakSocketIOOutput)
+    asyncio.run(output.send_text_message("a-room-elsewhere", "hi"))
+    assert handed == [] and emitted == [("bot_uttered", {"text": "hi"}, "a-room-elsewhere")]
