@@ -349,7 +349,7 @@ def failover_order(key: str | None, processes: int) -> tuple[int, ...]:
     A conversation's own process (`process_for`) comes first; the others follow in an order of
     their own per conversation (rendezvous hashing), so the conversations of a process that is
     down spread evenly over the live ones instead of all landing on its neighbour. Requests
-    without a conversation (key None: socket.io, the pages) go to process 0, then 1, 2, ...
+    without a conversation (key None: the pages, socket.io) try 0, 1, 2, ... after their own process.
     """
     if processes <= 1:
         return (0,)

@@ -6,16 +6,18 @@ message), which open-source nginx cannot do without njs or lua. It is a plain re
 (aiohttp) that adds three things (rules in sedorum/routing.py):
 
 - each conversation always reaches the same Rasa process (the in-memory lock store of that
-  process serialises its messages); socket.io, the pages and the staff console all go to
-  process 0, so a browser's socket.io session and the console that pushes into it share one
-  process;
-- REST turns wait here, first come first served, while their process already works on
+  process serialises its messages): REST turns, the messaging platforms' webhooks, and the
+  widget's socket.io connections (placed by the conversation their URL names, else
+  round-robin, and kept on the process that opened them); the pages and the staff console go
+  to process 0;
+- turns (REST, webhooks, the widget's `user_uttered` messages over a WebSocket) wait here,
+  first come first served, while their process already works on
   SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
 - a message the emergency detector flags (S1) is served before every queued ordinary one;
 - while a Rasa process is down, its requests go to the live ones and come back when it
   answers again (sedorum/server/failover.py, the rules in sedorum/routing.py).
 
-Requests that are not turns (socket.io frames, pages, the API) are passed on at once. Every
+Requests that are not turns (other socket.io packets, pages, the API) are passed on at once. Every
 answer carries the Rasa process's own status, headers and body; the client address is added
 to X-Forwarded-For (the Rasa processes trust one proxy more than the deployment does).
 
