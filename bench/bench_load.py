@@ -19,6 +19,11 @@ a Markdown table for docs/performance.md.
     python -m bench.bench_load                 # the full run (about 10 minutes, plus training)
     python -m bench.bench_load --quick         # small counts, to check the harness (not figures)
     python -m bench.bench_load --starter-model PATH   # reuse a trained starter model
+    python -m bench.bench_load --startup-only  # only the start-up and memory figures (bench/startup.py)
+
+The start-up and memory figures (bench/startup.py: the first reply after "ready", the resident
+memory of every process, with and without the start-up changes, and the starter bot's memory)
+are taken last, when the other measurements have stopped their servers.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import aiohttp
 from bench.common import say, write_result
 from bench.fairness import side_by_side
 from bench.load_driver import Config, Sample, System, drive, percentile, send, warm_up
+from bench.startup import rss_mb, stack_rss_mb, starter_memory, startup_and_memory, startup_keys
 from sedorum.server.stack import running_stack, stop_processes, train_if_needed, wait_for_http
 from sedorum.settings import PROJECT_ROOT, Settings
 
@@ -380,6 +386,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts: checks the harness, not for figures")
     parser.add_argument("--starter-model", type=Path, help="a trained `rasa init` model to reuse")
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="only the start-up and memory figures, written into the existing bench/results/load.json",
+    )
     args = parser.parse_args()
     config = QUICK if args.quick else FULL
     started = time.monotonic()
@@ -392,14 +403,10 @@ def main() -> None:
         say("Checking the assistant's model")
         train_if_needed(PROJECT_ROOT / "models")
         starter_model = args.starter_model or train_starter(workdir)
-        env = {
-            "RASA_AUTH_TOKEN": token,
-            "SEDORUM_RASA_PORT": str(ASSISTANT_PORTS[0]),
-            "SEDORUM_ACTION_PORT": str(ASSISTANT_PORTS[1]),
-            "SEDORUM_VAR_DIR": str(workdir / "var"),
-            "SEDORUM_LOG_LEVEL": "WARNING",
-            **NO_RATE_LIMITS,
-        }
+        if args.startup_only:
+            only_startup(token, workdir, logs, starter_model)
+            return
+        env = assistant_env(token, workdir / "var")
         say("Cold start: starting the assistant (action server + Rasa server, embedded stores)")
         cold_started = time.monotonic()
         with running_stack(env, log_dir=logs) as stack:
@@ -419,6 +426,7 @@ def main() -> None:
                 )
                 extras: dict[str, Any] = {}
                 figures = asyncio.run(measure(config, assistant, starter, extras))
+                extras["rss_mb_after_load"] = {**stack_rss_mb(stack), "starter": rss_mb(starter_proc.pid)}
                 extras["processes_alive_after_load"] = {
                     # Alive and never restarted by the supervisor.
                     "actions": stack.processes[0].poll() is None and "actions" not in stack.restarts,
@@ -442,12 +450,16 @@ def main() -> None:
                     extras["action_http"] = {"error": f"{type(error).__name__}: {error}"}
                     say(f"WARNING: action call measurement failed: {error}")
                 fairness = measure_side_by_side(config, assistant, env, workdir, logs)
+                starter_rss = starter_memory(starter, starter_proc.pid)
             finally:
                 stop_processes([starter_proc])
+        startup = startup_and_memory(assistant_env(token, workdir / "var-startup"), assistant, logs / "startup")
     runs = figures["runs"] + [fairness.pop("run_256")]
     result = _with_ratios(figures, runs, cold_start_s, starter_cold_s, extras, config, args.quick)
     result = {**result, **{key: value for key, value in fairness.items() if key != "rounds"}}
     result["extras"]["side_by_side_rounds"] = fairness["rounds"]
+    result.update(startup_keys(startup, starter_rss))
+    result["extras"]["startup"] = startup
     result["targets"].update(
         {
             "fairness_64_p99_at_most_3x_p50": fairness["fairness_64_p99_over_p50"] <= 3,
@@ -465,6 +477,45 @@ def main() -> None:
     for key in ("burst5_s", "turn10_ms", "turn400_ms", "cold_start_s"):
         print(f"- {key}: {result[key]}")
     for key, value in result["ratios"].items():
+        print(f"- {key}: {value}")
+
+
+def assistant_env(token: str, var_dir: Path) -> dict[str, str]:
+    """The assistant's environment for the benchmark: its ports, its own stores, no rate limits."""
+    return {
+        "RASA_AUTH_TOKEN": token,
+        "SEDORUM_RASA_PORT": str(ASSISTANT_PORTS[0]),
+        "SEDORUM_ACTION_PORT": str(ASSISTANT_PORTS[1]),
+        "SEDORUM_VAR_DIR": str(var_dir),
+        "SEDORUM_LOG_LEVEL": "WARNING",
+        **NO_RATE_LIMITS,
+    }
+
+
+def only_startup(token: str, workdir: Path, logs: Path, starter_model: Path) -> None:
+    """`--startup-only`: the start-up and memory figures, merged into the existing load.json."""
+    started = time.monotonic()
+    assistant = System("assistant", "", ASSISTANT_SCRIPTS, ASSISTANT_LONG, ASSISTANT_BURST, token)
+    startup = startup_and_memory(assistant_env(token, workdir / "var-startup"), assistant, logs / "startup")
+    say("Starting the starter bot for its memory")
+    starter_proc, _ = start_starter(starter_model, logs / "starter.log")
+    try:
+        starter = System("starter", f"http://127.0.0.1:{STARTER_PORT}", STARTER_SCRIPTS, STARTER_LONG, STARTER_BURST)
+        starter_rss = starter_memory(starter, starter_proc.pid)
+    finally:
+        stop_processes([starter_proc])
+    path = PROJECT_ROOT / "bench" / "results" / "load.json"
+    result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    result.update(startup_keys(startup, starter_rss))
+    result.setdefault("extras", {})["startup"] = {
+        **startup,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.monotonic() - started),
+        "command": "python -m bench.bench_load --startup-only (the other figures are from measured_at)",
+    }
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    say(f"wrote {path.relative_to(PROJECT_ROOT)} (start-up and memory keys only)")
+    for key, value in startup_keys(startup, starter_rss).items():
         print(f"- {key}: {value}")
 
 

@@ -23,8 +23,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import heapq
+import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
@@ -35,6 +38,10 @@ CONVERSATIONS_PREFIX = "/conversations/"
 EMERGENCY_SCAN_CHARS = 600
 
 EMERGENCY, ORDINARY = 0, 1
+SOCKETIO_PREFIX = "/socket.io/"
+# The widget names its conversation in the socket URL (sedorum/web/static/chat.js), so that every
+# socket of one conversation reaches the process that serves it.
+CONVERSATION_PARAM = "conversation"
 
 
 def process_for(sender_id: str, processes: int) -> int:
@@ -57,12 +64,67 @@ class Route:
     queued: bool = False
     emergency: bool = False
     sender: str | None = None
+    rest: bool = False  # a REST turn: a dropped one may be answered from the tracker store
 
 
 def is_emergency_text(text: str) -> bool:
     from sedorum.safety.emergency import detect_emergency
 
     return detect_emergency(text[:EMERGENCY_SCAN_CHARS]) is not None
+
+
+# The messaging platforms' webhooks (sedorum/channels/): the conversation id each channel uses.
+PLATFORM_WEBHOOKS = {
+    "/webhooks/telegram/webhook": "telegram",
+    "/webhooks/twilio/webhook": "twilio",
+    "/webhooks/facebook/webhook": "messenger",
+    "/webhooks/slack/webhook": "slack",
+}
+
+
+def platform_sender(platform: str, body: bytes) -> tuple[str, str] | None:
+    """(conversation id, text) of a platform's webhook body, read as its channel reads it; None if none.
+
+    Telegram: the private chat's id; Twilio (SMS, WhatsApp): the From number; Messenger: the
+    first event's sender (a batch is one page's events); Slack: the user of an event or of a
+    button click. The channel itself still checks the signature and decides what to answer.
+    """
+    from urllib.parse import parse_qs
+
+    try:
+        if platform == "twilio":
+            form = parse_qs(body.decode("utf-8", "replace"))
+            sender = (form.get("From") or [""])[0].strip()
+            return (sender, (form.get("Body") or [""])[0]) if sender else None
+        if platform == "slack" and not body.lstrip().startswith(b"{"):
+            raw = (parse_qs(body.decode("utf-8", "replace")).get("payload") or [""])[0]
+            user = (json.loads(raw) or {}).get("user") or {}
+            return (str(user["id"]), "") if isinstance(user, dict) and user.get("id") else None
+        payload = json.loads(body)
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if platform == "telegram":
+        holder = payload.get("callback_query") or {}
+        message = (holder.get("message") if isinstance(holder, dict) else None) or payload.get("message") or {}
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not isinstance(chat, dict) or chat.get("id") is None:
+            return None
+        text = message.get("text") if not holder else ""
+        return str(chat["id"]), str(text or "")
+    if platform == "messenger":
+        for entry in payload.get("entry") or []:
+            for event in (entry.get("messaging") or []) if isinstance(entry, dict) else []:
+                psid = (event.get("sender") or {}).get("id") if isinstance(event, dict) else None
+                if psid:
+                    return str(psid), str((event.get("message") or {}).get("text") or "")
+        return None
+    if platform == "slack":
+        event = payload.get("event")
+        if isinstance(event, dict) and event.get("user"):
+            return str(event["user"]), str(event.get("text") or "")
+    return None
 
 
 def route_request(method: str, path: str, body: bytes, processes: int, max_body_bytes: int) -> Route:
@@ -72,9 +134,10 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
       emergency lane when the message is flagged. A body the front cannot read goes to
       process 0 unqueued, whose edge checks answer it (4xx) as they always have.
     - /conversations/<sender>/...: the HTTP API of that conversation, on its process.
-    - everything else (socket.io, the pages, the staff console, the other channels' webhooks,
-      /status...): process 0, the "home" process, so a browser's socket.io session, the staff
-      console that pushes to it and the conversation's lock are all in one process.
+    - a messaging platform's webhook: its conversation picks the process, queued like a REST
+      turn (a body the router cannot read goes to process 0, whose channel refuses it);
+    - everything else (the pages, the staff console, /status...): process 0, the "home"
+      process. (socket.io requests are placed by `SocketPlaces`, in the router.)
     """
     if method == "POST" and path == REST_WEBHOOK:
         if len(body) > max_body_bytes:
@@ -89,7 +152,14 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
         if not isinstance(sender, str) or not sender:
             return Route(0)
         emergency = isinstance(message, str) and is_emergency_text(message)
-        return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender)
+        return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender, rest=True)
+    if method == "POST" and path in PLATFORM_WEBHOOKS:
+        found = platform_sender(PLATFORM_WEBHOOKS[path], body) if len(body) <= max_body_bytes else None
+        if found is not None:
+            sender, text = found
+            emergency = bool(text) and is_emergency_text(text)
+            return Route(process_for(sender, processes), queued=True, emergency=emergency, sender=sender)
+        return Route(0)
     if path.startswith(CONVERSATIONS_PREFIX):
         sender = path[len(CONVERSATIONS_PREFIX) :].split("/", 1)[0]
         if sender:
@@ -98,6 +168,105 @@ def route_request(method: str, path: str, body: bytes, processes: int, max_body_
             sender = unquote(sender)
             return Route(process_for(sender, processes), sender=sender)
     return Route(0)
+
+
+class SocketPlaces:
+    """Which process holds each socket.io connection, so that all its requests reach it.
+
+    An engine.io session lives in the process that opened it: every later request carries
+    its `sid` and must go there. A socket whose URL names its conversation goes to that
+    conversation's process; one that does not is placed round-robin, and its `sid` (from the
+    handshake's answer) is remembered. Bounded: the oldest sessions are forgotten first.
+    """
+
+    def __init__(self, processes: int, limit: int = 100_000) -> None:
+        self.processes = processes
+        self.limit = limit
+        self._places: OrderedDict[str, int] = OrderedDict()
+        self._next = itertools.cycle(range(max(1, processes)))
+
+    def route(self, query: Mapping[str, str]) -> Route:
+        """Where a socket.io request goes (its query string decides)."""
+        sid = query.get("sid")
+        if sid and sid in self._places:
+            return Route(self._places[sid])
+        conversation = query.get(CONVERSATION_PARAM)
+        if conversation:
+            return Route(process_for(conversation, self.processes))
+        if sid:
+            return Route(0)  # unknown session (the router restarted): its process answers "unknown sid"
+        return Route(next(self._next))
+
+    def remember(self, sid: str, process: int) -> None:
+        self._places[sid] = process
+        self._places.move_to_end(sid)
+        while len(self._places) > self.limit:
+            self._places.popitem(last=False)
+
+
+def handshake_sid(body: bytes) -> str | None:
+    """The session id in an engine.io "open" packet (`0{"sid": ...}`), None otherwise."""
+    if not body.startswith(b"0{"):
+        return None
+    try:
+        opened = json.loads(body[1:].split(b"\x1e", 1)[0])
+    except (ValueError, RecursionError):
+        return None
+    sid = opened.get("sid") if isinstance(opened, dict) else None
+    return sid if isinstance(sid, str) and sid else None
+
+
+# --- socket.io turns: the widget's messages in the same fair queue as REST turns -------------
+#
+# A visitor's message arrives as a socket.io EVENT packet, `42["user_uttered",{...}]` (engine.io
+# "message" 4, socket.io "event" 2, optionally a namespace and an acknowledgement id). The Rasa
+# process acknowledges it (`43<id>[...]`) when the turn is over (sedorum/channels/socketio.py),
+# so the router holds a queue slot from the moment it passes the message on until that
+# acknowledgement. A message without an id gets one of the router's own (ROUTER_ACK_BASE and
+# up, far above a client's counter), and that acknowledgement is not passed to the client.
+
+USER_MESSAGE_EVENT = "user_uttered"
+ROUTER_ACK_BASE = 1_000_000_000
+_EVENT_HEAD = re.compile(r"^42(/[^,\[]*,)?(\d*)\[")
+_ACK_HEAD = re.compile(r"^43(/[^,\[]*,)?(\d+)\[")
+
+
+@dataclass(frozen=True)
+class SocketMessage:
+    """A visitor's message in a socket.io packet."""
+
+    namespace: str  # "" or "/nsp,"
+    ack: int | None
+    text: str
+    body: str  # the packet's JSON array, as sent
+
+
+def socket_message(packet: str) -> SocketMessage | None:
+    """The visitor's message if `packet` is a `user_uttered` event, else None."""
+    head = _EVENT_HEAD.match(packet)
+    if head is None:
+        return None
+    body = packet[head.end() - 1 :]
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, list) or not event or event[0] != USER_MESSAGE_EVENT:
+        return None
+    data = event[1] if len(event) > 1 and isinstance(event[1], dict) else {}
+    text = data.get("message")
+    return SocketMessage(head.group(1) or "", int(head.group(2)) if head.group(2) else None, str(text or ""), body)
+
+
+def with_ack(message: SocketMessage, ack: int) -> str:
+    """The event packet again, now asking for acknowledgement `ack`."""
+    return f"42{message.namespace}{ack}{message.body}"
+
+
+def acknowledged(packet: str) -> int | None:
+    """The acknowledgement id of an ACK packet (`43<id>[...]`), else None."""
+    head = _ACK_HEAD.match(packet)
+    return int(head.group(2)) if head else None
 
 
 @dataclass(order=True)
@@ -180,7 +349,7 @@ def failover_order(key: str | None, processes: int) -> tuple[int, ...]:
     A conversation's own process (`process_for`) comes first; the others follow in an order of
     their own per conversation (rendezvous hashing), so the conversations of a process that is
     down spread evenly over the live ones instead of all landing on its neighbour. Requests
-    without a conversation (key None: socket.io, the pages) go to process 0, then 1, 2, ...
+    without a conversation (key None: the pages, socket.io) try 0, 1, 2, ... after their own process.
     """
     if processes <= 1:
         return (0,)

@@ -76,6 +76,8 @@ class Settings:
     processes: int = 0
     inflight_per_process: int = 2
     router: bool = True
+    # Each Rasa process answers one message before "ready" (sedorum/server/warm_up.py).
+    warm_up: bool = True
     worker_base_port: int = 6005
     # Supervision (sedorum/server/restart_policy.py, docs/scaling.md "When a process dies").
     restart_first_delay_s: float = 0.5
@@ -126,6 +128,7 @@ class Settings:
             processes=int(_env("SEDORUM_PROCESSES", "0")),
             inflight_per_process=int(_env("SEDORUM_INFLIGHT_PER_PROCESS", "2")),
             router=_flag("SEDORUM_ROUTER", True),
+            warm_up=_flag("SEDORUM_WARM_UP", True),
             worker_base_port=int(_env("SEDORUM_WORKER_BASE_PORT", str(rasa_port + 1000))),
             restart_first_delay_s=float(_env("SEDORUM_RESTART_FIRST_DELAY_S", "0.5")),
             restart_max_delay_s=float(_env("SEDORUM_RESTART_MAX_DELAY_S", "10")),

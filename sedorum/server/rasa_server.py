@@ -11,11 +11,31 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping, MutableMapping
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Installed beside TensorFlow, which imports it when it is there, but used only by TFLite's model
+# converter, never by a served model: 107 MB of every Rasa process (docs/performance.md, "Memory").
+UNUSED_MODULES = ("jax",)
+
+
+def leave_out_unused_modules(
+    environ: Mapping[str, str] = os.environ, modules: MutableMapping[str, Any] = sys.modules
+) -> tuple[str, ...]:
+    """Marks UNUSED_MODULES as not importable (SEDORUM_SKIP_UNUSED_MODULES=0: as before); returns them."""
+    if environ.get("SEDORUM_SKIP_UNUSED_MODULES", "1").strip().lower() in ("0", "false", "no", "off"):
+        return ()
+    for name in UNUSED_MODULES:
+        modules.setdefault(name, None)  # None: "import jax" raises ImportError, which TensorFlow expects
+    return UNUSED_MODULES
+
+
+leave_out_unused_modules()  # before anything imports TensorFlow
 
 from sedorum import patches  # noqa: E402
 from sedorum.settings import PROJECT_ROOT, Settings  # noqa: E402

@@ -6,16 +6,18 @@ message), which open-source nginx cannot do without njs or lua. It is a plain re
 (aiohttp) that adds three things (rules in sedorum/routing.py):
 
 - each conversation always reaches the same Rasa process (the in-memory lock store of that
-  process serialises its messages); socket.io, the pages and the staff console all go to
-  process 0, so a browser's socket.io session and the console that pushes into it share one
-  process;
-- REST turns wait here, first come first served, while their process already works on
+  process serialises its messages): REST turns, the messaging platforms' webhooks, and the
+  widget's socket.io connections (placed by the conversation their URL names, else
+  round-robin, and kept on the process that opened them); the pages and the staff console go
+  to process 0;
+- turns (REST, webhooks, the widget's `user_uttered` messages over a WebSocket) wait here,
+  first come first served, while their process already works on
   SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
 - a message the emergency detector flags (S1) is served before every queued ordinary one;
 - while a Rasa process is down, its requests go to the live ones and come back when it
   answers again (sedorum/server/failover.py, the rules in sedorum/routing.py).
 
-Requests that are not turns (socket.io frames, pages, the API) are passed on at once. Every
+Requests that are not turns (other socket.io packets, pages, the API) are passed on at once. Every
 answer carries the Rasa process's own status, headers and body; the client address is added
 to X-Forwarded-For (the Rasa processes trust one proxy more than the deployment does).
 
@@ -29,17 +31,33 @@ restarts, instead of being refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.routing import FairQueue, Route, route_request
+from sedorum.routing import (
+    ROUTER_ACK_BASE,
+    SOCKETIO_PREFIX,
+    FairQueue,
+    Route,
+    SocketMessage,
+    SocketPlaces,
+    acknowledged,
+    handshake_sid,
+    is_emergency_text,
+    route_request,
+    socket_message,
+    with_ack,
+)
 from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
 
@@ -66,6 +84,7 @@ STATS_PATH = "/_router/stats"
 ROUTER_HEALTH_PATH = "/_router/health"  # the router itself answers (supervisor, systemd, containers)
 LISTEN_FD_VARIABLE = "SEDORUM_LISTEN_FD"  # a listening socket handed over by the supervisor
 SYSTEMD_FIRST_FD = 3  # socket activation: LISTEN_FDS sockets from fd 3 on
+TURN_TIMEOUT_S = 60.0  # a widget message's slot is given up when its turn is not over by then
 
 
 class Router:
@@ -78,6 +97,7 @@ class Router:
         self.max_body = max(settings.max_body_bytes, settings.max_api_body_bytes, WEBSOCKET_MAX_BYTES)
         self.http: aiohttp.ClientSession | None = None
         self.failover = FailoverRouting(self, len(worker_ports))
+        self.sockets = SocketPlaces(len(worker_ports))
 
     async def start(self, _: web.Application) -> None:
         connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0)
@@ -125,6 +145,8 @@ class Router:
         return web.json_response({"status": "ok", "processes_live": live})
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(SOCKETIO_PREFIX):
+            return await self.socketio(request)
         if request.headers.get("upgrade", "").lower() == "websocket":
             return await self.failover.websocket(request, Route(0))
         if request.content_length is not None and request.content_length > self.max_body:
@@ -137,6 +159,21 @@ class Router:
             return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
         route = route_request(request.method, request.path, body, len(self.upstreams), self.settings.max_body_bytes)
         return await self.failover.serve(request, body, route)
+
+    async def socketio(self, request: web.Request) -> web.StreamResponse:
+        """A socket.io request, on the process that holds (or is to hold) its connection."""
+        route = self.sockets.route(request.query)
+        if request.headers.get("upgrade", "").lower() == "websocket":
+            return await self.failover.websocket(request, route)
+        if request.content_length is not None and request.content_length > self.max_body:
+            return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
+        body = await request.read()
+        answer = await self.failover.serve(request, body, route)
+        if "sid" not in request.query and answer.status == 200 and isinstance(answer, web.Response):
+            sid = handshake_sid(answer.body if isinstance(answer.body, bytes) else b"")
+            if sid is not None:
+                self.sockets.remember(sid, int(answer.headers.get(PROCESS_HEADER, route.process)))
+        return answer
 
     async def serve_on(self, request: web.Request, body: bytes, route: Route, process: int) -> web.StreamResponse:
         """One attempt on `process`: in its fair queue when the route says so. Raises Refused."""
@@ -179,7 +216,7 @@ class Router:
             raise Refused(process) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             logger.warning("Rasa process %d dropped a request in progress: %s", process, type(error).__name__)
-            if route is not None and route.queued and route.sender:
+            if route is not None and route.rest and route.sender:
                 return await self.failover.after_dropped_turn(body, route, process, sent_at)
             return unavailable()
 
@@ -202,10 +239,18 @@ class Router:
             return unavailable()
         client = web.WebSocketResponse(autoping=False, max_msg_size=WEBSOCKET_MAX_BYTES)
         await client.prepare(request)
+        turns = (
+            SocketTurns(self.queues[process], upstream.send_str) if request.path.startswith(SOCKETIO_PREFIX) else None
+        )
 
         async def pump(source: Any, target: Any) -> None:
+            inbound = source is client
             async for message in source:
                 if message.type == WSMsgType.TEXT:
+                    if turns is not None and (
+                        turns.from_client(message.data) if inbound else turns.from_process(message.data)
+                    ):
+                        continue  # a visitor's message now waits in the queue; or the router's own ack
                     await target.send_str(message.data)
                 elif message.type == WSMsgType.BINARY:
                     await target.send_bytes(message.data)
@@ -222,9 +267,74 @@ class Router:
         finally:
             for task in tasks:
                 task.cancel()
+            if turns is not None:
+                turns.close()
             await upstream.close()
             await client.close()
         return client
+
+
+class SocketTurns:
+    """The visitor's messages of one socket.io connection, through its process's fair queue.
+
+    Each `user_uttered` packet from the visitor waits for a slot of the process (in the
+    emergency lane when the detector flags it), in the order the visitor sent them; the slot is
+    held until the Rasa process acknowledges the message (the turn is over) or TURN_TIMEOUT_S
+    passes. Every other packet passes at once.
+    """
+
+    def __init__(self, queue: FairQueue, send: Callable[[str], Awaitable[None]]) -> None:
+        self.queue = queue
+        self.send = send
+        self.waiting: asyncio.Queue[SocketMessage] = asyncio.Queue()
+        self.pending: dict[int, tuple[asyncio.Event, bool]] = {}  # ack id -> (turn over, the router's own id)
+        self.own_ids = itertools.count(ROUTER_ACK_BASE)
+        self.worker = asyncio.ensure_future(self._serve())
+
+    def from_client(self, packet: str) -> bool:
+        """True when the packet is a visitor's message: it is sent when its turn comes."""
+        message = socket_message(packet)
+        if message is None:
+            return False
+        self.waiting.put_nowait(message)
+        return True
+
+    def from_process(self, packet: str) -> bool:
+        """True when the packet is the acknowledgement of a message the router asked for (dropped)."""
+        ack = acknowledged(packet)
+        entry = self.pending.get(ack) if ack is not None else None
+        if entry is None:
+            return False
+        entry[0].set()
+        return entry[1]
+
+    async def _serve(self) -> None:
+        while True:
+            message = await self.waiting.get()
+            own = message.ack is None
+            ack = next(self.own_ids) if message.ack is None else message.ack
+            over = asyncio.Event()
+            self.pending[ack] = (over, own)
+            try:
+                async with self.queue.slot(is_emergency_text(message.text)):
+                    await self.send(with_ack(message, ack))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(over.wait(), TURN_TIMEOUT_S)
+            finally:
+                self.pending.pop(ack, None)
+
+    def close(self) -> None:
+        self.worker.cancel()
+
+
+def warm_up_detector() -> float:
+    """Loads the emergency detector (its sign lists) before the port opens; the seconds it took.
+
+    Loaded lazily, it cost the first REST message through the router 0.7 s.
+    """
+    started = time.monotonic()
+    is_emergency_text("warm-up: is this an emergency?")
+    return time.monotonic() - started
 
 
 def worker_ports_from_env() -> list[int]:
@@ -250,6 +360,8 @@ def main() -> None:
         ",".join(map(str, ports)),
         settings.inflight_per_process,
     )
+    if settings.warm_up:
+        logger.info("Emergency detector ready in %.1f s", warm_up_detector())
     try:
         import uvloop
 

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,13 @@ from sedorum.server.restart_policy import RestartPolicy
 from sedorum.server.router import LISTEN_BACKLOG, LISTEN_FD_VARIABLE, ROUTER_HEALTH_PATH
 from sedorum.server.supervisor import CrashLoop, ProcessSpec, Supervisor
 from sedorum.server.supervisor import stop_processes as stop_processes  # used by the launcher and benchmarks
+from sedorum.server.warm_up import WarmUp, warm_up_all
 from sedorum.settings import PROJECT_ROOT, Settings, ensure_env_file
 
 MODEL_NAME = "sedorum"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 PYTHON = sys.executable
+WARM_UP_TIMEOUT_S = 60  # a process that cannot answer by then serves anyway (the first visitor waits)
 
 
 def say(message: str) -> None:
@@ -118,6 +120,8 @@ class RunningStack:
 
     settings: Settings
     supervisor: Supervisor
+    # How each Rasa process answered its warm-up message before "ready" (name -> result).
+    warm_ups: dict[str, WarmUp] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -152,9 +156,29 @@ def worker_envs(settings: Settings) -> list[dict[str, str]]:
             "SEDORUM_ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
             "SEDORUM_PROXIES_COUNT": str(settings.proxies_count + 1),
             "SEDORUM_PROCESS_INDEX": str(index),
+            # Every process's port: a widget message for a socket another process holds goes there.
+            "SEDORUM_WORKER_PORTS": ",".join(map(str, settings.worker_ports)),
         }
         for index, port in enumerate(settings.worker_ports)
     ]
+
+
+def warm_up_targets(settings: Settings) -> dict[str, str]:
+    """Each Rasa process by name, with the address the warm-up message goes to (its own port)."""
+    if not settings.router:
+        return {"rasa": f"http://127.0.0.1:{settings.rasa_port}"}
+    return {f"rasa-{index}": f"http://127.0.0.1:{port}" for index, port in enumerate(settings.worker_ports, start=1)}
+
+
+def warm_up_processes(settings: Settings, timeout_s: float) -> dict[str, WarmUp]:
+    """Every Rasa process answers one message (and calls the action server once) before "ready"."""
+    results = warm_up_all(warm_up_targets(settings), settings.auth_token, timeout_s)
+    for name, result in results.items():
+        if result.answered:
+            say(f"{name} is warm: it answered its first message in {result.first_reply_ms:.0f} ms (not stored)")
+        else:
+            say(f"{name} did not answer its warm-up message ({result.detail}); its first visitor may wait longer")
+    return results
 
 
 def restart_policy(settings: Settings) -> RestartPolicy:
@@ -286,7 +310,8 @@ def running_stack(
         supervisor.start()
         supervisor.wait_ready(ready_timeout_s)
         wait_for_http(f"http://127.0.0.1:{settings.rasa_port}/status?token={settings.auth_token}", ready_timeout_s)
-        yield RunningStack(settings, supervisor)
+        warmed = warm_up_processes(settings, min(ready_timeout_s, WARM_UP_TIMEOUT_S)) if settings.warm_up else {}
+        yield RunningStack(settings, supervisor, warmed)
     finally:
         supervisor.stop()
         if listener is not None:

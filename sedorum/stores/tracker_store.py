@@ -5,6 +5,9 @@ retention). S12 needs "delete my data" to erase the stored events, and the reten
 needs to drop old conversations. Erasure must happen in the Rasa process *after* the turn is
 saved: an erase from elsewhere would be undone, because Rasa re-inserts every event the
 database does not hold yet.
+
+The warm-up message the supervisor sends each Rasa process before it says "ready"
+(sedorum/server/warm_up.py) is never written (sedorum/stores/warm_up.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from sedorum.stores.warm_up import is_warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that honours deletion requests and can drop expired conversations."""
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if is_warm_up(tracker.sender_id):
+            return  # the start-up warm-up turn: not a visitor, nothing to keep or to count
         if deletion_requested_this_turn(tracker) and not tracker.get_slot(DEFERRED_SLOT):
             # Nothing of this conversation is written; what was written before is erased.
             self.delete_sender(tracker.sender_id)

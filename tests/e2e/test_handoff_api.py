@@ -13,6 +13,7 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,16 @@ import requests
 from sedorum.handoff.accounts import hash_password
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import HandoffStore, open_store
-from sedorum.server.stack import RunningStack
-from tests.conftest import Chat
-from tests.e2e.test_socketio import RawSocketIO
+from sedorum.routing import CONVERSATION_PARAM, process_for
+from sedorum.server.failover import PROCESS_HEADER
+from sedorum.server.router import STATS_PATH
+from sedorum.server.stack import RunningStack, running_stack
+from tests.conftest import ARTIFACTS, Chat, stack_env
+from tests.e2e.test_socketio import RawSocketIO, allowed_origin
+from tests.ports import port
 
 EMERGENCY_NUMBERS = ("999", "112", "911")
+REDIS_DB = 6  # the Redis layout's own database (tests/e2e/test_faults.py uses 5)
 
 
 def stack_store(stack: RunningStack) -> HandoffStore:
@@ -246,3 +252,105 @@ def test_staff_reply_reaches_the_socketio_visitor_within_a_second(stack: Running
 
     elapsed = asyncio.run(scenario())
     assert elapsed < 1.0, f"staff reply took {elapsed:.2f} s"
+
+
+def served_turns(stack: RunningStack) -> list[int]:
+    reply = requests.get(f"{stack.url}{STATS_PATH}", params={"token": stack.settings.auth_token}, timeout=30)
+    reply.raise_for_status()
+    return [sum(process["served"].values()) for process in reply.json()["processes"]]
+
+
+def conversation_on(process: int, processes: int) -> str:
+    while True:
+        session_id = "widget-" + uuid.uuid4().hex
+        if process_for(session_id, processes) == process:
+            return session_id
+
+
+async def _collect(client: RawSocketIO, into: list[str], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            name, data = await client.next_event(0.5)
+        except TimeoutError:
+            continue
+        if name == "bot_uttered" and isinstance(data, dict):
+            into.append(str(data.get("text") or ""))
+
+
+def test_two_widget_visitors_on_different_processes_each_get_only_their_own_staff_reply(
+    stack: RunningStack,
+) -> None:
+    two_visitors_each_get_only_their_own_staff_reply(stack)
+
+
+@pytest.fixture(scope="module")
+def redis_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The default layout with SEDORUM_REDIS_URL: locks and socket.io emits shared through Redis."""
+    env = stack_env(
+        tmp_path_factory.mktemp("redis-widget-var"),
+        port(5905),
+        port(5955),
+        SEDORUM_REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        SEDORUM_PROCESSES="2",
+    )
+    with running_stack(env, log_dir=ARTIFACTS / "logs" / "redis-widget") as running:
+        yield running
+
+
+def test_with_redis_each_widget_visitor_still_gets_only_their_own_staff_reply(redis_stack: RunningStack) -> None:
+    two_visitors_each_get_only_their_own_staff_reply(redis_stack)
+
+
+def two_visitors_each_get_only_their_own_staff_reply(stack: RunningStack) -> None:
+    processes = stack.settings.process_count
+    sessions = [conversation_on(0, processes), conversation_on(processes - 1, processes)]
+    # The router puts each conversation's sockets on its own process (the handshake says which).
+    for session_id, process in zip(sessions, (0, processes - 1), strict=True):
+        handshake = requests.get(
+            f"{stack.url}/socket.io/",
+            params={"EIO": "4", "transport": "polling", CONVERSATION_PARAM: session_id},
+            headers={"Origin": allowed_origin(stack)},
+            timeout=10,
+        )
+        assert handshake.status_code == 200 and handshake.headers[PROCESS_HEADER] == str(process)
+    staff = StaffClient.new(stack)
+    replies = {session_id: f"Hello {session_id[-6:]}, your parcel is on its way." for session_id in sessions}
+    served_before = served_turns(stack)
+
+    async def scenario() -> dict[str, list[str]]:
+        clients = [await RawSocketIO.connect(stack.url, allowed_origin(stack), s) for s in sessions]
+        seen: dict[str, list[str]] = {s: [] for s in sessions}
+        stop = asyncio.Event()
+        try:
+            for client, session_id in zip(clients, sessions, strict=True):
+                await client.start_session(session_id)
+            readers = [
+                asyncio.ensure_future(_collect(c, seen[s], stop)) for c, s in zip(clients, sessions, strict=True)
+            ]
+            for client, session_id in zip(clients, sessions, strict=True):
+                await client.emit("user_uttered", {"message": "I want to talk to a person", "session_id": session_id})
+            for session_id in sessions:
+                handoff = await asyncio.to_thread(staff.waiting_for, session_id, 60)
+                assert (await asyncio.to_thread(staff.claim, handoff["id"])).status_code == 200
+                assert (await asyncio.to_thread(staff.say, handoff["id"], replies[session_id])).status_code == 200
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while loop.time() < deadline and not all(any(replies[s] in text for text in seen[s]) for s in sessions):
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)  # anything sent to the wrong visitor would arrive by now
+            stop.set()
+            await asyncio.gather(*readers)
+        finally:
+            for client in clients:
+                await client.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    # Each visitor's message went through its process's fair queue, as a REST turn does.
+    served_after = served_turns(stack)
+    for process in {0, processes - 1}:
+        assert served_after[process] > served_before[process], (served_before, served_after)
+    for session_id in sessions:
+        other = next(s for s in sessions if s != session_id)
+        assert any(text == f"{staff.name} (support team): {replies[session_id]}" for text in seen[session_id]), seen
+        assert not any(replies[other] in text for text in seen[session_id]), seen

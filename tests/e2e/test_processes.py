@@ -6,7 +6,9 @@ Against the real stack (tests/conftest.py `stack`, the same supervisor as `make 
   process only, every process serves some, and each stored conversation holds every user
   message once, in order, each with its reply (the in-memory lock of that process did its job);
 - an emergency message sent while 50 ordinary messages wait for the same process is answered
-  before them, with the emergency reply (S1).
+  before them, with the emergency reply (S1);
+- before the stack said it was ready, every Rasa process answered one real message (a dose
+  question, so the action server answered a call too), and that message was not stored.
 
 Not timed: the ordering is checked, not the milliseconds (those are in bench/results/load.json).
 """
@@ -23,6 +25,7 @@ import requests
 from sedorum.routing import process_for
 from sedorum.server.router import PROCESS_HEADER, STATS_PATH
 from sedorum.server.stack import RunningStack
+from sedorum.stores.warm_up import warm_up_sender
 from tests.conftest import TEST_TOKEN
 
 SCRIPT = ("hi", "what is restless legs syndrome?", "how much magnesium can I take a day?", "thanks")
@@ -75,6 +78,24 @@ def test_each_conversation_stays_on_one_process_and_every_process_serves(stack: 
         turns = user_turns(stack, sender)
         assert [text for text, _ in turns] == list(SCRIPT), sender
         assert all(replies >= 1 for _, replies in turns), (sender, turns)
+
+
+def test_every_process_answered_a_first_message_before_ready_and_stored_none_of_it(stack: RunningStack) -> None:
+    names = {f"rasa-{index}" for index in range(1, stack.settings.process_count + 1)}
+    assert set(stack.warm_ups) == names
+    for result in stack.warm_ups.values():
+        assert result.answered, result  # a proper answer: the custom action ran, no service-trouble reply
+    warm = warm_up_sender(TEST_TOKEN)
+    for port in stack.settings.worker_ports:
+        tracker = requests.get(
+            f"http://127.0.0.1:{port}/conversations/{warm}/tracker", params={"token": TEST_TOKEN}, timeout=30
+        ).json()
+        assert not [event for event in tracker["events"] if event["event"] in ("user", "bot")], (port, tracker)
+    # The same conversation id without the token's blessing is an ordinary, stored one.
+    guessed = warm_up_sender("not-the-token")
+    post(stack, guessed, "hi")
+    turns = user_turns(stack, guessed)
+    assert [text for text, _ in turns] == ["hi"] and turns[0][1] >= 1, turns
 
 
 def test_an_emergency_behind_fifty_queued_messages_is_answered_first(stack: RunningStack) -> None:

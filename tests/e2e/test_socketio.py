@@ -22,6 +22,7 @@ import requests
 import websockets
 import websockets.client
 
+from sedorum.routing import CONVERSATION_PARAM
 from sedorum.server.stack import RunningStack
 
 FOREIGN = "http://evil.example"
@@ -38,8 +39,10 @@ class RawSocketIO:
         self.ws = ws
 
     @classmethod
-    async def connect(cls, base_url: str, origin: str) -> RawSocketIO:
+    async def connect(cls, base_url: str, origin: str, conversation: str | None = None) -> RawSocketIO:
         url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        if conversation:
+            url += f"&{CONVERSATION_PARAM}={conversation}"  # as the widget names its stored conversation
         ws = await websockets.client.connect(url, extra_headers={"Origin": origin}, open_timeout=15)
         opened = await asyncio.wait_for(ws.recv(), 15)
         assert isinstance(opened, str) and opened.startswith("0{"), opened  # Engine.IO "open", with its parameters

@@ -9,13 +9,18 @@ import uuid
 import pytest
 
 from sedorum.routing import (
+    CONVERSATION_PARAM,
     ConversationPins,
     FairQueue,
     ProcessHealth,
+    SocketPlaces,
     failover_order,
+    handshake_sid,
+    platform_sender,
     process_for,
     route_request,
 )
+from tests.fakes import webhooks as wh
 
 LIMIT = 16 * 1024
 
@@ -244,3 +249,94 @@ def test_a_turn_that_must_move_waits_until_the_conversation_is_free() -> None:
         assert order == ["old turn ended", "moved turn started"]
 
     asyncio.run(scenario())
+
+
+def test_a_socket_naming_its_conversation_goes_to_that_conversation_s_process() -> None:
+    places = SocketPlaces(4)
+    conversations = [f"widget-{uuid.uuid4().hex}" for _ in range(40)]
+    for conversation in conversations:
+        assert places.route({CONVERSATION_PARAM: conversation, "EIO": "4"}).process == process_for(conversation, 4)
+    assert {places.route({CONVERSATION_PARAM: c}).process for c in conversations} == {0, 1, 2, 3}
+
+
+def test_other_sockets_are_spread_and_each_session_stays_where_it_opened() -> None:
+    places = SocketPlaces(3)
+    opened = [places.route({"EIO": "4", "transport": "polling"}).process for _ in range(6)]
+    assert opened == [0, 1, 2, 0, 1, 2]
+    places.remember("sid-a", 2)
+    places.remember("sid-b", 1)
+    assert places.route({"sid": "sid-a", "transport": "websocket"}).process == 2
+    # The session decides, even over the conversation named in the URL.
+    assert places.route({"sid": "sid-b", CONVERSATION_PARAM: "x"}).process == 1
+    assert places.route({"sid": "unknown"}).process == 0
+
+
+def test_socket_places_forget_the_oldest_sessions_first() -> None:
+    places = SocketPlaces(2, limit=2)
+    places.remember("one", 1)
+    places.remember("two", 1)
+    places.remember("one", 1)  # used again: now the newest
+    places.remember("three", 1)
+    assert places.route({"sid": "one"}).process == 1
+    assert places.route({"sid": "three"}).process == 1
+    assert places.route({"sid": "two"}).process == 0  # forgotten
+
+
+@pytest.mark.parametrize(
+    ("body", "sid"),
+    [
+        (b'0{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}', "abc"),
+        (b'0{"sid":"abc"}\x1e40', "abc"),
+        (b'40{"sid":"namespace-level"}', None),
+        (b"0{not json", None),
+        (b'0{"sid": 5}', None),
+        (b"", None),
+    ],
+)
+def test_the_session_id_is_read_from_the_engineio_open_packet(body: bytes, sid: str | None) -> None:
+    assert handshake_sid(body) == sid
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "sender", "text"),
+    [
+        ("/webhooks/telegram/webhook", json.dumps(wh.telegram_text(4711, "hello")).encode(), "4711", "hello"),
+        ("/webhooks/telegram/webhook", json.dumps(wh.telegram_button(4711, "/ask_dosage")).encode(), "4711", ""),
+        (
+            "/webhooks/twilio/webhook",
+            wh.form_body(wh.twilio_sms("+447700900123", "I can't breathe", "+441234", "AC1")).encode(),
+            "+447700900123",
+            "I can't breathe",
+        ),
+        ("/webhooks/facebook/webhook", json.dumps(wh.messenger_text("psid-9", "hi")).encode(), "psid-9", "hi"),
+        ("/webhooks/slack/webhook", json.dumps(wh.slack_dm("U0PAT", "hey")).encode(), "U0PAT", "hey"),
+        ("/webhooks/slack/webhook", wh.slack_button_click("U0PAT", "/greet", "Hello").encode(), "U0PAT", ""),
+    ],
+)
+def test_a_platform_webhook_is_routed_by_its_conversation_and_queued(
+    path: str, body: bytes, sender: str, text: str
+) -> None:
+    platform = {"telegram": "telegram", "twilio": "twilio", "facebook": "messenger", "slack": "slack"}[
+        path.split("/")[2]
+    ]
+    assert platform_sender(platform, body) == (sender, text)
+    route = route_request("POST", path, body, 4, LIMIT)
+    assert route.process == process_for(sender, 4) and route.queued and route.sender == sender
+    assert route.emergency == (text == "I can't breathe")
+    assert not route.rest  # a dropped platform turn is not answered from the store in REST's format
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/webhooks/telegram/webhook", b"not json"),
+        ("/webhooks/telegram/webhook", b'{"update_id": 1}'),
+        ("/webhooks/twilio/webhook", b"Body=hi"),
+        ("/webhooks/facebook/webhook", b'{"object": "page", "entry": [{"messaging": []}]}'),
+        ("/webhooks/slack/webhook", b'{"type": "url_verification", "challenge": "x"}'),
+        ("/webhooks/slack/webhook", b"payload=%7Bnot+json"),
+        ("/webhooks/telegram/webhook", b"[1, 2]"),
+    ],
+)
+def test_a_platform_body_without_a_conversation_goes_to_process_0_unqueued(path: str, body: bytes) -> None:
+    assert route_request("POST", path, body, 4, LIMIT) == route_request("GET", "/status", b"", 4, LIMIT)

@@ -131,9 +131,22 @@
     });
   }
 
+  // The assistant runs as several processes; every socket of one conversation must reach the
+  // process that serves it, so the socket URL names the conversation the widget stored (none on
+  // a first visit: the router then picks a process and keeps the socket there).
+  function storedSessionId() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem("chat_session") || "null");
+      return stored && typeof stored.session_id === "string" ? stored.session_id : "";
+    } catch (error) {
+      return "";
+    }
+  }
+  var conversation = storedSessionId();
+
   window.WebChat.default(
     {
-      socketUrl: window.location.origin,
+      socketUrl: window.location.origin + (conversation ? "/?conversation=" + encodeURIComponent(conversation) : ""),
       socketPath: "/socket.io/",
       initPayload: "/greet",
       title: "Sedorum helper",

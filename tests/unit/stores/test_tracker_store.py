@@ -6,11 +6,13 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from sedorum.stores.tracker_store import ErasableSQLTrackerStore, deletion_requested_this_turn
+from sedorum.stores.warm_up import warm_up_sender
 
 
 def make_store(tmp_path: Path) -> ErasableSQLTrackerStore:
@@ -58,3 +60,17 @@ def test_retention_drops_only_conversations_older_than_the_limit(tmp_path: Path)
     assert store.delete_older_than(30) == 1
     assert asyncio.run(store.retrieve("old")) is None
     assert asyncio.run(store.retrieve("new")) is not None
+
+
+def test_the_warm_up_turn_is_never_stored_and_only_the_token_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "secret-token")
+    store = make_store(tmp_path)
+    warm = warm_up_sender("secret-token")
+    asyncio.run(store.save(tracker_with(warm, UserUttered("how much magnesium can I take a day?"))))
+    asyncio.run(store.save(tracker_with(warm_up_sender("another-token"), UserUttered("hi"))))
+    asyncio.run(store.save(tracker_with("warm-up-visitor", UserUttered("hi"))))
+    assert asyncio.run(store.retrieve(warm)) is None
+    assert asyncio.run(store.retrieve(warm_up_sender("another-token"))) is not None
+    assert asyncio.run(store.retrieve("warm-up-visitor")) is not None
