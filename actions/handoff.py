@@ -15,7 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import latest_intent, latest_text, reading_events, reading_of
-from actions.screening import answer_topic, english_text, facts_first, say_not_understood, say_urgent_help
+from actions.screening import (
+    answer_topic,
+    english_text,
+    facts_first,
+    say_not_understood,
+    say_urgent_help,
+    topic_in_context,
+)
 from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
@@ -266,7 +273,7 @@ class ActionDefaultFallbackWithHandoff(Action):
             # call for advice: the advice again, with whom to ask.
             guess = SAFETY_CHECK
         if guess is not None and not has_risk_words(text):
-            return answer_topic(dispatcher, tracker, guess)
+            return answer_topic(dispatcher, tracker, topic_in_context(guess, text, reading))
         if has_risk_words(text):
             # Not understood, but about danger: the urgent-help lines, never only "sorry".
             say_not_understood(dispatcher, tracker)

@@ -450,3 +450,14 @@ def test_a_dose_question_after_an_emergency_is_answered_unless_help_is_on_its_wa
     chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind="emergency")
     said, _ = chat.says("I'm ok now, how much magnesium is too much?", "ask_dosage").run(ActionHandoffWaiting())
     assert "350 mg" in "\n".join(said)
+
+
+def test_an_interactions_question_the_classifier_was_unsure_of_is_about_the_visitors_facts() -> None:
+    said, _ = play(
+        [
+            ("I'm 78, Gaviscon every night", "inform"),
+            ("are there any interactions with sedorum I should know about?", "nlu_fallback"),
+        ],
+        ActionDefaultFallbackWithHandoff(),
+    )
+    assert re.search(r"Gaviscon|antacid", said)
