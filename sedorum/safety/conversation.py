@@ -414,7 +414,12 @@ def _apply_corrections(reading: Reading, english: str) -> None:
         # "not 17!! 71", "71 not 17": the number said before was the age, mistyped
         old, new = swapped.group("old") or swapped.group("old2"), swapped.group("n") or swapped.group("n2")
         said_before = any(re.search(rf"(?<![\d.-]){old}\b{_NOT_A_COUNT}", earlier) for earlier in reading.texts)
-        if said_before and old != new and int(new) >= 12 and limits.load_limits().is_plausible_age(float(new)):
+        if (
+            said_before
+            and old != new
+            and not limits.load_limits().is_child(float(new))
+            and limits.load_limits().is_plausible_age(float(new))
+        ):
             reading.profile.age = float(new)
     if not _CORRECTION_CUE.search(english):
         return

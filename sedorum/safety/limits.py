@@ -43,6 +43,7 @@ class Limits:
     oldest_age: float
     limit_sources: tuple[str, ...]
     eu_sources: tuple[str, ...]
+    slow_pulse_below_bpm: int  # a resting pulse below this is a slow heart rate
 
     def band_for(self, age: float | None) -> AgeBand:
         """The band an age falls in; an unknown age gets the oldest band (the adults').
@@ -72,7 +73,7 @@ class Limits:
 @lru_cache(maxsize=2)
 def load_limits(path: str | Path = LIMITS_PATH) -> Limits:
     """limits.yml, checked: bands in increasing age order, every age a number."""
-    data = read_mapping(path, _TOP, _TOP)
+    data = read_mapping(path, _TOP | {"pulse"}, _TOP | {"pulse"})
     bands: list[AgeBand] = []
     for index, item in enumerate(listed(data["upper_limits"] or [], "limits.yml: upper_limits")):
         where = f"limits.yml: upper_limits[{index}]"
@@ -94,6 +95,7 @@ def load_limits(path: str | Path = LIMITS_PATH) -> Limits:
     sources = mapping(
         data["sources"], "limits.yml: sources", frozenset({"upper_limits", "eu_limit"}), frozenset({"upper_limits"})
     )
+    pulse = mapping(data["pulse"], "limits.yml: pulse", frozenset({"slow_below_bpm"}), frozenset({"slow_below_bpm"}))
     limit_sources = tuple(strings(sources["upper_limits"], "limits.yml: sources.upper_limits"))
     eu_sources = tuple(strings(sources["eu_limit"], "limits.yml: sources.eu_limit")) if sources.get("eu_limit") else ()
     return Limits(
@@ -107,6 +109,7 @@ def load_limits(path: str | Path = LIMITS_PATH) -> Limits:
         oldest_age=number(ages["oldest"], "limits.yml: ages.oldest"),
         limit_sources=limit_sources,
         eu_sources=eu_sources or limit_sources,
+        slow_pulse_below_bpm=int(number(pulse["slow_below_bpm"], "limits.yml: pulse.slow_below_bpm")),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from .ages import words_to_number
+from .limits import load_limits
 from .pipeline import concepts, get_nlp
 from .profile import HEART_CONDITIONS, Profile, ProfileDict
 from .subject import RELATION_WORDS, RELATIONS
@@ -115,9 +116,8 @@ _KIDNEYS_FINE_RE = re.compile(
 )
 # The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
 # 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
-# A resting pulse given as a figure: below 50 beats a minute is a slow heart rate (the screening's
-# heart question). Only "my" pulse: a figure in a question about people in general is not one.
-SLOW_PULSE_BELOW = 50
+# A resting pulse given as a figure: below limits.yml's `pulse.slow_below_bpm` it is a slow heart
+# rate (the screening's heart question). Only "my" pulse: not a figure about people in general.
 _SLOW_PULSE_RE = re.compile(
     r"\bmy\s+(?:resting\s+)?(?:pulse|heart\s*rate|heart\s*beat|heartbeat|bpm)\b[^.!?\d]{0,30}?(?<![\d.-])(?P<bpm>\d{2,3})\b"
     r"(?!\s*(?:%|mg|kg|years?|mins?|minutes?|hours?|times))",
@@ -415,7 +415,7 @@ def extract(text: str, about: str = "self") -> Extraction:
         result.covered.append(m.span())
         result.mentions.append(Mention(m.group(0), "condition", "kidney_disease", m.start(), m.end()))
     for m in _SLOW_PULSE_RE.finditer(text) if about == "self" else []:
-        if int(m.group("bpm")) < SLOW_PULSE_BELOW and not _NOT_MY_PULSE_RE.search(m.group(0)):
+        if int(m.group("bpm")) < load_limits().slow_pulse_below_bpm and not _NOT_MY_PULSE_RE.search(m.group(0)):
             # "my resting pulse is always about 44": a slow heart rate, said as a figure
             positives["condition"].add("slow_heart_rate")
             result.covered.append(m.span())
