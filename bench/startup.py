@@ -32,7 +32,7 @@ import aiohttp
 
 from bench.common import say
 from bench.load_driver import Sample, System, drive, send
-from sedorum.routing import process_for
+from sedorum.server.routing import process_for
 from sedorum.server.stack import RunningStack, running_stack
 
 FIRST_TEXT = "what is restless legs syndrome?"  # a visitor's first words (not the warm-up's question)

@@ -3,7 +3,7 @@
 Why a module of its own: the router (sedorum/server/router.py) proxies, queues and keeps the
 emergency lane; this part only decides where a request may go when a process is down, what
 happens to a turn whose process died during it, and when a process counts as back. The pure
-rules (failover order, health, conversation pins) are in sedorum/routing.py and tested there;
+rules (failover order, health, conversation pins) are in sedorum/server/routing.py and tested there;
 tests/unit/server/test_failover.py runs this part through a real router against stand-ins for
 the Rasa processes.
 
@@ -31,7 +31,7 @@ import aiohttp
 from aiohttp import web
 
 from sedorum.edge.inputs import clean_text
-from sedorum.routing import ConversationPins, ProcessHealth, Route, failover_order
+from sedorum.server.routing import ConversationPins, ProcessHealth, Route, failover_order
 from sedorum.settings import Settings
 
 logger = logging.getLogger("sedorum.router")

@@ -3,7 +3,7 @@
 Why a small router of our own and not nginx: `make run` must use every core with the embedded
 stores and nothing to install, and the router has to read the REST body (the sender id and the
 message), which open-source nginx cannot do without njs or lua. It is a plain reverse proxy
-(aiohttp) that adds three things (rules in sedorum/routing.py):
+(aiohttp) that adds three things (rules in sedorum/server/routing.py):
 
 - each conversation always reaches the same Rasa process (the in-memory lock store of that
   process serialises its messages): REST turns, the messaging platforms' webhooks, and the
@@ -15,7 +15,7 @@ message), which open-source nginx cannot do without njs or lua. It is a plain re
   SEDORUM_INFLIGHT_PER_PROCESS turns; the Rasa event loop only ever juggles a few turns;
 - a message the emergency detector flags (S1) is served before every queued ordinary one;
 - while a Rasa process is down, its requests go to the live ones and come back when it
-  answers again (sedorum/server/failover.py, the rules in sedorum/routing.py).
+  answers again (sedorum/server/failover.py, the rules in sedorum/server/routing.py).
 
 Requests that are not turns (other socket.io packets, pages, the API) are passed on at once. Every
 answer carries the Rasa process's own status, headers and body; the client address is added
@@ -44,7 +44,8 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from sedorum.routing import (
+from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
+from sedorum.server.routing import (
     ROUTER_ACK_BASE,
     SOCKETIO_PREFIX,
     FairQueue,
@@ -58,7 +59,6 @@ from sedorum.routing import (
     socket_message,
     with_ack,
 )
-from sedorum.server.failover import PROCESS_HEADER, FailoverRouting, Refused, unavailable
 from sedorum.settings import Settings
 
 logger = logging.getLogger("sedorum.router")

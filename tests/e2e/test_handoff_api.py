@@ -22,9 +22,9 @@ import requests
 from sedorum.handoff.accounts import hash_password
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import HandoffStore, open_store
-from sedorum.routing import CONVERSATION_PARAM, process_for
 from sedorum.server.failover import PROCESS_HEADER
 from sedorum.server.router import STATS_PATH
+from sedorum.server.routing import CONVERSATION_PARAM, process_for
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, Chat, stack_env
 from tests.e2e.test_socketio import RawSocketIO, allowed_origin

@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from sedorum.routing import process_for
 from sedorum.server.router import PROCESS_HEADER, STATS_PATH
+from sedorum.server.routing import process_for
 from sedorum.server.stack import RunningStack
 from sedorum.stores.warm_up import warm_up_sender
 from tests.conftest import TEST_TOKEN

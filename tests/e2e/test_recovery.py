@@ -35,8 +35,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sedorum.routing import process_for
 from sedorum.server.router import PROCESS_HEADER
+from sedorum.server.routing import process_for
 from sedorum.server.stack import RunningStack, running_stack
 from tests.conftest import ARTIFACTS, TEST_TOKEN, stack_env
 from tests.ports import port

@@ -22,7 +22,7 @@ import requests
 import websockets
 import websockets.client
 
-from sedorum.routing import CONVERSATION_PARAM
+from sedorum.server.routing import CONVERSATION_PARAM
 from sedorum.server.stack import RunningStack
 
 FOREIGN = "http://evil.example"

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sedorum.safety",
         "sedorum.content",
         "sedorum.nlp",
-        "sedorum.routing",
+        "sedorum.server.routing",
     ),
     ("sedorum.edge", "sedorum.handoff", "sedorum.insights", "sedorum.stores"),
     (

@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sedorum.routing import failover_order
 from sedorum.server.failover import FROM_STORE_HEADER, PROCESS_HEADER, replies_after
 from sedorum.server.router import ROUTER_HEALTH_PATH, Router
+from sedorum.server.routing import failover_order
 from sedorum.settings import Settings
 
 TOKEN = "router-test-token"

@@ -28,8 +28,8 @@ def test_the_detector_is_loaded_before_the_first_message() -> None:
 
 
 def test_widget_messages_wait_for_a_slot_in_order_and_hold_it_until_the_turn_is_over() -> None:
-    from sedorum.routing import ROUTER_ACK_BASE, FairQueue
     from sedorum.server.router import SocketTurns
+    from sedorum.server.routing import ROUTER_ACK_BASE, FairQueue
 
     async def scenario() -> tuple[list[str], list[str], dict[int, int]]:
         queue = FairQueue(1)
@@ -62,8 +62,8 @@ def test_widget_messages_wait_for_a_slot_in_order_and_hold_it_until_the_turn_is_
 
 
 def test_an_emergency_on_the_widget_takes_the_emergency_lane() -> None:
-    from sedorum.routing import EMERGENCY, FairQueue
     from sedorum.server.router import SocketTurns
+    from sedorum.server.routing import EMERGENCY, FairQueue
 
     async def scenario() -> dict[int, int]:
         queue = FairQueue(1)

@@ -15,7 +15,7 @@ event loop, so under load some visitors waited 30 times longer than others
 - while a process is down, serves its conversations on the live ones and brings them back
   when it answers again (`failover_order`, `ProcessHealth`, `ConversationPins`, below).
 
-Pure logic without I/O: tests/unit/test_routing.py checks each rule.
+Pure logic without I/O: tests/unit/server/test_routing.py checks each rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Routing and queueing rules of the front process (sedorum/routing.py)."""
+"""Routing and queueing rules of the front process (sedorum/server/routing.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from sedorum.routing import (
+from sedorum.server.routing import (
     CONVERSATION_PARAM,
     ConversationPins,
     FairQueue,
@@ -45,7 +45,7 @@ def test_the_mapping_does_not_depend_on_the_python_process() -> None:
     import sys
 
     other = subprocess.run(
-        [sys.executable, "-c", "from sedorum.routing import process_for; print(process_for('alice', 7))"],
+        [sys.executable, "-c", "from sedorum.server.routing import process_for; print(process_for('alice', 7))"],
         capture_output=True,
         text=True,
         check=True,
