@@ -114,8 +114,6 @@ _KIDNEYS_FINE_RE = re.compile(
     r"|\b(?:nothing|nowt|no\s*thing)\s+(?:wrong|the\s+matter)\s+with\s+(?:my|his|her|their)\s+kidneys?\b",
     re.I,
 )
-# The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
-# 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
 # A resting pulse given as a figure: below limits.yml's `pulse.slow_below_bpm` it is a slow heart
 # rate (the screening's heart question). Only "my" pulse: not a figure about people in general.
 _SLOW_PULSE_RE = re.compile(
@@ -125,7 +123,8 @@ _SLOW_PULSE_RE = re.compile(
 )
 _NOT_MY_PULSE_RE = re.compile(r"\b(?:was|used\s+to\s+be|when|if|would)\b", re.I)
 
-
+# The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
+# 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
 _KIDNEYS_ILL_RE = re.compile(
     r"\bmy\s+(?:own\s+)?kidneys?\b(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
     r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
