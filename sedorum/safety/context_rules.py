@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .cue_words import load_cue_words
-from .yaml_data import alternatives, check_keys, mapping
+from .yaml_data import alternatives, check_keys, mapping, strings
 
 if TYPE_CHECKING:  # spaCy and medspaCy load with the pipeline (pipeline.py), not with this module
     from medspacy.context import ConTextRule
@@ -67,10 +67,58 @@ def family_still_subject(target: Span, modifier: Span, span_between: Span) -> bo
     return not any(tok.lower_ in _OWN_VERBS for tok in span_between)
 
 
+# Rules that never modify a fact themselves but end the reach of others ("and I", "but", the
+# visitor's own "I"). medspaCy 1.2.0 lets one modifier end another's reach only when their scopes
+# overlap, and its overlap test (medspacy.util.tuple_overlaps) misses the case where the ending
+# rule's scope holds the other one's entirely: a whole-sentence "and I" could not stop a "not"
+# whose 8 words ended before the sentence did ("my legs wont stop and I'm on dialysis 3 times a
+# week" read as no dialysis). Their scope is therefore the words next to them: it then lies inside
+# any scope that reaches them, which the test does see. Their own scope is used for nothing else.
+_ONLY_END_OTHERS = frozenset({"TERMINATE", "PSEUDO"})
+
+_DENIAL_GLUE = frozenset({",", "/", "(", ")", "-", "'", '"', "’"})
+
+
+def denial_reaches(target: Span, modifier: Span, span_between: Span) -> bool:
+    """A "no" denies a fact only across words that can join a denial to it (context_rules.yml,
+    `denial_reach`), other health words of a list, and list punctuation.
+
+    Why: a denial read into the wrong clause turns a contraindication into a "no", and a "no" lets
+    a figure through ("my legs won't stop, on dialysis 3 times a week"). Refused, the fact is
+    neither a yes nor a no: it is marked unclear, and the engine asks about it before any figure.
+    The worst outcome is one question too many.
+    """
+    from .health_words import health_words
+
+    # medSpaCy's span_between holds the cue itself when the cue comes after the fact
+    # ("omeprazole no more"): the words between are taken from the two spans instead.
+    doc = target.doc
+    after = modifier.start >= target.end
+    between = doc[target.end : modifier.start] if after else doc[modifier.end : target.start]
+    reach = _denial_reach_words()
+    words = [tok for tok in between if not (tok.ent_type_ or tok.text in _DENIAL_GLUE)]
+    text = " ".join(tok.lower_ for tok in words)
+    for phrase in sorted((w for w in reach if " " in w), key=len, reverse=True):
+        text = f" {text} ".replace(f" {phrase} ", " ").strip()
+    if all(word in reach or health_words(word) for word in text.split()):
+        return True
+    # Refused: the extractor reports the fact as unclear (asked about, never a "no").
+    target._.sedorum_denial_unclear = True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _denial_reach_words(path: Path = CONTEXT_RULES_PATH) -> frozenset[str]:
+    """context_rules.yml's `denial_reach`, lower case."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return frozenset(word.lower() for word in strings(data["denial_reach"], "context_rules.yml: denial_reach"))
+
+
 # The checks context_rules.yml may name in `on_modifies`. medspaCy calls them with the target, the
 # modifier and the words between them, each a spaCy Span (ConTextModifier.on_modifies).
 CALLBACKS: dict[str, Callable[[Span, Span, Span], bool]] = {
     "family_still_subject": family_still_subject,
+    "denial_reaches": denial_reaches,
 }
 
 
@@ -111,6 +159,8 @@ class RuleEntry:
                 if key in self.options:
                     value = self.options[key]
                     kw[key] = set(value) if isinstance(value, list) else value
+            if self.direction in _ONLY_END_OTHERS:
+                kw["max_scope"] = 1
             if self.on_modifies is not None:
                 kw["on_modifies"] = None if literal in self.on_modifies_except else CALLBACKS[self.on_modifies]
             made.append(ConTextRule(literal, self.category, pattern=self.pattern, direction=self.direction, **kw))
@@ -143,8 +193,9 @@ def _examples(raw: object, where: str, known_concepts: frozenset[str] | None) ->
 
 def parse_entries(data: object, known_concepts: frozenset[str] | None = None) -> list[RuleEntry]:
     """Validate the loaded YAML and return its entries (ValueError on anything unexpected)."""
-    if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
-        raise ValueError("context_rules.yml: must hold one list, `rules`")
+    if not isinstance(data, dict) or set(data) != {"rules", "denial_reach"} or not isinstance(data["rules"], list):
+        raise ValueError("context_rules.yml: must hold two lists, `denial_reach` and `rules`")
+    strings(data["denial_reach"], "context_rules.yml: denial_reach")
     entries: list[RuleEntry] = []
     seen: set[str] = set()
     # A shared word that another entry of the same category already describes token by token

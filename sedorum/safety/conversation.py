@@ -485,7 +485,9 @@ def _note_unclear(reading: Reading, english: str, asked: str | None) -> None:
     words += [
         HealthWord(m.text, group, m.start, m.end)
         for m in extraction.excluded
-        if m.reason == "historical" and (group := _group_of_concept(m.id)) is not None and group not in understood
+        if m.reason in ("historical", "unclear")
+        and (group := _group_of_concept(m.id)) is not None
+        and group not in understood
     ]
     if reading.profile.age is not None:
         # A real age settles a mistyped one ("I'm 150" ... "sorry, 50").
@@ -523,12 +525,12 @@ def _group_of_concept(concept_id: str) -> str | None:
 
 def _understood_groups(extraction: Extraction) -> set[str]:
     """Groups of health words the message settles: it names or denies that kind of fact (a
-    mention read as past does not settle it)."""
-    current = [m for m in extraction.excluded if m.reason != "historical"]
+    mention read as past, or one a "no" from another clause leaves unclear, does not settle it)."""
+    current = [m for m in extraction.excluded if m.reason not in ("historical", "unclear")]
     ids = {m.id for m in [*extraction.mentions, *current]}
     ids |= extraction.profile.denied_conditions | extraction.profile.conditions
     groups = {group for group, members in _GROUP_KINDS.items() if ids & members}
-    if any(m.kind in ("pregnancy", "breastfeeding") for m in [*extraction.mentions, *extraction.excluded]):
+    if any(m.kind in ("pregnancy", "breastfeeding") for m in [*extraction.mentions, *current]):
         groups.add("pregnancy")
     return groups
 

@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .person_spelling import fix_person_words
 from .yaml_data import mapping, read_mapping, strings, text
 
 if TYPE_CHECKING:  # the classifier's model loads on first use
@@ -257,15 +258,16 @@ def detect_language(text: str) -> str:
 @lru_cache(maxsize=4096)
 def to_english(text: str) -> str:
     """The message as the extractor and the emergency detector read it: English words for the
-    safety vocabulary of its language (unchanged when it is English)."""
+    safety vocabulary of its language, and person words typed with one slip put right
+    ("mtoher", person_spelling.py; same length, so an English message keeps its offsets)."""
     code = detect_language(text)
     if code == ENGLISH:
-        return text
+        return fix_person_words(text)
     language = load_languages()[code]
     if language.combined is None:
-        return text
+        return fix_person_words(text)
     english = [english for _, english in language.gloss]
-    return language.combined.sub(lambda m: english[(m.lastindex or 1) - 1], _fold(text))
+    return fix_person_words(language.combined.sub(lambda m: english[(m.lastindex or 1) - 1], _fold(text)))
 
 
 def risk_kinds(text: str, code: str) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from .subject import RELATION_WORDS, RELATIONS
 if TYPE_CHECKING:  # spaCy loads with the pipeline (pipeline.py), not with this module
     from spacy.tokens import Span
 
-REASONS = ("negated", "family", "self", "hypothetical", "historical")
+REASONS = ("negated", "family", "self", "hypothetical", "historical", "unclear")
 
 
 class MentionDict(TypedDict):
@@ -110,7 +110,7 @@ _KIDNEYS_FINE_RE = re.compile(
     # "kidneys fine", "my own kidneys are normal", "kidney function was normal at my last test",
     # "kidneys checked last month, all normal": a kidney word, then a word for healthy, no "not".
     r"|\b(?:renal|kidneys?)\b(?:(?!\b(?:not|n't|never|no\s+longer|but)\b)[^.!?;]){0,40}?"
-    r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b"
+    r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b(?!\s+(?:for|to|if|with)\b)"
     r"|\b(?:nothing|nowt|no\s*thing)\s+(?:wrong|the\s+matter)\s+with\s+(?:my|his|her|their)\s+kidneys?\b",
     re.I,
 )
@@ -123,12 +123,15 @@ _SLOW_PULSE_RE = re.compile(
 )
 _NOT_MY_PULSE_RE = re.compile(r"\b(?:was|used\s+to\s+be|when|if|would)\b", re.I)
 
-# The visitor's own kidneys described as ill without a lexicon phrase: "my kidneys only work at
-# 30%", "my kidneys are damaged from diabetes", "my kidneys don't work well (stage 4)".
+# Kidneys described as ill without a lexicon phrase: "my kidneys only work at 30%", "my kidneys
+# are damaged from diabetes", "mum's kidneys are failing", "my kidnyes are at 15%". `owner` says
+# whose: "my" is the visitor's, "his", "her", "their" or "mum's" the person asked about.
 _KIDNEYS_ILL_RE = re.compile(
-    r"\bmy\s+(?:own\s+)?kidneys?\b(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
+    r"\b(?P<owner>my|his|her|their|[a-z]+'s)\s+(?:own\s+)?"
+    r"(?:kidneys?|kidn(?:ey|ye|y|ie|ee)s?|kindeys?|kiddneys?|kidenys?)\b"
+    r"(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
     r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
-    r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*%)",
+    r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*(?:%|percent\b|per\s*cent\b))",
     re.I,
 )
 _HEART_FINE_RE = re.compile(
@@ -160,6 +163,10 @@ _PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
     r"|\b\d{1,2}\s*\+\s*\d\s*(?:weeks?|wks?)?\b"
     r"|\b(?:i'?m|i\s+am|im)\s+(?P<no>not\s+)?expecting\b(?!\s+(?:a\s+(?:call|parcel|delivery|letter|reply)|an?\s+answer|it|that|much))"
     r"|\bexpecting\s+(?:a\s+baby|twins|my\s+\w+\s+baby|my\s+(?:first|second|third|\w+)\s+(?:child|baby))\b"
+    r"|\b(?:we'?re|we\s+are|i'?m|i\s+am)\s+expecting\s+(?:our|my)\s+(?:first|second|third|fourth|1st|2nd|3rd|4th|"
+    r"baby|little\s+one|rainbow\s+baby)\b"
+    r"|\b(?:i'?m|i\s+am|im)\s+(?:now\s+|about\s+|nearly\s+|almost\s+|only\s+|just\s+)?(?:[4-9]|[1-3]\d|4[0-2])\s*"
+    r"(?:weeks?|wks?)(?:\s+(?:now|today|along|gone|in))?\b(?!\s+(?:ago|after|since|postpartum|post|old))"
     r"|\b(?:i'?m\s+|i\s+am\s+)?due\s+in\s+(?:january|february|march|april|may|june|july|august|september|"
     r"october|november|december|\d+\s+weeks?)\b"
     # the bump, the baby kicking, the second pregnancy: "my bump is big", "the baby kicks and so do my legs"
@@ -315,6 +322,8 @@ def _reason(span: Span, about: str = "self") -> str | None:
         return "self"
     if _negated(span):
         return "negated"
+    if span._.sedorum_denial_unclear:
+        return "unclear"  # a "no" in another clause: neither the visitor's yes nor a no
     if span._.is_historical and not _STILL_GOING_ON_RE.search(span.sent.text):
         return "historical"
     return None
@@ -408,7 +417,8 @@ def extract(text: str, about: str = "self") -> Extraction:
     # A "no" to a general heart problem rules out the whole heart group.
     if negatives["condition"] & HEART_CONDITIONS and "heart_other" in negatives["condition"]:
         negatives["condition"] |= HEART_CONDITIONS
-    ill = [m for m in _KIDNEYS_ILL_RE.finditer(text)] if about == "self" else []
+    described_ill = list(_KIDNEYS_ILL_RE.finditer(text))
+    ill = [m for m in described_ill if (m.group("owner").lower() == "my") == (about == "self")]
     for m in ill:
         positives["condition"].add("kidney_disease")
         result.covered.append(m.span())
@@ -420,8 +430,8 @@ def extract(text: str, about: str = "self") -> Extraction:
             result.covered.append(m.span())
             result.mentions.append(Mention(m.group(0), "condition", "slow_heart_rate", m.start(), m.end()))
     for m in _KIDNEYS_FINE_RE.finditer(text):
-        if any(m.start() < i.end() and i.start() < m.end() for i in ill):
-            continue
+        if any(m.start() < i.end() and i.start() < m.end() for i in described_ill):
+            continue  # "mum's kidneys are failing, is that dose ok": ill, whoever's, never "fine"
         negatives["condition"].add("kidney_disease")
         result.covered.append(m.span())
     for m in _HEART_FINE_RE.finditer(text):

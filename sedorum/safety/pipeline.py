@@ -79,7 +79,7 @@ def get_nlp() -> Language:
             from medspacy.context import ConText  # importing it registers the factory
             from medspacy.target_matcher import TargetMatcher, TargetRule
             from spacy.language import Language
-            from spacy.tokens import Doc
+            from spacy.tokens import Doc, Span
         finally:
             # typeshed declares warnings.filters a Sequence; at run time it is the list to restore.
             warnings.filters[:] = saved_filters  # type: ignore[index]
@@ -89,6 +89,9 @@ def get_nlp() -> Language:
 
         if not Doc.has_extension("sedorum_ages"):
             Doc.set_extension("sedorum_ages", default=None)
+        if not Span.has_extension("sedorum_denial_unclear"):
+            # set by context_rules.denial_reaches: a "no" too far from the fact to deny it
+            Span.set_extension("sedorum_denial_unclear", default=False)
 
         if "sedorum_fuzzy_norm" not in Language.factories:
 

@@ -86,10 +86,12 @@ def _question(sentence: str, full: str, end: int) -> bool:
     return bool(QUESTION_START_RE.search(sentence)) or full[end : end + 1] == "?"
 
 
-def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
-    """Signs that count, and signs left out only for being general or hypothetical."""
+def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch], bool]:
+    """Signs that count, signs left out only for being general or hypothetical, and whether
+    any sign was seen in the scope it is read in (clause or sentence)."""
     found: list[EmergencyMatch] = []
     general: list[EmergencyMatch] = []
+    seen = False
     for sent in _pieces(text, SENTENCE_SPLIT_RE, 0, len(text)):
         sentence = text[sent.start : sent.end]
         is_question = _question(sentence, text, sent.end)
@@ -110,6 +112,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                 for m in candidate.regex.finditer(text, sent.start if wide else cl.start, sent.end if wide else cl.end):
                     if wide and not cl.start < m.end() <= cl.end:
                         continue  # a sentence-wide sign belongs to the clause it ends in
+                    seen = True  # looked at, even if a figure or a figure of speech sets it aside
                     bpm = m.groupdict().get("bpm")
                     if bpm is not None and 40 <= int(bpm) <= 150:
                         continue
@@ -131,6 +134,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                     hits.append((weak.start(), weak.end(), "weakness", False, None))
             if not hits:
                 continue
+            seen = True
             hits.sort(key=lambda hit: (hit[0], hit[1]))
             # "suddenly" says how a sign comes on: in a question about people in general ("can
             # magnesium make your arm go numb all of a sudden?") it does not say it is happening.
@@ -196,7 +200,7 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch]]:
                         general.append(match)
                         continue
                 found.append(match)
-    return found, general
+    return found, general, seen
 
 
 def detect_all(text: str) -> list[EmergencyMatch]:
@@ -204,7 +208,7 @@ def detect_all(text: str) -> list[EmergencyMatch]:
     norm = normalise(text)
     if not norm.strip():
         return []
-    found, general = _assess(norm)
+    found, general, _ = _assess(norm)
     if not found and general and ANAPHORA_RE.search(norm):
         # "Can magnesium cause chest pain? Because I have it right now."
         return general
@@ -218,9 +222,13 @@ def mentions_sign(text: str) -> bool:
     collapsed at a wedding" name signs that the rules above deliberately set aside (negated,
     past, someone not present). A word-based classifier cannot see those distinctions and
     scores them as emergencies; this lets the NLU know the detector has already looked.
+
+    Read in the same scope as the detection (a clause, or the sentence for signs told over two
+    clauses): a pattern that only matches across a clause boundary the detector never reads
+    across is not a sign the detector has looked at, and must not keep the meaning layer out.
     """
     norm = normalise(text)
-    return any(sign.regex.search(norm) for sign in SIGNS)
+    return bool(norm.strip()) and _assess(norm)[2]
 
 
 def detect_emergency(text: str) -> EmergencyMatch | None:

@@ -46,6 +46,7 @@ def test_the_detector_takes_the_shared_words_as_plain_words() -> None:
 
 def test_an_unknown_shared_list_is_refused() -> None:
     data = {
+        "denial_reach": ["have"],
         "rules": [
             {
                 "id": "n",
@@ -56,7 +57,7 @@ def test_an_unknown_shared_list_is_refused() -> None:
                 "examples": [],
                 "not_examples": [],
             }
-        ]
+        ],
     }
     with pytest.raises(ValueError, match="literals_from 'negations'"):
         parse_entries(data)

@@ -353,3 +353,56 @@ def test_typical_message_under_20_ms():
             extract(m)
             timings.append((time.perf_counter() - start) * 1000)
     assert statistics.median(timings) < 20
+
+
+# ----------------------------------------------------------------------------- how far a "no" reaches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "wont" is split into "wo" + "nt": the "not" stops at "and I'm", however long the sentence
+        "its 2am, my legs wont stop and I'm on dialysis 3 times a week, how many sedorum can i take",
+        "my legs won't stop moving at night and I'm on dialysis three times every single week",
+        "cant sleep at all lately and im on dialysis 3 times a week now",
+    ],
+)
+def test_a_no_does_not_cross_into_the_visitors_next_clause(text: str) -> None:
+    result = extract(text)
+    assert "kidney_disease" in result.profile.conditions
+    assert "kidney_disease" not in result.profile.denied_conditions
+
+
+def test_a_relative_does_not_reach_past_the_visitors_own_i_in_a_long_sentence() -> None:
+    text = "my wife is at home with the kids and the dog tonight and I am on dialysis three times every week"
+    assert "kidney_disease" in extract(text).profile.conditions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't sleep on dialysis days",
+        "my legs never settle before dialysis",
+        "no chance of sleeping, dialysis again tomorrow",
+    ],
+)
+def test_a_no_that_belongs_to_something_else_leaves_the_fact_unclear(text: str) -> None:
+    """Neither a yes nor a no: the kidney question is asked before any amount."""
+    result = extract(text)
+    assert "kidney_disease" not in result.profile.denied_conditions
+    assert reasons(text).get("kidney_disease") == "unclear"
+    assert "kidney_disease" not in result.profile.conditions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't have diabetes, heart problems or kidney disease",
+        "I have never been told I have kidney disease",
+        "no kidney problems, thankfully",
+        "not currently on any dialysis",
+        "I don't think I have any kidney problems",
+    ],
+)
+def test_a_plain_no_still_denies(text: str) -> None:
+    assert "kidney_disease" in extract(text).profile.denied_conditions
