@@ -28,7 +28,7 @@ from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety import wording
-from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, asks_amount
+from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, asks_amount, asks_follow_up
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
@@ -139,11 +139,6 @@ RUNNER_UP_MIN_CONFIDENCE = 0.1
 # least this much weight: every topic answer is safe as it stands, and a near miss helps more
 # than "sorry, I didn't understand".
 BEST_GUESS_MIN_CONFIDENCE = 0.25
-FOLLOW_UP = re.compile(
-    r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
-    r"any (?:problems?|issues?|risks?)|should i|can i|could i)\b",
-    re.IGNORECASE,
-)
 
 
 def best_guess(ranking: list[dict[str, Any]]) -> str | None:
@@ -268,7 +263,7 @@ class ActionDefaultFallbackWithHandoff(Action):
             # engine does not know gets its referral and a question, never only "sorry".
             return answer_topic(dispatcher, tracker, DOSAGE if asks_amount(text) else SAFETY_CHECK)
         guess = best_guess(tracker.latest_message.get("intent_ranking") or [])
-        if guess is None and FOLLOW_UP.search(text) and evaluate(reading.profile).findings:
+        if guess is None and asks_follow_up(text) and evaluate(reading.profile).findings:
             # "so what do you think?", "any interactions I should know about?" after facts that
             # call for advice: the advice again, with whom to ask.
             guess = SAFETY_CHECK

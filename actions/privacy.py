@@ -7,6 +7,7 @@ the handoff store are erased here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,13 +23,25 @@ ASKED_SLOT = "deletion_asked"
 DEFERRED_SLOT = "erasure_deferred"
 
 
+# "Who can see what I write here?" read as a deletion request: it is answered first.
+WHO_SEES = re.compile(
+    r"\bwho (?:can|could|will|would|else) (?:see|read)\b|\bwho reads\b"
+    r"|\bis (?:this|it|the chat) (?:private|confidential)\b|\bdo you (?:keep|store|save)\b"
+    r"|\bwhere (?:is|are) (?:my|the) (?:data|messages|chat|conversation) (?:kept|stored)\b",
+    re.IGNORECASE,
+)
+
+
 class ActionAskDeletion(Action):
-    """ "Delete my data" is confirmed once: erasing cannot be undone."""
+    """ "Delete my data" is confirmed once: erasing cannot be undone. A question about who sees
+    the chat that reads like a deletion request gets its answer first."""
 
     def name(self) -> str:
         return "action_ask_deletion"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if WHO_SEES.search(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(response="utter_privacy")
         dispatcher.utter_message(response="utter_ask_delete_confirmation")
         return [SlotSet(ASKED_SLOT, True)]
 

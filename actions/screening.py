@@ -28,11 +28,20 @@ from actions.conversation import (
 from actions.topics import TOPICS, response_of, topic_of
 from sedorum.content.locale import conversation_locale, template_values
 from sedorum.conversation_events import ASKED_SLOT
-from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, Plan, offer_text, plan_answer
+from sedorum.safety.answers import (
+    DOSAGE,
+    SAFETY_CHECK,
+    Plan,
+    asks_amount,
+    asks_follow_up,
+    asks_go_ahead,
+    offer_text,
+    plan_answer,
+)
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
 from sedorum.safety.engine import evaluate
-from sedorum.safety.general import general_advice, storage_advice
+from sedorum.safety.general import cramps_advice, general_advice, storage_advice
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 from sedorum.safety.profile import Profile
 
@@ -160,6 +169,12 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
         dispatcher.utter_message(text=evaluate(reading.profile).render(reading.subject))
     say_the_visitors_own_findings(dispatcher, reading)
     say_the_relatives_findings(dispatcher, reading)
+    cramps = cramps_advice(reading.texts[-1]) if reading.texts else None
+    if cramps:
+        dispatcher.utter_message(text=cramps)
+    if asks_for_urgent_help(english_text(tracker)):
+        # "if I ever get those symptoms, what number do I ring?": the number, whatever the topic
+        dispatcher.utter_message(response="utter_urgent_advice")
     return plan_events(reading, tracker, plan)
 
 
@@ -279,6 +294,9 @@ class ActionRememberProfile(Action):
         extraction = reading.extraction
         read_nothing = not extraction.mentions and not extraction.excluded and extraction.profile.is_empty()
         if not reading.switched and read_nothing and not reading.unclear_words and not reading.changed:
+            if asks_amount(text):
+                # "just roughly, 300 mg?" after a kidney answer: the dose answer, safe by construction
+                return answer_topic(dispatcher, tracker, DOSAGE)
             # Classified as personal details, but no detail could be read ("asdfgh 12345"):
             # say so rather than screen an empty profile.
             say_not_understood(dispatcher, tracker)
@@ -370,4 +388,35 @@ class ActionOutOfScope(Action):
             return []
         say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+class ActionShortReply(Action):
+    """A yes, no or "stop" outside any question of ours.
+
+    Why not only "anything else?": such a message is often a follow-up to a health answer
+    ("so is that a no? what about a small amount?", "so 2 tonight is fine yeah?", "ok I'll
+    order some and start tonight"). An amount question gets the dose answer (no figure unless
+    every fact allows it); a go-ahead after facts or findings gets them again with whom to ask;
+    stated facts come first as everywhere.
+    """
+
+    def name(self) -> str:
+        return "action_short_reply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = facts_first(dispatcher, tracker)
+        if events is not None:
+            return events
+        text = english_text(tracker)
+        if asks_amount(text):
+            return answer_topic(dispatcher, tracker, DOSAGE)
+        reading = reading_of(tracker)
+        if asks_go_ahead(text) and not reading.profile.is_empty():
+            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        if asks_follow_up(text) and evaluate(reading.profile).findings:
+            # "so what do you think?" after facts that call for advice: the advice, with whom to ask
+            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        say_language_lines(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -130,7 +130,11 @@ def has_facts(profile: Profile) -> bool:
 # A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
 _AMOUNT = re.compile(
     r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|t[a-z]{4,6}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
-    r"|\bhow\s+(?:much|many)\b",
+    r"|\bhow\s+(?:much|many)\b"
+    # "just a small amount?", "a low strength one", "can I double up", "so 2 tonight is fine?"
+    r"|\b(?:small(?:er)?|little|tiny|low(?:er)?|half)\s+(?:an?\s+)?(?:amount|dose|strength|one|tablet)\b"
+    r"|\bdouble\s+(?:up|the\s+dose|dose)\b"
+    r"|\b(?:\d|one|two|three)\s+(?:a\s+day|tonight|at\s+night|daily|each\s+night|every\s+night)\b",
     re.I,
 )
 
@@ -147,6 +151,37 @@ _ASKS_AMOUNT = re.compile(
     r"|\b(?:take|have)\s+(?:the\s+)?\d{2,4}\s*(?:mg)?\b",
     re.I,
 )
+
+
+# Asking for a go-ahead after an answer: "so is that a yes?", "so I can just take it with
+# breakfast?", "ok I'll order some and start tonight".
+_GO_AHEAD = re.compile(
+    r"\bis\s+that\s+a\s+(?:yes|no)\b|\bso\s+(?:that'?s|it'?s|is\s+it)\s+(?:a\s+)?(?:yes|no|fine|ok|okay|safe)\b"
+    r"|\b(?:is|would)\s+(?:that|it|this)\s+(?:be\s+)?(?:fine|ok|okay|alright|safe)\b"
+    r"|\b(?:fine|ok|okay|alright|safe)\s*,?\s*(?:yeah|yes|right|then)\s*\?"
+    r"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to|\s+am\s+going\s+to)\s+(?:just\s+)?(?:order|start|take|buy|get|try)\b"
+    r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b",
+    re.I,
+)
+
+
+# "so what do you think?", "any interactions?", "and what if they don't?": a follow-up that asks
+# for advice on what the visitor already told.
+_FOLLOW_UP = re.compile(
+    r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
+    r"any (?:problems?|issues?|risks?)|should i|can i|could i|what if|and if not|what then)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_follow_up(text: str) -> bool:
+    """True when the message asks for advice on what was said before ("so what do you think?")."""
+    return bool(_FOLLOW_UP.search(text or ""))
+
+
+def asks_go_ahead(text: str) -> bool:
+    """True when the message asks for, or announces, a go-ahead to take the product."""
+    return bool(_GO_AHEAD.search(text or ""))
 
 
 def asks_amount(text: str) -> bool:
@@ -195,12 +230,13 @@ def plan_answer(
         told += [f.rule_id for f in new if f.rule_id not in told]
     plan = Plan(replies=replies, told=told)
     if referral is not None:
-        # Only what stops Sedorum altogether is said before the referral: the question was
-        # about another medicine, and its own findings would be about that medicine.
+        # Only what stops Sedorum or withholds amounts is said before the referral: the question
+        # was about another medicine, and the other findings would be about Sedorum. A medicine
+        # that can make RLS worse ("a sleepy hay fever tablet, how many can I take?") is one.
         plan.replies = [r for r in replies if r.kind != "findings"]
-        stops = [f for f in screening.findings if f.severity == "stop"]
-        if stops:
-            plan.replies.insert(0, Reply(text=Screening(profile, stops).render(subject), kind="findings"))
+        kept = screening.withholding
+        if kept:
+            plan.replies.insert(0, Reply(text=Screening(profile, kept).render(subject), kind="findings"))
         plan.replies.append(referral)
         return plan
     if topic != DOSAGE and any(word.group == "kidney" for word in new_unclear or []):

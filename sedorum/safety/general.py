@@ -57,3 +57,17 @@ def storage_advice(text: str) -> str | None:
     if _CHILD.search(text) and _TABLETS.search(text) and _KEPT.search(text):
         return wording.text("general.storage") + "\n" + sources_line(("PI-FE-LEVO", "SmPC-FeSO4"))
     return None
+
+
+_CRAMPS = re.compile(r"\bcramp(?:s|ing|ed)?\b|\bcharley\s+horses?\b", re.I)
+_STOMACH = re.compile(r"\b(?:stomach|tummy|belly|abdominal|period)\s+cramp", re.I)
+
+
+def cramps_advice(text: str) -> str | None:
+    """A question about leg cramps: not RLS, and magnesium is unlikely to help much (Cochrane 2020).
+
+    Stomach cramps are a side effect, answered by the side-effects text, not here.
+    """
+    if _CRAMPS.search(text) and not _STOMACH.search(text):
+        return wording.text("general.cramps") + "\n" + sources_line(("COCH-CRAMP",))
+    return None

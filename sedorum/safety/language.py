@@ -299,3 +299,26 @@ def reply_lines(code: str, kinds: tuple[str, ...], values: dict[str, str]) -> li
                 line = line.replace("{" + key + "}", value)
             lines.append(line)
     return lines
+
+
+GLOSS_INTENTS_PATH = Path(__file__).with_name("gloss_intents.yml")
+
+
+@lru_cache(maxsize=1)
+def load_gloss_intents(path: Path = GLOSS_INTENTS_PATH) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    """gloss_intents.yml: (intent, its patterns), in file order."""
+    data = read_mapping(path, frozenset({"intents"}), frozenset({"intents"}))
+    intents = mapping(data["intents"], "gloss_intents.yml: intents")
+    return tuple(
+        (str(name), tuple(re.compile(p) for p in strings(patterns, f"gloss_intents.yml: {name}")))
+        for name, patterns in intents.items()
+    )
+
+
+def intent_in_gloss(text: str) -> str | None:
+    """The intent a message in another language plainly asks for, read in its English gloss
+    (None for English, or when no request of gloss_intents.yml is in it)."""
+    if not text or detect_language(text) == ENGLISH:
+        return None
+    english = to_english(text).lower()
+    return next((name for name, patterns in load_gloss_intents() if any(p.search(english) for p in patterns)), None)

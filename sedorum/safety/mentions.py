@@ -459,7 +459,8 @@ def extract(text: str, about: str = "self") -> Extraction:
             result.covered.append(m.span())
     if not preg["pregnant"] and about == "self":
         for m in _PREGNANT_WITHOUT_THE_WORD_RE.finditer(text):
-            sentence = text[max(0, text.rfind(".", 0, m.start()) + 1) : m.end()]
+            # its own sentence only: "will it go away after the baby comes? I'm 38 weeks"
+            sentence = text[max(text.rfind(mark, 0, m.start()) for mark in ".!?") + 1 : m.end()]
             # "the baby kicks": the baby named by the sign itself is not someone else
             others = RELATION_WORDS & set(re.findall(r"[a-z]+", sentence.lower())) - set(
                 re.findall(r"[a-z]+", m.group(0).lower())

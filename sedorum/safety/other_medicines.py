@@ -119,6 +119,18 @@ def _named_medicine(text: str) -> str | None:
 _IRON = re.compile(r"\biron\b|\bferrous\b|\bferritin\b", re.I)
 
 
+# The amount asked about is iron itself: "how many mg of iron", "iron dose", "is sedorum's iron enough".
+_ASKS_IRON_AMOUNT = re.compile(
+    r"\bhow\s+(?:much|many)\s+(?:(?:mg|milligrams?|tablets?|pills?)\s+(?:of\s+)?)?(?:iron|ferrous)\b"
+    r"|\biron\s+(?:dose|dosage|amount)\b|\b(?:sedorum'?s|the)\s+iron\s+(?:is\s+)?enough\b",
+    re.I,
+)
+
+
 def iron_dose_question(text: str) -> bool:
-    """ "Should I take iron for my RLS? how much?": a dose question about iron, not magnesium."""
-    return bool(_IRON.search(text or "")) and not re.search(r"\b(?:magnes\w*|sedorum)\b", text or "", re.I)
+    """ "Should I take iron for my RLS? how much?": a dose question about iron, not magnesium
+    (also when Sedorum is named: "how many mg of iron should I take, is sedorum's iron enough?")."""
+    text = text or ""
+    if _ASKS_IRON_AMOUNT.search(text) and not re.search(r"\bmagnes\w*", text, re.I):
+        return True
+    return bool(_IRON.search(text)) and not re.search(r"\b(?:magnes\w*|sedorum)\b", text, re.I)

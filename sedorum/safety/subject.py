@@ -83,7 +83,11 @@ _REQUEST_PATTERNS = [
         rf"(?:a|my|our)\s+(?:\w+\s+)?{_REL}\b",
         re.I,
     ),
-    re.compile(rf"\b(?:on\s+behalf\s+of|i\s+(?:care|look\s+after|am\s+a\s+carer)\s+for)\s+{_MY}{_REL}\b", re.I),
+    re.compile(
+        rf"\b(?:on\s+behalf\s+of|i(?:'m|\s+am)?\s+(?:care\s+for|caring\s+for|look\s+after|looking\s+after|"
+        rf"help\s+look\s+after|am\s+a\s+carer\s+for))\s+{_MY}{_REL}\b",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+(?:{_MY}|(?:a|an)\s+(?:elderly\s+|old\s+|older\s+)?){_REL}\b",
         re.I,

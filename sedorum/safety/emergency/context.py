@@ -86,9 +86,13 @@ def _words(name: str) -> str:
 # ----------------------------------------------------------------------------- signs that count in context
 
 # Confusion or extreme drowsiness: counts with magnesium in the picture, or both together [ODS*][MSD-HYPER].
-# Not "confused about the dosage".
+# Not "confused about the dosage", nor the visitor muddling their own words in a chat ("sorry,
+# I've confused myself, the levothyroxine is my husband's", "I'm getting muddled, it was my
+# gallbladder"): drowsiness and the other signs still count in such a message.
 CONFUSION_RE = re.compile(
-    _words("confusion") + r"(?!\s+(?:about|by|with|as to|regarding|whether|if|why|how|what|which|on|over))"
+    r"(?<!i've )(?<!i have )(?<!i got )(?<!i get )(?<!i'm getting )(?<!i am getting )(?<!i'm a bit )(?<!i am a bit )"
+    + _words("confusion")
+    + r"(?!\s+(?:about|by|with|as to|regarding|whether|if|why|how|what|which|on|over|myself|me|up|sorry)\b)"
 )
 DROWSY_RE = re.compile(_words("drowsiness"))
 WEAK_RE = re.compile(

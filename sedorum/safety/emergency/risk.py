@@ -23,7 +23,9 @@ RISK_WORDS_PATH = DATA_DIR / "risk_words.yml"
 _TOKEN = re.compile(r"[a-z][a-z']*")
 _URGENT_HELP = re.compile(
     r"\b(?:not an emergency|non[- ]emergency|urgent|out of hours|after hours|gp is closed|surgery is closed|"
-    r"doctor is closed|who (?:can|should|do) i (?:call|ring|phone|contact)|where can i get help)\b",
+    r"doctor is closed|who (?:can|should|do) i (?:call|ring|phone|contact)|where can i get help|"
+    r"(?:what|which) (?:number|phone number) (?:do|should|can|would|to) (?:i )?(?:call|ring|phone|dial)|"
+    r"(?:what|which) (?:number|phone number) (?:is|for) (?:the )?(?:emergenc\w*|ambulance))\b",
     re.IGNORECASE,
 )
 

@@ -213,3 +213,16 @@ def test_during_an_open_emergency_the_chat_stays_for_staff_and_is_erased_when_th
     conversations.delete_sender(VISITOR)
     handoffs.delete_sender(VISITOR)
     assert asyncio.run(conversations.retrieve(VISITOR)) is None and not handoffs.erasure_pending(VISITOR)
+
+
+def test_a_question_about_who_sees_the_chat_is_answered_before_the_offer_to_erase() -> None:
+    from actions.privacy import ActionAskDeletion
+    from tests.unit.actions.chat import Chat
+
+    said, slots = (
+        Chat()
+        .says("who can see what I write here? I told you about my dialysis", "delete_data")
+        .run(ActionAskDeletion())
+    )
+    assert said == ["<utter_privacy>", "<utter_ask_delete_confirmation>"]
+    assert slots.get("deletion_asked") is True

@@ -30,6 +30,7 @@ from actions.screening import (
     ActionRememberProfile,
     ActionSafetyCheck,
     ActionScreeningResult,
+    ActionShortReply,
 )
 from tests.unit.actions.chat import Chat
 
@@ -461,3 +462,43 @@ def test_an_interactions_question_the_classifier_was_unsure_of_is_about_the_visi
         ActionDefaultFallbackWithHandoff(),
     )
     assert re.search(r"Gaviscon|antacid", said)
+
+
+# ----------------------------------------------------------------------------- a yes or no out of context
+
+
+def test_a_small_amount_after_a_kidney_answer_gets_the_kidney_answer_not_anything_else() -> None:
+    said, _ = play(
+        [
+            ("My eGFR was 22 at my last blood test. I'm 70. What strength of magnesium?", "ask_dosage"),
+            ("so is that a no? what about just a small amount, like a low strength one?", "deny"),
+        ],
+        ActionShortReply(),
+    )
+    assert "kidney" in said and "utter_anything_else" not in said
+    assert not re.search(r"\b\d+ ?mg\b", said)
+
+
+def test_a_go_ahead_after_pregnancy_gets_whom_to_ask() -> None:
+    said, _ = play(
+        [
+            ("Hello! I'm 16 weeks pregnant, just so you know.", "inform"),
+            ("ok I'll order some and start tonight", "affirm"),
+        ],
+        ActionShortReply(),
+    )
+    assert re.search(r"midwife|obstetrician|GP", said) and "utter_anything_else" not in said
+
+
+def test_a_plain_yes_with_nothing_known_is_asked_what_else() -> None:
+    said, _ = play([("yes", "affirm")], ActionShortReply())
+    assert said.strip() == "<utter_anything_else>"
+
+
+def test_an_amount_read_as_personal_details_gets_the_dose_answer() -> None:
+    said, _ = play(
+        [("I'm on dialysis 3 times a week, how much can I take?", "ask_dosage"), ("just roughly, 300 mg?", "inform")],
+        ActionRememberProfile(),
+    )
+    assert "kidney" in said and "didn't understand" not in said
+    assert not re.search(r"\b\d+ ?mg\b", said)

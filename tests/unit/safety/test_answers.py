@@ -10,6 +10,8 @@ import pytest
 from sedorum.safety.answers import (
     PERSONAL_TOPICS,
     Plan,
+    asks_amount,
+    asks_go_ahead,
     dose_text,
     offer_text,
     other_medicine_in_dose_question,
@@ -177,3 +179,40 @@ def test_no_amounts_for_someone_on_a_medicine_the_prescriber_manages(medicine: s
 def test_amounts_are_still_given_alongside_a_medicine_that_only_needs_a_gap() -> None:
     profile = Profile(age=50, medications={"ppi"}, takes_medicines=True)
     assert "350 mg" in (dose_text(profile, evaluate(profile)).text or "")
+
+
+# ----------------------------------------------------------------------------- follow-ups about amounts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so is that a no? what about just a small amount, like a low strength one?",
+        "forgot my sedorum last nite can i double up tonite",
+        "so 2 tonight is fine yeah?",
+        "would half a tablet be ok",
+    ],
+)
+def test_follow_ups_about_amounts_are_amount_questions(text: str) -> None:
+    assert asks_amount(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "go_ahead"),
+    [
+        ("so is that a yes?", True),
+        ("ok I'll order some and start tonight", True),
+        ("So I can just take my Sedorum with breakfast?", True),
+        ("yes please", False),
+        ("no thanks", False),
+    ],
+)
+def test_a_go_ahead_is_told_apart_from_a_plain_yes_or_no(text: str, go_ahead: bool) -> None:
+    assert asks_go_ahead(text) is go_ahead
+
+
+def test_how_much_iron_is_an_iron_question_even_when_sedorum_is_named() -> None:
+    text = "how many mg of iron should i take for rls? is sedorum's iron enough?"
+    plan = plan_answer("dosage", Profile(), text=text)
+    said = "\n".join(r.text or "" for r in plan.replies)
+    assert "ferritin" in said and "350" not in said

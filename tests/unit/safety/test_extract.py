@@ -406,3 +406,11 @@ def test_a_no_that_belongs_to_something_else_leaves_the_fact_unclear(text: str) 
 )
 def test_a_plain_no_still_denies(text: str) -> None:
     assert "kidney_disease" in extract(text).profile.denied_conditions
+
+
+@pytest.mark.parametrize("text", ["I had my kidney out last year", "I only have one kidney", "after my nephrectomy"])
+def test_a_kidney_taken_out_is_a_kidney_fact(text: str) -> None:
+    result = extract(text)
+    assert "kidney_disease" in result.profile.conditions or any(
+        m.id == "kidney_disease" for m in result.excluded if m.reason in ("historical", "unclear")
+    )

@@ -23,3 +23,12 @@ def test_mothers_dialysis_is_general_information() -> None:
 def test_own_facts_give_no_general_advice() -> None:
     assert general_advice(extract("I have kidney disease")) is None
     assert general_advice(extract("what foods have magnesium")) is None
+
+
+def test_a_leg_cramp_question_is_told_cramps_are_not_rls_with_its_source() -> None:
+    from sedorum.safety.general import cramps_advice
+
+    advice = cramps_advice("does magnesium help with cramps?")
+    assert advice is not None and "not the same as RLS" in advice and "Cochrane" in advice
+    assert cramps_advice("magnesium gives me stomach cramps") is None
+    assert cramps_advice("what is magnesium?") is None

@@ -117,3 +117,12 @@ def test_named_people_are_everyone_called_my_something() -> None:
     named = named_people("my mother is on dialysis and my 4 year old has a cold; a friend said hi")
     assert [(person.key, person.pronoun) for person in named] == [("mother", "she"), ("child", "they")]
     assert named_people("he is 82 and takes digoxin") == []
+
+
+def test_a_carer_who_looks_after_a_parent_asks_for_them() -> None:
+    from sedorum.safety.conversation import Turn, read_conversation
+
+    reading = read_conversation([Turn("I look after my dad, he's 81"), Turn("he's on digoxin and furosemide")])
+    assert reading.subject.key == "dad"
+    assert {"digoxin", "diuretic"} <= reading.profile.medications
+    assert reading.profile.age == 81

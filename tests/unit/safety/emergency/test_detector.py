@@ -188,3 +188,29 @@ def test_mentions_sign_sees_the_signs_the_rules_set_aside():
         assert detect_emergency(ruled_out) is None
         assert mentions_sign(ruled_out)
     assert not mentions_sign("my legs keep twitching at night and I can't sleep, I'm pregnant")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorry, I've confused myself, the levothyroxine is my husband's, not mine. So I can take my Sedorum?",
+        "no wait, I'm getting muddled, it was my gallbladder they took out. What's the limit for magnesium?",
+    ],
+)
+def test_the_visitor_muddling_their_own_words_is_no_confusion_sign(text: str) -> None:
+    assert detect_all(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["mum is confused and very drowsy since the magnesium", "dad took his magnesium and now he is muddled"]
+)
+def test_someone_confused_after_magnesium_still_is(text: str) -> None:
+    assert [m.category for m in detect_all(text)] == ["confusion"] * len(detect_all(text)) != []
+
+
+def test_a_sign_matched_only_across_clauses_does_not_count_as_looked_at() -> None:
+    """mentions_sign reads each sign in the scope the detector reads it in."""
+    from sedorum.safety.emergency import mentions_sign
+
+    assert mentions_sign("my chest has been tight for an hour and now it's going down my left arm")
+    assert not mentions_sign("I take magnesium tablets after every meal, is that too much?")

@@ -35,3 +35,14 @@ def test_the_urgent_help_lines_name_999_a_and_e_and_the_crisis_lines() -> None:
 def test_a_question_about_non_emergency_help_is_recognised() -> None:
     assert asks_for_urgent_help("it's not an emergency but my GP is closed, who can I call?")
     assert not asks_for_urgent_help("my legs hurt")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if I ever get those bad symptoms, the slow heartbeat and fainting, what number do I ring? I'm in Cardiff",
+        "which number should I call if it happens",
+    ],
+)
+def test_asking_which_number_to_ring_is_a_request_for_urgent_help(text: str) -> None:
+    assert asks_for_urgent_help(text)
