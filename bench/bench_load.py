@@ -11,7 +11,11 @@ The assistant runs as `make run` runs it: the router and one Rasa process per co
 Then the side-by-side rounds of bench/fairness.py (three, medians reported): the same
 assistant as one Rasa process next to the default layout at 64 visitors (throughput ratio,
 p99/p50), 256 visitors at once (longest wait), and emergency messages sent while 64 visitors
-saturate it (emergency p95 vs ordinary p95). docs/performance.md explains the figures.
+saturate it (emergency p95 vs ordinary p95). The same rounds drive the website widget's path
+too (socket.io, bench/widget_driver.py): 64 widget visitors next to 64 REST visitors and on
+the one-process layout, 256 widget visitors at once, and emergency messages over socket.io
+while 256 widget visitors saturate it (the `widget` object of load.json).
+docs/performance.md explains the figures.
 
 Writes bench/results/load.json (the published result keys, plus ratios, targets and extras) and prints
 a Markdown table for docs/performance.md.
@@ -19,6 +23,7 @@ a Markdown table for docs/performance.md.
     python -m bench.bench_load                 # the full run (about 10 minutes, plus training)
     python -m bench.bench_load --quick         # small counts, to check the harness (not figures)
     python -m bench.bench_load --starter-model PATH   # reuse a trained starter model
+    python -m bench.bench_load --no-train      # use models/sedorum.tar.gz without checking it
     python -m bench.bench_load --startup-only  # only the start-up and memory figures (bench/startup.py)
 
 The start-up and memory figures (bench/startup.py: the first reply after "ready", the resident
@@ -49,6 +54,7 @@ from bench.common import say, write_result
 from bench.fairness import side_by_side
 from bench.load_driver import Config, Sample, System, drive, percentile, send, warm_up
 from bench.startup import rss_mb, stack_rss_mb, starter_memory, startup_and_memory, startup_keys
+from bench.widget_driver import warm_up_widget, widget_session
 from sedorum.server.stack import running_stack, stop_processes, train_if_needed, wait_for_http
 from sedorum.settings import PROJECT_ROOT, Settings
 
@@ -387,6 +393,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts: checks the harness, not for figures")
     parser.add_argument("--starter-model", type=Path, help="a trained `rasa init` model to reuse")
     parser.add_argument(
+        "--no-train",
+        action="store_true",
+        help="use models/sedorum.tar.gz as it is, without checking it against the training data "
+        "(e.g. while tests share the machine and the model directory)",
+    )
+    parser.add_argument(
         "--startup-only",
         action="store_true",
         help="only the start-up and memory figures, written into the existing bench/results/load.json",
@@ -400,8 +412,13 @@ def main() -> None:
         logs = PROJECT_ROOT / "bench" / "work" / time.strftime("load-%Y%m%d-%H%M%S")  # git-ignored
         logs.mkdir(parents=True)
         say(f"Server logs: {logs.relative_to(PROJECT_ROOT)}")
-        say("Checking the assistant's model")
-        train_if_needed(PROJECT_ROOT / "models")
+        if args.no_train:
+            if not (PROJECT_ROOT / "models" / "sedorum.tar.gz").exists():
+                raise SystemExit("--no-train: there is no models/sedorum.tar.gz to use")
+            say("Using models/sedorum.tar.gz as it is (--no-train)")
+        else:
+            say("Checking the assistant's model")
+            train_if_needed(PROJECT_ROOT / "models")
         starter_model = args.starter_model or train_starter(workdir)
         if args.startup_only:
             only_startup(token, workdir, logs, starter_model)
@@ -455,8 +472,11 @@ def main() -> None:
                 stop_processes([starter_proc])
         startup = startup_and_memory(assistant_env(token, workdir / "var-startup"), assistant, logs / "startup")
     runs = figures["runs"] + [fairness.pop("run_256")]
+    widget = fairness.pop("widget")
     result = _with_ratios(figures, runs, cold_start_s, starter_cold_s, extras, config, args.quick)
     result = {**result, **{key: value for key, value in fairness.items() if key != "rounds"}}
+    result["widget"] = widget.pop("figures")
+    result["extras"]["widget"] = widget
     result["extras"]["side_by_side_rounds"] = fairness["rounds"]
     result.update(startup_keys(startup, starter_rss))
     result["extras"]["startup"] = startup
@@ -467,6 +487,7 @@ def main() -> None:
             "all_cores_throughput_at_least_1.7x_one_process": fairness["throughput_all_cores_over_one_process"] >= 1.7,
             "emergency_under_load_p95_under_1_s": fairness["emergency_under_load_p95_ms"] < 1000
             and fairness["emergency_errors"] == 0,
+            **widget_targets(result["widget"], widget),
         }
     )
     result["seconds"] = round(time.monotonic() - started)
@@ -478,6 +499,31 @@ def main() -> None:
         print(f"- {key}: {result[key]}")
     for key, value in result["ratios"].items():
         print(f"- {key}: {value}")
+    print()
+    layouts = {"all_cores_64": "all cores", "one_process_64": "one process", "all_cores_256": "all cores"}
+    print(markdown([{**widget[name], "system": f"widget, {layout}"} for name, layout in layouts.items()]))
+    print()
+    for key, value in result["widget"].items():
+        print(f"- widget.{key}: {value}")
+    print(
+        f"- widget errors: 256 visitors {widget['errors_256']}, emergencies {widget['emergency_errors']}, "
+        f"all widget runs {widget['errors']}; sockets not on a WebSocket {widget['not_on_websocket']}"
+    )
+
+
+def widget_targets(figures: dict[str, Any], details: dict[str, Any]) -> dict[str, bool]:
+    """The widget path's targets, named like the REST ones (bench/fairness.py `widget_figures`)."""
+    return {
+        "widget_fairness_64_p99_at_most_3x_p50": figures["fairness_64_p99_over_p50"] <= 3,
+        "widget_max_wait_256_under_10_s": figures["max_wait_256_ms"] < 10_000 and details["errors_256"] == 0,
+        "widget_emergency_under_load_p95_under_1_s": figures["emergency_under_load_p95_ms"] < 1000
+        and details["emergency_errors"] == 0,
+        "widget_throughput_at_least_0.9x_rest": figures["throughput_over_rest"] >= 0.9,
+        "widget_all_cores_throughput_at_least_1.7x_one_process": figures["throughput_all_cores_over_one_process"]
+        >= 1.7,
+        "widget_zero_errors": details["errors"] == 0,
+        "widget_every_socket_on_a_websocket": details["not_on_websocket"] == 0,
+    }
 
 
 def assistant_env(token: str, var_dir: Path) -> dict[str, str]:
@@ -541,9 +587,21 @@ def measure_side_by_side(
 
         async def rounds() -> dict[str, Any]:
             timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-            async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
+            async with (
+                aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http,
+                widget_session() as widget_http,
+            ):
                 await warm_up(http, one_process)
-                return await side_by_side(http, all_cores, one_process, config, Settings.from_env().process_count)
+                say("Warming up the widget's path (socket.io) on both layouts")
+                widget_warm_up = {
+                    "all_cores": (await warm_up_widget(widget_http, all_cores)).error_examples,
+                    "one_process": (await warm_up_widget(widget_http, one_process)).error_examples,
+                }
+                measured = await side_by_side(
+                    http, all_cores, one_process, config, Settings.from_env().process_count, widget_http
+                )
+                measured["widget"]["warm_up_errors"] = widget_warm_up
+                return measured
 
         return {**asyncio.run(rounds()), "cold_start_one_process_s": cold_start_one_process_s}
 

@@ -10,6 +10,12 @@ median is reported, because the machine is shared and noisy:
 - 256 visitors at once on the default layout: the longest wait and the errors;
 - 64 visitors saturating the default layout while emergency messages arrive from other
   visitors: the emergency messages' p95 and the ordinary ones' p95, in the same round.
+
+The same figures for the website widget's path (socket.io, bench/widget_driver.py), in the
+same rounds when a widget HTTP session is passed (`widget_round`, `widget_figures`): 64 widget
+visitors on each layout next to 64 REST visitors on the default one (fairness, throughput
+over REST, all cores over one process), 256 widget visitors at once (longest wait), and
+emergency messages sent over socket.io while 256 widget visitors saturate the default layout.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import aiohttp
 
 from bench.common import say
 from bench.load_driver import Config, Sample, System, drive, percentile
+from bench.widget_driver import Visitor, close_visitors, drive_widget, open_visitors, record
 
 EMERGENCY_TEXTS = (
     "I can't breathe",
@@ -32,7 +39,10 @@ EMERGENCY_TEXTS = (
     "I have crushing chest pain right now",
     "I took the whole bottle of magnesium pills",
 )
-EMERGENCY_MARK = "emergency number"
+# In the S1 reply in every locale ("Call 999 now, or go to A&E. Don't wait.": utter_emergency in
+# domain.yml, and the fallback in sedorum/content/locale.py). The reply no longer says
+# "emergency number": the number of the visitor's locale leads it.
+EMERGENCY_MARK = "Don't wait."
 
 
 def _median(values: Sequence[float]) -> float:
@@ -94,9 +104,18 @@ async def _send_and_read(http: aiohttp.ClientSession, system: System, sender: st
 
 
 async def side_by_side(
-    http: aiohttp.ClientSession, all_cores: System, one_process: System, config: Config, processes: int
+    http: aiohttp.ClientSession,
+    all_cores: System,
+    one_process: System,
+    config: Config,
+    processes: int,
+    widget_http: aiohttp.ClientSession | None = None,
 ) -> dict[str, Any]:
-    """`config.repeats` rounds; each round measures every figure once; medians are reported."""
+    """`config.repeats` rounds; each round measures every figure once; medians are reported.
+
+    With `widget_http` (bench/widget_driver.py's `widget_session()`), each round also measures
+    the widget's path (`widget_round`) and the result has a `widget` entry (`widget_figures`).
+    """
     rounds: list[dict[str, Any]] = []
     per64, per256 = config.per_user[64], config.per_user[256]
     for index in range(config.repeats):
@@ -124,12 +143,14 @@ async def side_by_side(
             f"    emergency p95 {em['emergency_p95_ms']} ms vs ordinary p95 {em['ordinary']['p95_ms']} ms "
             f"({em['emergency_sent']} sent, {em['emergency_errors']} errors)"
         )
+        if widget_http is not None:
+            measured["widget"] = await widget_round(http, widget_http, all_cores, one_process, config, index)
         rounds.append(measured)
 
     def ratio(run: dict[str, Any]) -> float:
         return run["p99_ms"] / max(run["p50_ms"], 0.001)
 
-    return {
+    result = {
         "processes": processes,
         "throughput_all_cores_over_one_process": _median(
             [r["all_cores_64"]["msgs_per_s"] / max(r["one_process_64"]["msgs_per_s"], 0.001) for r in rounds]
@@ -147,6 +168,9 @@ async def side_by_side(
         "all_cores_64": median_run([r["all_cores_64"] for r in rounds]),
         "rounds": rounds,
     }
+    if widget_http is not None:
+        result["widget"] = widget_figures([r["widget"] for r in rounds])
+    return result
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,3 +183,142 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     merged["repeats"] = len(runs)
     merged["error_examples"] = [example for r in runs for example in r["error_examples"]][:5]
     return merged
+
+
+# --- The website widget's path (socket.io), in the same rounds -------------------------------
+
+
+async def widget_emergency_under_load(
+    http: aiohttp.ClientSession, system: System, users: int, per_user: int, emergencies: int
+) -> dict[str, Any]:
+    """`users` widget visitors saturating the assistant; emergencies sent over socket.io by others meanwhile.
+
+    The emergency visitors have the page open before the load starts (connected, session
+    confirmed), each sends one emergency message, one after the other, from half a second after
+    the ordinary visitors begin to write until they are done. The latency is the widget turn's
+    (bench/widget_driver.py: sent until the reply is complete).
+    """
+    emergency = Sample()
+    wrong_replies: list[str] = []
+    connects: list[float] = []
+    visitors = [Visitor(system.url, f"sos-widget-{uuid.uuid4().hex[:8]}", http) for _ in range(emergencies)]
+    ready = await open_visitors(visitors, emergency, connects)
+    sending, ordinary_done = asyncio.Event(), asyncio.Event()
+
+    async def send_emergencies() -> None:
+        await sending.wait()
+        await asyncio.sleep(0.5)  # let the ordinary visitors fill the queues first
+        for index, visitor in enumerate(ready):
+            if ordinary_done.is_set():
+                break
+            text = EMERGENCY_TEXTS[index % len(EMERGENCY_TEXTS)]
+            outcome = await visitor.say(text)
+            record(emergency, outcome, text)
+            if outcome.latency_ms is not None and EMERGENCY_MARK not in outcome.text:
+                wrong_replies.append(text)
+            await asyncio.sleep(0.25)
+
+    async def ordinary() -> dict[str, Any]:
+        try:
+            return await drive_widget(http, system, users, per_user, sending=sending)
+        finally:
+            sending.set()  # also when the ordinary visitors failed before writing
+            ordinary_done.set()
+
+    try:
+        ordinary_run, _ = await asyncio.gather(ordinary(), send_emergencies())
+    finally:
+        await close_visitors(ready)
+    return {
+        "ordinary": ordinary_run,
+        "emergency_sent": len(emergency.latencies_ms) + emergency.errors,
+        "emergency_errors": emergency.errors,
+        "emergency_error_examples": emergency.error_examples,
+        "emergency_without_emergency_reply": wrong_replies,
+        "emergency_p50_ms": round(percentile(emergency.latencies_ms, 50), 1),
+        "emergency_p95_ms": round(percentile(emergency.latencies_ms, 95), 1),
+        "emergency_max_ms": round(max(emergency.latencies_ms, default=0.0), 1),
+    }
+
+
+async def widget_round(
+    http: aiohttp.ClientSession,
+    widget_http: aiohttp.ClientSession,
+    all_cores: System,
+    one_process: System,
+    config: Config,
+    index: int,
+) -> dict[str, Any]:
+    """One round of the widget's figures; what is compared is measured back to back.
+
+    64 widget visitors on the default layout sit between 64 REST visitors on the same layout
+    and 64 widget visitors on the one process, in this order or the reverse (alternating
+    rounds): the widget/REST and all-cores/one-process ratios each compare neighbours.
+    """
+    per64, per256 = config.per_user[64], config.per_user[256]
+    say(f"    widget: 64 visitors, REST and widget on all cores, widget on one process (x {per64} messages)")
+    steps: dict[str, Callable[[], Any]] = {
+        "rest_all_cores_64": lambda: drive(http, all_cores, 64, per64),
+        "all_cores_64": lambda: drive_widget(widget_http, all_cores, 64, per64),
+        "one_process_64": lambda: drive_widget(widget_http, one_process, 64, per64),
+    }
+    order = list(steps) if index % 2 == 0 else list(reversed(steps))
+    measured: dict[str, Any] = {}
+    for name in order:
+        measured[name] = await steps[name]()
+    say(f"    widget: 256 visitors at once x {per256} messages (all cores)")
+    measured["all_cores_256"] = await drive_widget(widget_http, all_cores, 256, per256)
+    say(f"    widget: 256 visitors saturating + {config.emergencies} emergency messages over socket.io (all cores)")
+    measured["emergency"] = await widget_emergency_under_load(widget_http, all_cores, 256, per256, config.emergencies)
+    for name in ("rest_all_cores_64", "all_cores_64", "one_process_64", "all_cores_256"):
+        run = measured[name]
+        say(
+            f"    widget {name}: p50 {run['p50_ms']} p99 {run['p99_ms']} max {run['max_ms']} ms, "
+            f"{run['msgs_per_s']} msg/s, errors {run['errors']}"
+        )
+    em = measured["emergency"]
+    say(
+        f"    widget emergency p95 {em['emergency_p95_ms']} ms vs ordinary p95 {em['ordinary']['p95_ms']} ms "
+        f"({em['emergency_sent']} sent, {em['emergency_errors']} errors)"
+    )
+    return measured
+
+
+def widget_figures(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The widget's published figures (medians over the rounds) and what they were made of.
+
+    `figures` holds the keys of bench/results/load.json's `widget` object; the rest goes to
+    its extras.
+    """
+
+    def ratio(run: dict[str, Any]) -> float:
+        return run["p99_ms"] / max(run["p50_ms"], 0.001)
+
+    def throughput(run: dict[str, Any], other: dict[str, Any]) -> float:
+        return run["msgs_per_s"] / max(other["msgs_per_s"], 0.001)
+
+    figures = {
+        "fairness_64_p99_over_p50": _median([ratio(r["all_cores_64"]) for r in rounds]),
+        "max_wait_256_ms": _median([r["all_cores_256"]["max_ms"] for r in rounds]),
+        "emergency_under_load_p95_ms": _median([r["emergency"]["emergency_p95_ms"] for r in rounds]),
+        "throughput_over_rest": _median([throughput(r["all_cores_64"], r["rest_all_cores_64"]) for r in rounds]),
+        "throughput_all_cores_over_one_process": _median(
+            [throughput(r["all_cores_64"], r["one_process_64"]) for r in rounds]
+        ),
+    }
+    runs = ("all_cores_64", "one_process_64", "rest_all_cores_64", "all_cores_256")
+    return {
+        "figures": figures,
+        "errors_256": sum(r["all_cores_256"]["errors"] for r in rounds),
+        "errors": sum(r[name]["errors"] for r in rounds for name in runs if name != "rest_all_cores_64")
+        + sum(r["emergency"]["ordinary"]["errors"] for r in rounds),
+        "emergency_errors": sum(r["emergency"]["emergency_errors"] for r in rounds)
+        + sum(len(r["emergency"]["emergency_without_emergency_reply"]) for r in rounds),
+        "emergency_sent": sum(r["emergency"]["emergency_sent"] for r in rounds),
+        "ordinary_under_load_p95_ms": _median([r["emergency"]["ordinary"]["p95_ms"] for r in rounds]),
+        "fairness_64_p99_over_p50_one_process": _median([ratio(r["one_process_64"]) for r in rounds]),
+        "not_on_websocket": sum(
+            r[name].get("not_on_websocket", 0) for r in rounds for name in runs if name != "rest_all_cores_64"
+        ),
+        **{name: median_run([r[name] for r in rounds]) for name in runs},
+    }
