@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 
 from . import limits
 from .ages import implausible_ages
@@ -267,7 +268,9 @@ def _read_statement(reading: Reading, english: str) -> None:
     """A message that is not an answer: whom it is about, and the facts it states (S11)."""
     subject = reading.subject
     # A correction that gave a fact to a relative does not make a later question about them.
-    earlier = [said for said in reversed(reading.texts) if not _fact_given_away(said)][:EARLIER_MESSAGES]
+    # Read from the latest back, and only as far as needed: a long conversation must not cost
+    # a pass over every message at each turn.
+    earlier = list(islice((said for said in reversed(reading.texts) if not _fact_given_away(said)), EARLIER_MESSAGES))
     wanted = requested_subject(english, subject, earlier)
     if wanted is not None and subject.is_self and _fact_given_away(english):
         # "sorry typed that wrong, it's my wife with the kidney problem": the fact moves to the
@@ -377,6 +380,7 @@ _ASKING_FOR = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def _fact_given_away(english: str) -> bool:
     """A correction that gives a condition or medicine to a relative, without asking for them."""
     if not _CORRECTION_CUE.search(english) or _ASKING_FOR.search(english):

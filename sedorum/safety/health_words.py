@@ -160,6 +160,12 @@ def _group_of(token: str, vocabulary: HealthVocabulary) -> str | None:
 
 def health_words(text: str) -> list[HealthWord]:
     """Every health-looking word in `text`, with its group and position."""
+    return list(_health_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _health_words(text: str) -> tuple[HealthWord, ...]:
+    """Cached: a conversation is read again at every turn, and its messages do not change."""
     vocabulary = load_health_words()
     low = text.lower().replace("\u2019", "'")
     for phrase in vocabulary.not_health_phrases:
@@ -204,7 +210,7 @@ def health_words(text: str) -> list[HealthWord]:
                 group = "condition"
         if group is not None:
             found.append(HealthWord(text[start:end], group, start, end))
-    return sorted(found, key=lambda w: w.start)
+    return tuple(sorted(found, key=lambda w: w.start))
 
 
 def unresolved(text: str, covered: list[tuple[int, int]]) -> list[HealthWord]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .context import (
     ANAPHORA_RE,
@@ -205,14 +206,20 @@ def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch], bool
 
 def detect_all(text: str) -> list[EmergencyMatch]:
     """Every emergency sign that counts in `text` (empty list if none)."""
+    return list(_detect_all(text))
+
+
+@lru_cache(maxsize=4096)
+def _detect_all(text: str) -> tuple[EmergencyMatch, ...]:
+    """Cached: a conversation is read again at every turn, and its messages do not change."""
     norm = normalise(text)
     if not norm.strip():
-        return []
+        return ()
     found, general, _ = _assess(norm)
     if not found and general and ANAPHORA_RE.search(norm):
         # "Can magnesium cause chest pain? Because I have it right now."
-        return general
-    return found
+        return tuple(general)
+    return tuple(found)
 
 
 def mentions_sign(text: str) -> bool:
