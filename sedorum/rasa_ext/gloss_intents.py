@@ -17,7 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from sedorum.rasa_ext.emergency_guard import _AfterTheClassifier
+from sedorum.rasa_ext.emergency_guard import _AfterTheClassifier, verdict_of
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -29,10 +29,18 @@ class GlossIntents(_AfterTheClassifier):
         return {}
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from sedorum.safety.language import intent_in_gloss
+        from sedorum.safety.language import ENGLISH, intent_of_gloss
 
         for message in messages:
-            intent = intent_in_gloss(message.get(TEXT) or "")
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            # The emergency verdict already holds the language and the gloss (computed once per
+            # message and kept on it): reading a long message twice would double its cost.
+            verdict = verdict_of(message)
+            if verdict.language in (None, ENGLISH):
+                continue
+            intent = intent_of_gloss(verdict.english or "")
             if intent is None:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get(INTENT_NAME_KEY) != intent]

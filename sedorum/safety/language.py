@@ -320,5 +320,10 @@ def intent_in_gloss(text: str) -> str | None:
     (None for English, or when no request of gloss_intents.yml is in it)."""
     if not text or detect_language(text) == ENGLISH:
         return None
-    english = to_english(text).lower()
-    return next((name for name, patterns in load_gloss_intents() if any(p.search(english) for p in patterns)), None)
+    return intent_of_gloss(to_english(text))
+
+
+def intent_of_gloss(english: str) -> str | None:
+    """The request of gloss_intents.yml in an English gloss already made (None if none)."""
+    low = english.lower()
+    return next((name for name, patterns in load_gloss_intents() if any(p.search(low) for p in patterns)), None)

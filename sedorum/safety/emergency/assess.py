@@ -87,7 +87,14 @@ def _question(sentence: str, full: str, end: int) -> bool:
     return bool(QUESTION_START_RE.search(sentence)) or full[end : end + 1] == "?"
 
 
-def _assess(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch], bool]:
+@lru_cache(maxsize=4096)
+def _assess(text: str) -> tuple[tuple[EmergencyMatch, ...], tuple[EmergencyMatch, ...], bool]:
+    """Cached by text: the verdict, `detect_all` and `mentions_sign` read the same message."""
+    found, general, seen = _assess_once(text)
+    return tuple(found), tuple(general), seen
+
+
+def _assess_once(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch], bool]:
     """Signs that count, signs left out only for being general or hypothetical, and whether
     any sign was seen in the scope it is read in (clause or sentence)."""
     found: list[EmergencyMatch] = []
@@ -218,8 +225,8 @@ def _detect_all(text: str) -> tuple[EmergencyMatch, ...]:
     found, general, _ = _assess(norm)
     if not found and general and ANAPHORA_RE.search(norm):
         # "Can magnesium cause chest pain? Because I have it right now."
-        return tuple(general)
-    return tuple(found)
+        return general
+    return found
 
 
 def mentions_sign(text: str) -> bool:
@@ -230,12 +237,11 @@ def mentions_sign(text: str) -> bool:
     past, someone not present). A word-based classifier cannot see those distinctions and
     scores them as emergencies; this lets the NLU know the detector has already looked.
 
-    Read in the same scope as the detection (a clause, or the sentence for signs told over two
-    clauses): a pattern that only matches across a clause boundary the detector never reads
-    across is not a sign the detector has looked at, and must not keep the meaning layer out.
+    A sign told over two clauses must therefore be written with `scope: sentence`, so that
+    the detector reads it where this check finds it.
     """
     norm = normalise(text)
-    return bool(norm.strip()) and _assess(norm)[2]
+    return any(sign.regex.search(norm) for sign in SIGNS)
 
 
 def detect_emergency(text: str) -> EmergencyMatch | None:
