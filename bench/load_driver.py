@@ -101,6 +101,11 @@ async def drive(http: aiohttp.ClientSession, system: System, users: int, per_use
     started = time.perf_counter()
     await asyncio.gather(*(conversation(i) for i in range(users)))
     wall = time.perf_counter() - started
+    return run_figures(system, users, per_user, sample, wall)
+
+
+def run_figures(system: System, users: int, per_user: int, sample: Sample, wall: float) -> dict[str, Any]:
+    """One run's figures, the same keys for every channel the benchmark drives."""
     return {
         "system": system.name,
         "users": users,

@@ -41,7 +41,7 @@ import aiohttp
 import socketio
 
 from bench.common import say
-from bench.load_driver import TROUBLE_MARK, Sample, System, percentile
+from bench.load_driver import TROUBLE_MARK, Sample, System, percentile, run_figures
 from sedorum.server.routing import CONVERSATION_PARAM
 
 WIDGET_PATH = "socket.io"  # the widget's socketPath, "/socket.io/"
@@ -307,17 +307,7 @@ def summary(
 ) -> dict[str, Any]:
     """The run's figures: load_driver.drive's keys, then the widget's own."""
     return {
-        "system": system.name,
-        "users": users,
-        "messages": users * per_user,
-        "errors": sample.errors,
-        "p50_ms": round(percentile(sample.latencies_ms, 50), 1),
-        "p95_ms": round(percentile(sample.latencies_ms, 95), 1),
-        "p99_ms": round(percentile(sample.latencies_ms, 99), 1),
-        "max_ms": round(max(sample.latencies_ms, default=0.0), 1),
-        "msgs_per_s": round(len(sample.latencies_ms) / wall, 1) if wall else 0.0,
-        "wall_s": round(wall, 2),
-        "error_examples": sample.error_examples,
+        **run_figures(system, users, per_user, sample, wall),
         "channel": "widget",
         "first_reply_p50_ms": round(percentile(first_replies, 50), 1),
         "connect_p50_ms": round(percentile(connects_ms, 50), 1),
