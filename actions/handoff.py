@@ -28,7 +28,7 @@ from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety import wording
-from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, asks_amount, asks_follow_up
+from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, follow_up_topic
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
@@ -253,20 +253,18 @@ class ActionDefaultFallbackWithHandoff(Action):
         if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
-        if asks_amount(text):
+        reading = reading_of(tracker)
+        follow_up = follow_up_topic(text, reading.profile)
+        if follow_up == DOSAGE:
             # "what's the upper limit for me" scored between two intents: a dose answer is safe
             # by construction (no figure unless every fact allows it), so it is given.
             return answer_topic(dispatcher, tracker, DOSAGE)
-        reading = reading_of(tracker)
         if reading.new_unclear:
             # "I have porphyria, how much is safe?", "I take zelvoxatine": a health word the
             # engine does not know gets its referral and a question, never only "sorry".
-            return answer_topic(dispatcher, tracker, DOSAGE if asks_amount(text) else SAFETY_CHECK)
-        guess = best_guess(tracker.latest_message.get("intent_ranking") or [])
-        if guess is None and asks_follow_up(text) and evaluate(reading.profile).findings:
-            # "so what do you think?", "any interactions I should know about?" after facts that
-            # call for advice: the advice again, with whom to ask.
-            guess = SAFETY_CHECK
+            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        # "so what do you think?" after facts that call for advice: the advice again.
+        guess = best_guess(tracker.latest_message.get("intent_ranking") or []) or follow_up
         if guess is not None and not has_risk_words(text):
             return answer_topic(dispatcher, tracker, topic_in_context(guess, text, reading))
         if has_risk_words(text):

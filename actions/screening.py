@@ -33,8 +33,7 @@ from sedorum.safety.answers import (
     SAFETY_CHECK,
     Plan,
     asks_amount,
-    asks_follow_up,
-    asks_go_ahead,
+    follow_up_topic,
     offer_text,
     plan_answer,
 )
@@ -408,15 +407,9 @@ class ActionShortReply(Action):
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
-        text = english_text(tracker)
-        if asks_amount(text):
-            return answer_topic(dispatcher, tracker, DOSAGE)
-        reading = reading_of(tracker)
-        if asks_go_ahead(text) and not reading.profile.is_empty():
-            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
-        if asks_follow_up(text) and evaluate(reading.profile).findings:
-            # "so what do you think?" after facts that call for advice: the advice, with whom to ask
-            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        topic = follow_up_topic(english_text(tracker), reading_of(tracker).profile)
+        if topic is not None:
+            return answer_topic(dispatcher, tracker, topic)
         say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -189,6 +189,24 @@ def asks_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text) or _ASKS_AMOUNT.search(text))
 
 
+def follow_up_topic(text: str, profile: Profile) -> str | None:
+    """The health answer a short or half-understood message asks for, or None.
+
+    Why one place: a follow-up to a health answer is often classified as a plain yes/no or not
+    understood at all ("so is that a no? what about a small amount", "so 2 tonight is fine
+    yeah?", "so what do you think?"). Whichever reply handles it, an amount question gets the
+    dose answer (no figure unless every fact allows it) and a go-ahead or "what do you think"
+    after facts that matter gets the safety advice again, with whom to ask.
+    """
+    if asks_amount(text):
+        return DOSAGE
+    if asks_go_ahead(text) and not profile.is_empty():
+        return SAFETY_CHECK
+    if asks_follow_up(text) and evaluate(profile).findings:
+        return SAFETY_CHECK
+    return None
+
+
 def plan_answer(
     topic: str,
     profile: Profile,

@@ -315,14 +315,6 @@ def load_gloss_intents(path: Path = GLOSS_INTENTS_PATH) -> tuple[tuple[str, tupl
     )
 
 
-def intent_in_gloss(text: str) -> str | None:
-    """The intent a message in another language plainly asks for, read in its English gloss
-    (None for English, or when no request of gloss_intents.yml is in it)."""
-    if not text or detect_language(text) == ENGLISH:
-        return None
-    return intent_of_gloss(to_english(text))
-
-
 def intent_of_gloss(english: str) -> str | None:
     """The request of gloss_intents.yml in an English gloss already made (None if none)."""
     low = english.lower()

@@ -109,7 +109,7 @@ _KIDNEYS_FINE_RE = re.compile(
     r"|\b(?:my|his|her|their)\s+kidney\s+function\s+is\s+(?:fine|ok|okay|good|normal)\b"
     # "kidneys fine", "my own kidneys are normal", "kidney function was normal at my last test",
     # "kidneys checked last month, all normal": a kidney word, then a word for healthy, no "not".
-    r"|\b(?:renal|kidneys?)\b(?:(?!\b(?:not|n't|never|no\s+longer|but)\b)[^.!?;]){0,40}?"
+    r"|\b(?:renal|kidneys?)\b(?:(?!\b(?:not|never|no\s+longer|but)\b|n'?t\b)[^.!?;]){0,40}?"
     r"\b(?:fine|normal|perfect|healthy|ok|okay|good|great|all\s+clear)\b(?!\s+(?:for|to|if|with)\b)"
     r"|\b(?:nothing|nowt|no\s*thing)\s+(?:wrong|the\s+matter)\s+with\s+(?:my|his|her|their)\s+kidneys?\b",
     re.I,
@@ -131,6 +131,8 @@ _KIDNEYS_ILL_RE = re.compile(
     r"(?:kidneys?|kidn(?:ey|ye|y|ie|ee)s?|kindeys?|kiddneys?|kidenys?)\b"
     r"(?:(?!\bbut\b)[^.!?;]){0,30}?\b(?:damaged|failing|failed|weak|poor|bad|"
     r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
+    # "my kidneys aren't great", "my kidney function isnt good": a healthy-word denied is ill
+    r"(?:not|\w*n'?t)\s+(?:\w+\s+){0,2}?(?:great|good|fine|ok|okay|best|healthy|normal|right|brilliant|perfect|100)\b|"
     r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*(?:%|percent\b|per\s*cent\b))",
     re.I,
 )

@@ -160,7 +160,7 @@ def test_an_unclear_word_that_is_still_unclear_is_referred_without_asking_again(
 
 def test_a_kidney_question_about_a_misspelt_word_records_the_answer() -> None:
     chat = Chat()
-    chat.says("my kidnys r not great tbh", "inform").run(ActionRememberProfile())
+    chat.says("my kidnys r so-so tbh", "inform").run(ActionRememberProfile())
     said, slots = chat.says("how much magnesium can I take?", "ask_dosage").run(ActionAnswerDosage())
     assert "kidney doctor" in "\n".join(said) and slots["safety_asked"] == "clarify:kidney"
     chat.says("yes", "affirm").run(ActionAnswerTopic())

@@ -115,6 +115,21 @@ def test_uncertain_facts_count_to_stay_on_the_safe_side():
     assert extract("I might be pregnant").profile.pregnant is True
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my kidneys arent great the doc says",
+        "my kidney function isnt good",
+        "my kidneys aren't the best",
+        "my kidneys are not so good these days",
+    ],
+)
+def test_kidneys_said_not_to_be_well_are_kidney_disease_even_without_an_apostrophe(text: str) -> None:
+    profile = extract(text).profile
+    assert "kidney_disease" in profile.conditions
+    assert "kidney_disease" not in profile.denied_conditions
+
+
 def test_asking_to_take_magnesium_is_not_taking_it():
     assert "magnesium_supplement" not in extract("Can I take magnesium?").profile.medications
     assert "magnesium_supplement" not in extract("Should I take magnesium citrate or oxide?").profile.medications
