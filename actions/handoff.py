@@ -28,14 +28,18 @@ from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety import wording
-from sedorum.safety.answers import DOSAGE, PERSONAL_TOPICS, SAFETY_CHECK, follow_up_topic
+from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, follow_up_topic
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
+from sedorum.safety.general import cramps_advice, storage_advice
 from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
 
+# A problem with an order or a payment (a person is brought in), not a question about buying or
+# delivery in general ("do you deliver to the Highlands?" is answered by the shop's checkout text).
 ORDER_PROBLEM = re.compile(
-    r"\b(order|parcel|package|delivery|deliver(ed)?|payment|paid|charged?|refund|card|invoice|"
-    r"tracking|arriv|cancel|wrong item|damaged|missing)\w*",
+    r"\b(?:my|our|the|this)\s+(?:order|parcel|package|delivery|payment|refund|invoice)\b"
+    r"|\b(?:refund|charged|invoice|tracking|cancel|wrong item|damaged|missing|hasn'?t (?:come|arrived)|"
+    r"(?:not|never|didn'?t|hasn'?t|still not) (?:arrived|arrive|come|turned up|delivered)|still waiting|paid)\w*",
     re.IGNORECASE,
 )
 FALLBACK_INTENT = "nlu_fallback"
@@ -92,6 +96,10 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if asks_for_urgent_help(english_text(tracker)):
+            # "not an emergency, but I'd like to speak to someone medical tonight": our support
+            # team is not medical, so where to get medical help comes first.
+            dispatcher.utter_message(response="utter_urgent_advice")
         return open_handoff(dispatcher, tracker, "asked_for_person")
 
 
@@ -225,8 +233,9 @@ class ActionHandoffWaiting(Action):
             if screening.findings:  # "I have kidney disease, how much can I take?"
                 dispatcher.utter_message(text=screening.render(reading.subject))
             events = reading_events(reading, tracker)
-        elif topic is not None and (emergency or topic in PERSONAL_TOPICS):
-            # After an emergency every question is still answered while the visitor waits.
+        elif topic is not None:
+            # Every question is still answered while the visitor waits for a person: waiting must
+            # never mean going without an answer the assistant can give.
             events = answer_topic(dispatcher, tracker, topic)
         elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT):
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
@@ -252,6 +261,13 @@ class ActionDefaultFallbackWithHandoff(Action):
         text = english_text(tracker)
         if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
+            return []
+        advice = [line for line in (storage_advice(text), cramps_advice(text)) if line]
+        if advice:
+            # "grandchildren stay every weekend, anything I should know about keeping Sedorum?",
+            # "calf in a rock hard knot at 4am": the general advice that fits, not "sorry".
+            for line in advice:
+                dispatcher.utter_message(text=line)
             return []
         reading = reading_of(tracker)
         follow_up = follow_up_topic(text, reading.profile)

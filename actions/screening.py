@@ -30,9 +30,11 @@ from sedorum.content.locale import conversation_locale, template_values
 from sedorum.conversation_events import ASKED_SLOT
 from sedorum.safety.answers import (
     DOSAGE,
+    PERSONAL_TOPICS,
     SAFETY_CHECK,
     Plan,
     asks_amount,
+    asks_limit,
     follow_up_topic,
     offer_text,
     plan_answer,
@@ -43,6 +45,7 @@ from sedorum.safety.engine import evaluate
 from sedorum.safety.general import cramps_advice, general_advice, storage_advice
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 from sedorum.safety.profile import Profile
+from sedorum.safety.timing import is_timing_question
 
 SCREENING_BUTTONS = [
     {"title": "Side effects", "payload": "/ask_side_effects"},
@@ -190,6 +193,9 @@ def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
         return SAFETY_CHECK
+    if topic not in PERSONAL_TOPICS and asks_limit(text):
+        # "Europe has a lower limit for magnesium, what is it?" read as another topic
+        return DOSAGE
     if reading.profile.pregnant and AFTER_THE_BIRTH.search(text):
         return topic_of("ask_pregnancy") or topic
     return topic
@@ -234,6 +240,10 @@ class ActionSafetyCheck(Action):
         return "action_safety_check"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if is_timing_question(english_text(tracker)):
+            # "I take iron and magnesium, can I swallow them together at breakfast?": the spacing
+            # rules answer it (the dose answer gives them, with any findings first).
+            return answer_topic(dispatcher, tracker, DOSAGE)
         reading = reading_of(tracker)
         plan = plan_for(SAFETY_CHECK, reading, tracker)
         say_language_lines(dispatcher, tracker, "clinician")

@@ -148,6 +148,9 @@ _ABOUT_CHILDREN = re.compile(
 
 _ASKS_AMOUNT = re.compile(
     r"\b(?:safe|max(?:imum)?|upper|right|daily)\s+(?:amount|dose|dosage|limit)\b|\bhow\s+(?:much|many)\b|\bthe\s+max\b"
+    # "what's the ceiling on magnesium", "Europe has a lower limit, what is it?"
+    r"|\bceiling\b|\btolerable\s+upper\b|\b(?:lower|european|eu|us|american|uk|recommended)\s+(?:intake\s+)?limits?\b"
+    r"|\blimits?\s+(?:on|for|of)\s+(?:\w+\s+)?magnesium\b"
     r"|\b(?:take|have)\s+(?:the\s+)?\d{2,4}\s*(?:mg)?\b",
     re.I,
 )
@@ -187,6 +190,23 @@ def asks_go_ahead(text: str) -> bool:
 def asks_amount(text: str) -> bool:
     """True when the message asks how much to take ("how much magnesium is safe for me?")."""
     return bool(_AMOUNT.search(text) or _ASKS_AMOUNT.search(text))
+
+
+_LIMIT = re.compile(
+    r"\blimits?\b|\bceiling\b|\bmax(?:imum)?\s+(?:a\s+day|per\s+day|daily|intake)\b|\btolerable\s+upper\b", re.I
+)
+
+
+_ABOUT_INTAKE = re.compile(r"magnesium|supplement|sedorum|\bmg\b|intake", re.I)
+
+
+def asks_limit(text: str) -> bool:
+    """True when the message asks about an intake limit ("what's Europe's lower limit?").
+
+    Why apart from asks_amount: a limit is a dose question whatever topic the classifier chose,
+    while "how much iron is in one tablet" stays a product question.
+    """
+    return bool(_LIMIT.search(text or "")) and bool(_ABOUT_INTAKE.search(text or ""))
 
 
 def follow_up_topic(text: str, profile: Profile) -> str | None:

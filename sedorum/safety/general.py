@@ -59,7 +59,13 @@ def storage_advice(text: str) -> str | None:
     return None
 
 
-_CRAMPS = re.compile(r"\bcramp(?:s|ing|ed)?\b|\bcharley\s+horses?\b", re.I)
+_CRAMPS = re.compile(
+    r"\bcramp(?:s|ing|ed)?\b|\bcharley\s+horses?\b"
+    # a cramp described without the word: "woke with my calf in a rock hard knot"
+    r"|\b(?:calf|calves|foot|feet|toes?|thighs?|hamstrings?|leg|legs)\b[^.!?]{0,30}?"
+    r"\b(?:rock[- ]hard|in\s+(?:a\s+)?knots?|knotted|seiz(?:es|ed|ing)\s+up|lock(?:s|ed|ing)\s+up)\b",
+    re.I,
+)
 _STOMACH = re.compile(r"\b(?:stomach|tummy|belly|abdominal|period)\s+cramp", re.I)
 
 

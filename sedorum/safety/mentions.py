@@ -180,7 +180,10 @@ _PREGNANT_WITHOUT_THE_WORD_RE = re.compile(
     r"|^\W*(?:i'?m\s+|im\s+)?(?:[4-9]|[1-3]\d|4[0-2])\s*(?:weeks?|wks?|w)\s*(?:[,.!;:-]|now\b|today\b)"
     r"|(?<!covid )(?<!covid-19 )(?<!flu )(?<!flow )(?<!blood )(?<!strep )(?<!urine )(?<!pcr )(?<!antigen )"
     r"\b(?:pregnancy\s+)?test\s+(?:just\s+)?(?:came\s+back|was|is|showed|says|said)\s+positive\b"
-    r"|\bpositive\s+pregnancy\s+test\b",
+    r"|\bpositive\s+pregnancy\s+test\b"
+    # "5 months pg", "im pg": the texting short form, only with weeks, months or "I'm"
+    r"|\b\d{1,2}\s*(?:weeks?|wks?|months?|mths?|w|m)\s+(?:pg|preg)\b"
+    r"|\b(?:i'?m|im|i\s+am)\s+(?:\w+\s+)?(?:pg|preg)\b",
     re.I,
 )
 

@@ -69,6 +69,18 @@ def _lexicon_medicine(word: str) -> str | None:
     return None
 
 
+# An amount of one of Sedorum's other ingredients, or another vitamin: "how much folic acid should
+# a 63 year old take?", "B12 dose for older people".
+_NUTRIENT = r"(?:folic\s+acid|folate|calcium|vitamin\s+b\s?12|b\s?12|vitamin\s+[a-e]\d?|zinc|potassium)"
+_NUTRIENT_RE = re.compile(_NUTRIENT, re.I)
+_ASKS_NUTRIENT_AMOUNT = re.compile(
+    rf"\bhow\s+(?:much|many)\s+(?:(?:mg|mcg|micrograms?|milligrams?|units?|tablets?)\s+(?:of\s+)?)?{_NUTRIENT}\b"
+    rf"|\b{_NUTRIENT}\s+(?:dose|dosage|amount|limit)\b"
+    rf"|\b(?:dose|dosage|amount|limit)\s+(?:of|for)\s+{_NUTRIENT}\b",
+    re.I,
+)
+
+
 def other_medicine_in_dose_question(text: str) -> str | None:
     """The other medicine a dose question is about ("ibuprofen", "Lantus"), or None.
 
@@ -76,6 +88,12 @@ def other_medicine_in_dose_question(text: str) -> str | None:
     upper limit is a wrong and unsafe answer to it. Only the prescriber or pharmacist can
     answer doses of another medicine.
     """
+    nutrient = _ASKS_NUTRIENT_AMOUNT.search(text or "")
+    if nutrient:
+        # Sedorum's other ingredients have no limit in what the assistant may state: the
+        # magnesium limit is no answer to "how much folic acid should I take?".
+        named = _NUTRIENT_RE.search(nutrient.group(0))
+        return " ".join((named.group(0) if named else nutrient.group(0)).lower().split())
     for pattern in (_HOW_MUCH, _DOSE_OF):
         for m in pattern.finditer(text or ""):
             thing = m.group("thing")

@@ -20,10 +20,12 @@ from .spacing import load_spacing
 _TIMING_RE = re.compile(
     r"\b(?:when|what time|which time|time of (?:the )?day|morning or (?:night|evening)|night or morning|"
     r"at night|in the morning|before bed(?:time)?|bedtime|with (?:food|meals?|breakfast|dinner)|"
-    r"empty stomach|how (?:far|long) apart|same time|how long (?:after|before)|gap between)\b",
+    r"empty stomach|how (?:far|long) apart|same time|how long (?:after|before)|gap between|"
+    # "swallow them together at breakfast, is that ok?"
+    r"together|at (?:breakfast|lunch|dinner|tea|supper)(?:\s*time)?|in one go|(?:space|spread) (?:them )?out)\b",
     re.IGNORECASE,
 )
-_ABOUT_TAKING_RE = re.compile(r"\b(?:take|taking|took|have|use|best)\b", re.IGNORECASE)
+_ABOUT_TAKING_RE = re.compile(r"\b(?:take|taking|took|have|use|best|swallow|swallowing|pop)\b", re.IGNORECASE)
 _AMOUNT_RE = re.compile(
     r"\bhow (?:much|many)\b|\bdose\b|\bmg\b|\b\d+\s*(?:\w+\s+)?(?:tablets?|pills?|capsules?)\b", re.IGNORECASE
 )

@@ -170,7 +170,12 @@ def _assess_once(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch],
             ) and not (now or progressive)
             prev_end = cl.start
             prev_negated = False
+            # Words inside a crisis sign belong to it: "hoping I won't wake up" is not fainting,
+            # "thinking about taking the whole box" is not an overdose taken.
+            crisis_spans = [(s, e) for s, e, c, _, sg in hits if sg is not None and sg.reply == "crisis"]
             for start, end, cat, needs_actual, sign in hits:
+                if (sign is None or sign.reply != "crisis") and any(s <= start and end <= e for s, e in crisis_spans):
+                    continue
                 window = text[max(cl.start, prev_end) : start]
                 prev_end = max(prev_end, end)
                 reply = sign.reply if sign is not None else "emergency"

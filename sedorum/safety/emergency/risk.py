@@ -25,7 +25,10 @@ _URGENT_HELP = re.compile(
     r"\b(?:not an emergency|non[- ]emergency|urgent|out of hours|after hours|gp is closed|surgery is closed|"
     r"doctor is closed|who (?:can|should|do) i (?:call|ring|phone|contact)|where can i get help|"
     r"(?:what|which) (?:number|phone number) (?:do|should|can|would|to) (?:i )?(?:call|ring|phone|dial)|"
-    r"(?:what|which) (?:number|phone number) (?:is|for) (?:the )?(?:emergenc\w*|ambulance))\b",
+    r"(?:what|which) (?:number|phone number) (?:is|for) (?:the )?(?:emergenc\w*|ambulance)|"
+    r"(?:speak|talk) to (?:someone|somebody|a person|anyone|a nurse|a doctor) "
+    r"(?:medical|medically trained|tonight|now)|"
+    r"medical (?:advice|help) (?:tonight|now|today|at night))\b",
     re.IGNORECASE,
 )
 

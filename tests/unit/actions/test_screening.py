@@ -16,8 +16,10 @@ from rasa_sdk import Action
 
 from actions.forms import ValidateSafetyScreeningForm
 from actions.handoff import (
+    ActionAnswerPurchase,
     ActionDefaultFallbackWithHandoff,
     ActionFlagEmergency,
+    ActionHandoff,
     ActionHandoffWaiting,
     ActionUrgentHelp,
     best_guess,
@@ -218,6 +220,43 @@ def test_the_flag_remembers_which_emergency_reply_was_given(monkeypatch: pytest.
 def test_waiting_without_an_emergency_is_acknowledged() -> None:
     said, _ = play([("hello?", "greet")], ActionHandoffWaiting(), handoff="waiting")
     assert said == "<utter_handoff_waiting>"
+
+
+def test_a_question_while_waiting_for_a_person_is_still_answered() -> None:
+    question = ("is RLS something you inherit? my sister has it too", "ask_rls_causes")
+    said, _ = play([question], ActionHandoffWaiting(), handoff="waiting")
+    assert "<utter_rls_causes>" in said and said.endswith("<utter_handoff_waiting>")
+
+
+def test_asking_for_someone_medical_tonight_gets_where_to_call_before_our_team() -> None:
+    text = "It's 2am, not an emergency, but I'd like to speak to someone medical tonight. Who can I call?"
+    said, _ = play([(text, "request_human")], ActionHandoff())
+    assert said.startswith("<utter_urgent_advice>")
+
+
+def test_a_delivery_question_is_not_an_order_problem() -> None:
+    said, slots = play([("do you lot deliver to the Highlands?", "ask_product_purchase")], ActionAnswerPurchase())
+    assert said == "<utter_product_purchase>" and not slots.get("handoff")
+    problem, slots = play([("my order hasn't arrived yet", "ask_product_purchase")], ActionAnswerPurchase())
+    assert slots.get("handoff") == "waiting"
+
+
+@pytest.mark.parametrize(
+    ("text", "must"),
+    [
+        ("My grandchildren (2 and 4) stay every weekend. Anything to know about keeping Sedorum at home?", "reach"),
+        ("woke at 4am with my calf in a rock hard knot, agony for a minute then it went", "cramp"),
+    ],
+)
+def test_a_message_not_understood_still_gets_the_general_advice_that_fits(text: str, must: str) -> None:
+    said, _ = play([(text, "nlu_fallback")], ActionDefaultFallbackWithHandoff())
+    assert must in said.lower() and "utter_default" not in said
+
+
+def test_taking_two_tablets_together_is_a_timing_question_whatever_the_intent() -> None:
+    text = "I've got separate iron and magnesium tablets. Can I swallow them together at breakfast, is that ok?"
+    said, _ = play([(text, "check_safety")], ActionSafetyCheck())
+    assert "2 hours apart" in said and "absorbs" in said and "utter_screening_intro" not in said
 
 
 def test_health_facts_in_a_greeting_come_first() -> None:

@@ -357,6 +357,7 @@ def test_the_same_day_reply_is_not_a_999_instruction_but_says_when_999_is() -> N
         assert "111" in first_line and "GP" in first_line and "999" not in first_line
         assert not re.search(r"(?m)^\W*(please )?(call|ring|dial) (999|112|911)\b(?!,? (if|should|when))", text)
         assert re.search(r"if you also have chest pain", text, re.IGNORECASE)
+        assert "112" not in text and "911" not in text  # other countries' numbers are for emergencies
 
 
 def test_magnesium_evidence_is_graded_honestly():

@@ -12,6 +12,7 @@ from sedorum.safety.answers import (
     Plan,
     asks_amount,
     asks_go_ahead,
+    asks_limit,
     dose_text,
     offer_text,
     other_medicine_in_dose_question,
@@ -125,6 +126,34 @@ def test_other_medicines_doses_are_referred_without_magnesium_figures(question: 
     plan = plan_answer("dosage", Profile(), text=question)
     assert [r.kind for r in plan.replies] == ["other_medicine"]
     assert medicine in said(plan) and "pharmacist" in said(plan) and not re.search(r"\d+ ?mg", said(plan))
+
+
+@pytest.mark.parametrize(
+    ("question", "nutrient"),
+    [
+        ("how much folic acid should a 63 year old man be taking? my wife read it helps legs", "folic acid"),
+        ("what's the right dose of vitamin B12 for older people", "vitamin b12"),
+        ("how many mg of calcium a day", "calcium"),
+    ],
+)
+def test_amounts_of_the_other_ingredients_are_referred_never_the_magnesium_limit(question: str, nutrient: str) -> None:
+    assert other_medicine_in_dose_question(question) == nutrient
+    text = said(plan_answer("dosage", Profile(), text=question))
+    assert nutrient in text and "pharmacist" in text and "350" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("I read that Europe has a lower limit for supplemental magnesium than the US. What is it?", True),
+        ("what's the ceiling on supplemental magnesium for a 38 year old", True),
+        ("is there a limit on how many orders I can place?", False),
+        ("how much iron is in one tablet", False),
+    ],
+)
+def test_a_question_about_an_intake_limit_is_a_dose_question(text: str, limit: bool) -> None:
+    assert asks_limit(text) is limit
+    assert asks_amount(text) or not limit
 
 
 @pytest.mark.parametrize(

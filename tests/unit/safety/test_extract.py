@@ -429,3 +429,13 @@ def test_a_kidney_taken_out_is_a_kidney_fact(text: str) -> None:
     assert "kidney_disease" in result.profile.conditions or any(
         m.id == "kidney_disease" for m in result.excluded if m.reason in ("historical", "unclear")
     )
+
+
+@pytest.mark.parametrize("text", ["5 months pg n legs r mental at nite", "im pg, can i have sedorum", "I'm up the duff"])
+def test_pregnancy_in_texting_short_forms(text: str) -> None:
+    assert extract(text).profile.pregnant is True
+
+
+@pytest.mark.parametrize("text", ["see pg 4 of the leaflet", "the PG rating of a film"])
+def test_pg_alone_is_not_pregnancy(text: str) -> None:
+    assert extract(text).profile.pregnant is not True
