@@ -29,7 +29,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-typecheck: install           ## mypy over sedorum/, actions/, evaluation/, tests/ and bench/ (settings in pyproject.toml)
+typecheck: install           ## mypy over sedorum/, actions/, evaluation/, fakes/, tests/ and bench/ (settings in pyproject.toml)
 	$(PY) -m mypy
 
 format: install

@@ -14,7 +14,10 @@ p99/p50), 256 visitors at once (longest wait), and emergency messages sent while
 saturate it (emergency p95 vs ordinary p95). The same rounds drive the website widget's path
 too (socket.io, bench/widget_driver.py): 64 widget visitors next to 64 REST visitors and on
 the one-process layout, 256 widget visitors at once, and emergency messages over socket.io
-while 256 widget visitors saturate it (the `widget` object of load.json).
+while 256 widget visitors saturate it (the `widget` object of load.json). And a messaging
+channel's emergency lane: emergency messages posted as Telegram updates while 64 REST visitors
+saturate it, timed until the fake Telegram Bot API (fakes/telegram.py, started here) received
+the emergency reply (bench/telegram_driver.py; the `telegram` object of load.json).
 docs/performance.md explains the figures.
 
 Writes bench/results/load.json (the published result keys, plus ratios, targets and extras) and prints
@@ -25,6 +28,7 @@ a Markdown table for docs/performance.md.
     python -m bench.bench_load --starter-model PATH   # reuse a trained starter model
     python -m bench.bench_load --no-train      # use models/sedorum.tar.gz without checking it
     python -m bench.bench_load --startup-only  # only the start-up and memory figures (bench/startup.py)
+    python -m bench.bench_load --only-lanes    # only the emergency lanes: REST, widget, Telegram (minutes)
 
 The start-up and memory figures (bench/startup.py: the first reply after "ready", the resident
 memory of every process, with and without the start-up changes, and the starter bot's memory)
@@ -51,10 +55,12 @@ from typing import Any
 import aiohttp
 
 from bench.common import say, write_result
-from bench.fairness import side_by_side
+from bench.fairness import emergency_lanes, side_by_side
 from bench.load_driver import Config, Sample, System, drive, percentile, send, warm_up
 from bench.startup import rss_mb, stack_rss_mb, starter_memory, startup_and_memory, startup_keys
+from bench.telegram_driver import TelegramLane, channel_env, fake_bot_api, warm_up_telegram
 from bench.widget_driver import warm_up_widget, widget_session
+from fakes.telegram import FakeTelegram
 from sedorum.server.stack import running_stack, stop_processes, train_if_needed, wait_for_http
 from sedorum.settings import PROJECT_ROOT, Settings
 
@@ -403,11 +409,18 @@ def main() -> None:
         action="store_true",
         help="only the start-up and memory figures, written into the existing bench/results/load.json",
     )
+    parser.add_argument(
+        "--only-lanes",
+        action="store_true",
+        help="only the emergency lanes under saturation (REST, widget, Telegram); the Telegram figures are "
+        "written into the existing bench/results/load.json, the others kept",
+    )
     args = parser.parse_args()
     config = QUICK if args.quick else FULL
     started = time.monotonic()
     token = secrets.token_urlsafe(24)
-    with tempfile.TemporaryDirectory(prefix="sedorum-bench-") as tmp:
+    # The fake Telegram Bot API runs for the whole run: the assistant is started pointing at it.
+    with tempfile.TemporaryDirectory(prefix="sedorum-bench-") as tmp, fake_bot_api() as bot_api:
         workdir = Path(tmp)
         logs = PROJECT_ROOT / "bench" / "work" / time.strftime("load-%Y%m%d-%H%M%S")  # git-ignored
         logs.mkdir(parents=True)
@@ -419,11 +432,14 @@ def main() -> None:
         else:
             say("Checking the assistant's model")
             train_if_needed(PROJECT_ROOT / "models")
+        if args.only_lanes:
+            only_lanes(config, token, workdir, logs, bot_api, args.quick)
+            return
         starter_model = args.starter_model or train_starter(workdir)
         if args.startup_only:
             only_startup(token, workdir, logs, starter_model)
             return
-        env = assistant_env(token, workdir / "var")
+        env = {**assistant_env(token, workdir / "var"), **channel_env(bot_api.url)}
         say("Cold start: starting the assistant (action server + Rasa server, embedded stores)")
         cold_started = time.monotonic()
         with running_stack(env, log_dir=logs) as stack:
@@ -466,17 +482,20 @@ def main() -> None:
                 except (aiohttp.ClientError, RuntimeError) as error:
                     extras["action_http"] = {"error": f"{type(error).__name__}: {error}"}
                     say(f"WARNING: action call measurement failed: {error}")
-                fairness = measure_side_by_side(config, assistant, env, workdir, logs)
+                fairness = measure_side_by_side(config, assistant, env, workdir, logs, TelegramLane(bot_api))
                 starter_rss = starter_memory(starter, starter_proc.pid)
             finally:
                 stop_processes([starter_proc])
         startup = startup_and_memory(assistant_env(token, workdir / "var-startup"), assistant, logs / "startup")
     runs = figures["runs"] + [fairness.pop("run_256")]
     widget = fairness.pop("widget")
+    telegram = fairness.pop("telegram")
     result = _with_ratios(figures, runs, cold_start_s, starter_cold_s, extras, config, args.quick)
     result = {**result, **{key: value for key, value in fairness.items() if key != "rounds"}}
     result["widget"] = widget.pop("figures")
     result["extras"]["widget"] = widget
+    result["telegram"] = telegram.pop("figures")
+    result["extras"]["telegram"] = telegram
     result["extras"]["side_by_side_rounds"] = fairness["rounds"]
     result.update(startup_keys(startup, starter_rss))
     result["extras"]["startup"] = startup
@@ -488,6 +507,7 @@ def main() -> None:
             "emergency_under_load_p95_under_1_s": fairness["emergency_under_load_p95_ms"] < 1000
             and fairness["emergency_errors"] == 0,
             **widget_targets(result["widget"], widget),
+            **telegram_targets(result["telegram"]),
         }
     )
     result["seconds"] = round(time.monotonic() - started)
@@ -509,6 +529,7 @@ def main() -> None:
         f"- widget errors: 256 visitors {widget['errors_256']}, emergencies {widget['emergency_errors']}, "
         f"all widget runs {widget['errors']}; sockets not on a WebSocket {widget['not_on_websocket']}"
     )
+    print_telegram(result["telegram"])
 
 
 def widget_targets(figures: dict[str, Any], details: dict[str, Any]) -> dict[str, bool]:
@@ -524,6 +545,19 @@ def widget_targets(figures: dict[str, Any], details: dict[str, Any]) -> dict[str
         "widget_zero_errors": details["errors"] == 0,
         "widget_every_socket_on_a_websocket": details["not_on_websocket"] == 0,
     }
+
+
+def telegram_targets(figures: dict[str, Any]) -> dict[str, bool]:
+    """The Telegram lane's target, named like the REST and widget ones: the same second."""
+    return {
+        "telegram_emergency_under_load_p95_under_1_s": figures["emergency_under_load_p95_ms"] < 1000
+        and figures["emergency_errors"] == 0
+    }
+
+
+def print_telegram(figures: dict[str, Any]) -> None:
+    for key, value in figures.items():
+        print(f"- telegram.{key}: {value}")
 
 
 def assistant_env(token: str, var_dir: Path) -> dict[str, str]:
@@ -565,8 +599,73 @@ def only_startup(token: str, workdir: Path, logs: Path, starter_model: Path) -> 
         print(f"- {key}: {value}")
 
 
+def only_lanes(config: Config, token: str, workdir: Path, logs: Path, bot_api: FakeTelegram, quick: bool) -> None:
+    """`--only-lanes`: the emergency lanes under saturation; the Telegram figures merged into load.json.
+
+    A mode of its own because the full run takes half an hour and the lanes a few minutes: a
+    change to the router's lanes or to a channel is checked on them alone.
+    """
+    started = time.monotonic()
+    env = {**assistant_env(token, workdir / "var"), **channel_env(bot_api.url)}
+    say("Starting the assistant, its Telegram channel pointed at the fake Bot API")
+    with running_stack(env, log_dir=logs) as stack:
+        asyncio.run(first_answer(stack.url, "hi"))
+        system = System("assistant", stack.url, ASSISTANT_SCRIPTS, ASSISTANT_LONG, ASSISTANT_BURST, token)
+        lanes = asyncio.run(measure_lanes(config, system, TelegramLane(bot_api)))
+    path = PROJECT_ROOT / "bench" / "results" / "load.json"
+    result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    measured_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    merged = merge_lanes(result, lanes, measured_at, round(time.monotonic() - started), quick)
+    path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    say(f"wrote {path.relative_to(PROJECT_ROOT)} (the Telegram lane's keys only)")
+    print_telegram(merged["telegram"])
+    for lane in ("rest", "widget"):
+        print(f"- same run, {lane}: {lanes[lane]['figures']}")
+
+
+async def measure_lanes(config: Config, system: System, telegram: TelegramLane) -> dict[str, Any]:
+    """Warms every channel's path up, then runs bench/fairness.py's `emergency_lanes`."""
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with (
+        aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http,
+        widget_session() as widget_http,
+    ):
+        say("Warming up REST, the widget's path and the Telegram channel")
+        await warm_up(http, system)
+        await warm_up_widget(widget_http, system)
+        await warm_up_telegram(http, system.url, telegram)
+        return await emergency_lanes(http, widget_http, system, telegram, config)
+
+
+def merge_lanes(
+    result: dict[str, Any], lanes: dict[str, Any], measured_at: str, seconds: int, quick: bool
+) -> dict[str, Any]:
+    """load.json with the Telegram lane of an `--only-lanes` run; every other figure kept as it was.
+
+    The REST and widget lanes of the same run go to `extras.telegram.same_run` only, to compare
+    with on the same machine at the same time: their published figures stay the full run's,
+    measured with everything else.
+    """
+    telegram = dict(lanes["telegram"])
+    figures = telegram.pop("figures")
+    details = {
+        **telegram,
+        "same_run": {lane: lanes[lane]["figures"] for lane in ("rest", "widget")},
+        "measured_at": measured_at,
+        "seconds": seconds,
+        "quick": quick,
+        "command": "python -m bench.bench_load --only-lanes (the other figures are from measured_at)",
+    }
+    return {
+        **result,
+        "telegram": figures,
+        "targets": {**result.get("targets", {}), **telegram_targets(figures)},
+        "extras": {**result.get("extras", {}), "telegram": details},
+    }
+
+
 def measure_side_by_side(
-    config: Config, all_cores: System, env: dict[str, str], workdir: Path, logs: Path
+    config: Config, all_cores: System, env: dict[str, str], workdir: Path, logs: Path, telegram: TelegramLane
 ) -> dict[str, Any]:
     """Starts the one-process layout next to the running default one and runs bench/fairness.py."""
     one_env = {
@@ -597,8 +696,9 @@ def measure_side_by_side(
                     "all_cores": (await warm_up_widget(widget_http, all_cores)).error_examples,
                     "one_process": (await warm_up_widget(widget_http, one_process)).error_examples,
                 }
+                await warm_up_telegram(http, all_cores.url, telegram)
                 measured = await side_by_side(
-                    http, all_cores, one_process, config, Settings.from_env().process_count, widget_http
+                    http, all_cores, one_process, config, Settings.from_env().process_count, widget_http, telegram
                 )
                 measured["widget"]["warm_up_errors"] = widget_warm_up
                 return measured

@@ -16,6 +16,12 @@ same rounds when a widget HTTP session is passed (`widget_round`, `widget_figure
 visitors on each layout next to 64 REST visitors on the default one (fairness, throughput
 over REST, all cores over one process), 256 widget visitors at once (longest wait), and
 emergency messages sent over socket.io while 256 widget visitors saturate the default layout.
+
+And for a messaging channel, Telegram (bench/telegram_driver.py), when a `TelegramLane` is
+passed: emergency messages posted as Telegram updates while 64 REST visitors saturate the
+default layout (the REST lane's load, so the two compare directly), each timed until the fake
+Bot API received the sendMessage carrying the emergency reply (`telegram_round`,
+`lane_figures`). `emergency_lanes` runs only the three emergency lanes (`--only-lanes`).
 """
 
 from __future__ import annotations
@@ -24,13 +30,14 @@ import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
 
 from bench.common import say
 from bench.load_driver import Config, Sample, System, drive, percentile
+from bench.telegram_driver import TelegramLane
 from bench.widget_driver import Visitor, close_visitors, drive_widget, open_visitors, record
 
 EMERGENCY_TEXTS = (
@@ -49,12 +56,15 @@ def _median(values: Sequence[float]) -> float:
     return round(statistics.median(values), 2) if values else float("nan")
 
 
-async def emergency_under_load(
-    http: aiohttp.ClientSession, system: System, users: int, per_user: int, emergencies: int
+async def while_saturated(
+    ordinary: Callable[[], Awaitable[dict[str, Any]]], emergency: Callable[[str], Awaitable[None]], emergencies: int
 ) -> dict[str, Any]:
-    """`users` ordinary visitors saturating the assistant; emergencies sent by others meanwhile."""
-    emergency = Sample()
-    wrong_replies: list[str] = []
+    """Runs the ordinary visitors and, meanwhile, `emergencies` emergency messages from others.
+
+    The emergencies go one after the other, a quarter of a second apart, from half a second
+    after the ordinary visitors began (the queues are full by then) until they are done: every
+    emergency waits behind a saturated queue. Returns the ordinary visitors' run.
+    """
     ordinary_done = asyncio.Event()
 
     async def send_emergencies() -> None:
@@ -62,29 +72,48 @@ async def emergency_under_load(
         for index in range(emergencies):
             if ordinary_done.is_set():
                 break
-            text = EMERGENCY_TEXTS[index % len(EMERGENCY_TEXTS)]
-            before = len(emergency.latencies_ms)
-            reply = await _send_and_read(http, system, f"sos-{uuid.uuid4().hex[:8]}", text, emergency)
-            if len(emergency.latencies_ms) > before and EMERGENCY_MARK not in reply:
-                wrong_replies.append(text)
+            await emergency(EMERGENCY_TEXTS[index % len(EMERGENCY_TEXTS)])
             await asyncio.sleep(0.25)
 
-    async def ordinary() -> dict[str, Any]:
+    async def load() -> dict[str, Any]:
         try:
-            return await drive(http, system, users, per_user)
+            return await ordinary()
         finally:
             ordinary_done.set()
 
-    ordinary_run, _ = await asyncio.gather(ordinary(), send_emergencies())
+    ordinary_run, _ = await asyncio.gather(load(), send_emergencies())
+    return ordinary_run
+
+
+def lane_result(ordinary_run: dict[str, Any], emergency: Sample, wrong_replies: list[str]) -> dict[str, Any]:
+    """One emergency-under-load measurement, the same keys for every channel's lane."""
     return {
         "ordinary": ordinary_run,
         "emergency_sent": len(emergency.latencies_ms) + emergency.errors,
         "emergency_errors": emergency.errors,
+        "emergency_error_examples": emergency.error_examples,
         "emergency_without_emergency_reply": wrong_replies,
         "emergency_p50_ms": round(percentile(emergency.latencies_ms, 50), 1),
         "emergency_p95_ms": round(percentile(emergency.latencies_ms, 95), 1),
         "emergency_max_ms": round(max(emergency.latencies_ms, default=0.0), 1),
     }
+
+
+async def emergency_under_load(
+    http: aiohttp.ClientSession, system: System, users: int, per_user: int, emergencies: int
+) -> dict[str, Any]:
+    """`users` ordinary visitors saturating the assistant; emergencies sent by others meanwhile."""
+    emergency = Sample()
+    wrong_replies: list[str] = []
+
+    async def send_emergency(text: str) -> None:
+        before = len(emergency.latencies_ms)
+        reply = await _send_and_read(http, system, f"sos-{uuid.uuid4().hex[:8]}", text, emergency)
+        if len(emergency.latencies_ms) > before and EMERGENCY_MARK not in reply:
+            wrong_replies.append(text)
+
+    ordinary_run = await while_saturated(lambda: drive(http, system, users, per_user), send_emergency, emergencies)
+    return lane_result(ordinary_run, emergency, wrong_replies)
 
 
 async def _send_and_read(http: aiohttp.ClientSession, system: System, sender: str, text: str, sample: Sample) -> str:
@@ -110,11 +139,14 @@ async def side_by_side(
     config: Config,
     processes: int,
     widget_http: aiohttp.ClientSession | None = None,
+    telegram: TelegramLane | None = None,
 ) -> dict[str, Any]:
     """`config.repeats` rounds; each round measures every figure once; medians are reported.
 
     With `widget_http` (bench/widget_driver.py's `widget_session()`), each round also measures
     the widget's path (`widget_round`) and the result has a `widget` entry (`widget_figures`).
+    With `telegram`, each round also measures the Telegram emergency lane (`telegram_round`)
+    and the result has a `telegram` entry (`lane_figures`).
     """
     rounds: list[dict[str, Any]] = []
     per64, per256 = config.per_user[64], config.per_user[256]
@@ -145,6 +177,8 @@ async def side_by_side(
         )
         if widget_http is not None:
             measured["widget"] = await widget_round(http, widget_http, all_cores, one_process, config, index)
+        if telegram is not None:
+            measured["telegram"] = await telegram_round(http, all_cores, telegram, config)
         rounds.append(measured)
 
     def ratio(run: dict[str, Any]) -> float:
@@ -170,6 +204,8 @@ async def side_by_side(
     }
     if widget_http is not None:
         result["widget"] = widget_figures([r["widget"] for r in rounds])
+    if telegram is not None:
+        result["telegram"] = lane_figures([r["telegram"] for r in rounds])
     return result
 
 
@@ -229,16 +265,7 @@ async def widget_emergency_under_load(
         ordinary_run, _ = await asyncio.gather(ordinary(), send_emergencies())
     finally:
         await close_visitors(ready)
-    return {
-        "ordinary": ordinary_run,
-        "emergency_sent": len(emergency.latencies_ms) + emergency.errors,
-        "emergency_errors": emergency.errors,
-        "emergency_error_examples": emergency.error_examples,
-        "emergency_without_emergency_reply": wrong_replies,
-        "emergency_p50_ms": round(percentile(emergency.latencies_ms, 50), 1),
-        "emergency_p95_ms": round(percentile(emergency.latencies_ms, 95), 1),
-        "emergency_max_ms": round(max(emergency.latencies_ms, default=0.0), 1),
-    }
+    return lane_result(ordinary_run, emergency, wrong_replies)
 
 
 async def widget_round(
@@ -322,3 +349,109 @@ def widget_figures(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ),
         **{name: median_run([r[name] for r in rounds]) for name in runs},
     }
+
+
+# --- A messaging channel's emergency lane: Telegram ------------------------------------------
+
+
+async def telegram_emergency_under_load(
+    http: aiohttp.ClientSession, system: System, lane: TelegramLane, users: int, per_user: int, emergencies: int
+) -> dict[str, Any]:
+    """`users` REST visitors saturating the assistant; emergencies posted as Telegram updates meanwhile.
+
+    The load and the pacing are the REST lane's (`emergency_under_load`), so the two lanes
+    compare directly. Each emergency comes from a new chat; its latency runs from the webhook
+    POST until the fake Bot API received the sendMessage carrying the emergency reply
+    (bench/telegram_driver.py). A reply without it is a wrong reply; no reply, an error.
+    """
+    emergency = Sample()
+    wrong_replies: list[str] = []
+
+    async def send_emergency(text: str) -> None:
+        outcome = await lane.say(http, system.url, text, EMERGENCY_MARK)
+        if outcome.latency_ms is not None:
+            emergency.latencies_ms.append(outcome.latency_ms)
+        elif outcome.text:
+            wrong_replies.append(text)
+        else:
+            emergency.error(f"{outcome.error} ({text!r})")
+
+    ordinary_run = await while_saturated(lambda: drive(http, system, users, per_user), send_emergency, emergencies)
+    return lane_result(ordinary_run, emergency, wrong_replies)
+
+
+async def telegram_round(
+    http: aiohttp.ClientSession, system: System, lane: TelegramLane, config: Config
+) -> dict[str, Any]:
+    """One round of the Telegram lane: 64 REST visitors saturating, emergencies over Telegram."""
+    per64 = config.per_user[64]
+    say(f"    Telegram: 64 REST visitors saturating + {config.emergencies} emergency messages as Telegram updates")
+    measured = await telegram_emergency_under_load(http, system, lane, 64, per64, config.emergencies)
+    say(
+        f"    Telegram emergency p95 {measured['emergency_p95_ms']} ms (sent until the fake Bot API got the reply) "
+        f"vs ordinary p95 {measured['ordinary']['p95_ms']} ms ({measured['emergency_sent']} sent, "
+        f"{measured['emergency_errors']} errors, {len(measured['emergency_without_emergency_reply'])} wrong replies)"
+    )
+    return measured
+
+
+def lane_figures(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One emergency lane's published figures (medians over the rounds) and what they were made of.
+
+    `rounds` are `lane_result`s. `figures` holds the keys of bench/results/load.json's object
+    for the lane (`telegram`); the rest goes to its extras. A wrong reply counts as an error,
+    as in the REST and widget figures.
+    """
+    figures = {
+        "emergency_under_load_p95_ms": _median([r["emergency_p95_ms"] for r in rounds]),
+        "emergency_errors": sum(r["emergency_errors"] + len(r["emergency_without_emergency_reply"]) for r in rounds),
+        "ordinary_under_load_p95_ms": _median([r["ordinary"]["p95_ms"] for r in rounds]),
+    }
+    return {
+        "figures": figures,
+        "emergency_sent": sum(r["emergency_sent"] for r in rounds),
+        "emergency_p95_ms_per_round": [r["emergency_p95_ms"] for r in rounds],
+        "emergency_p50_ms": _median([r["emergency_p50_ms"] for r in rounds]),
+        "emergency_max_ms": max((r["emergency_max_ms"] for r in rounds), default=0.0),
+        "emergency_error_examples": [e for r in rounds for e in r["emergency_error_examples"]][:5],
+        "emergency_without_emergency_reply": [t for r in rounds for t in r["emergency_without_emergency_reply"]],
+        "ordinary_errors": sum(r["ordinary"]["errors"] for r in rounds),
+        "ordinary": median_run([r["ordinary"] for r in rounds]),
+        "rounds": len(rounds),
+    }
+
+
+async def emergency_lanes(
+    http: aiohttp.ClientSession,
+    widget_http: aiohttp.ClientSession,
+    system: System,
+    telegram: TelegramLane,
+    config: Config,
+) -> dict[str, Any]:
+    """Only the emergency lanes (`--only-lanes`): REST, the widget and Telegram, in each round.
+
+    The same measurements as in the side-by-side rounds (REST and Telegram under 64 REST
+    visitors, the widget under 256 widget visitors), without the rest of the run, so the
+    lanes' figures can be taken in a few minutes. Medians over `config.repeats` rounds.
+    """
+    per64, per256 = config.per_user[64], config.per_user[256]
+    rounds: list[dict[str, Any]] = []
+    for index in range(config.repeats):
+        say(f"[round {index + 1}/{config.repeats}] emergency lanes: REST, widget, Telegram")
+        say(f"    REST: 64 visitors saturating + {config.emergencies} emergency messages")
+        rest = await emergency_under_load(http, system, 64, per64, config.emergencies)
+        _say_lane("REST", rest)
+        say(f"    widget: 256 visitors saturating + {config.emergencies} emergency messages over socket.io")
+        widget = await widget_emergency_under_load(widget_http, system, 256, per256, config.emergencies)
+        _say_lane("widget", widget)
+        telegram_lane = await telegram_round(http, system, telegram, config)
+        rounds.append({"rest": rest, "widget": widget, "telegram": telegram_lane})
+    return {lane: lane_figures([r[lane] for r in rounds]) for lane in ("rest", "widget", "telegram")}
+
+
+def _say_lane(name: str, measured: dict[str, Any]) -> None:
+    say(
+        f"    {name} emergency p95 {measured['emergency_p95_ms']} ms vs ordinary p95 "
+        f"{measured['ordinary']['p95_ms']} ms ({measured['emergency_sent']} sent, "
+        f"{measured['emergency_errors']} errors)"
+    )

@@ -1,1 +1,4 @@
-"""Local fakes of the messaging platforms' APIs, and builders of their real-format webhooks."""
+"""The channel tests' harness: the stack plugin, real-format webhooks, a stub Rasa app.
+
+The platforms' API fakes themselves are in fakes/ (shared with the benchmarks).
+"""

@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from fakes.messenger import FakeMessenger
+from fakes.slack import FakeSlack
+from fakes.telegram import FakeTelegram
+from fakes.twilio import FakeTwilio
 from sedorum.channels.twilio import create_vote_template
 from sedorum.server.stack import running_stack
 from sedorum.settings import PROJECT_ROOT
@@ -28,10 +32,6 @@ from tests.fakes.e2e_support import (
     SMS_MAX_CHARS,
     ChannelStack,
 )
-from tests.fakes.messenger import FakeMessenger
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import FakeTwilio
 
 
 @pytest.fixture(scope="session")

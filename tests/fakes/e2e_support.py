@@ -16,13 +16,13 @@ import requests
 import yaml
 
 from evaluation.scenarios import EMERGENCY_NUMBERS, load_scenarios
+from fakes.messenger import FakeMessenger
+from fakes.slack import FakeSlack
+from fakes.telegram import FakeTelegram
+from fakes.twilio import FakeTwilio
 from sedorum.handoff.signature import sign_staff_reply
 from sedorum.server.stack import RunningStack
 from sedorum.settings import PROJECT_ROOT
-from tests.fakes.messenger import FakeMessenger
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import FakeTwilio
 from tests.ports import port
 
 RASA_PORT, ACTION_PORT = port(5305), port(5355)

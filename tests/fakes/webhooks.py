@@ -19,35 +19,17 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from fakes import telegram
+
 _update_ids = itertools.count(int(time.time()) % 1_000_000 * 100)
 _message_ids = itertools.count(1000)
 
 # --- Telegram --------------------------------------------------------------------------------
 
 
-def telegram_user(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "is_bot": False, "first_name": "Pat", "language_code": "en"}
-
-
 def telegram_text(chat_id: int, text: str, chat_type: str = "private") -> dict[str, Any]:
-    chat = {"id": chat_id, "first_name": "Pat", "type": chat_type}
-    if chat_type != "private":
-        chat = {"id": -chat_id, "title": "Family group", "type": chat_type}
-    return {
-        "update_id": next(_update_ids),
-        "message": {
-            "message_id": next(_message_ids),
-            "from": telegram_user(chat_id),
-            "chat": chat,
-            "date": int(time.time()),
-            "text": text,
-            **(
-                {"entities": [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]}
-                if text.startswith("/")
-                else {}
-            ),
-        },
-    }
+    """A typed message's `Update` (fakes/telegram.py builds it), with fresh ids."""
+    return telegram.text_update(next(_update_ids), next(_message_ids), chat_id, text, int(time.time()), chat_type)
 
 
 def telegram_button(chat_id: int, data: str, keyboard: list[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
@@ -56,7 +38,7 @@ def telegram_button(chat_id: int, data: str, keyboard: list[list[dict[str, Any]]
         "update_id": next(_update_ids),
         "callback_query": {
             "id": str(uuid.uuid4().int)[:19],
-            "from": telegram_user(chat_id),
+            "from": telegram.user(chat_id),
             "message": {
                 "message_id": next(_message_ids),
                 "from": {"id": 7000000001, "is_bot": True, "first_name": "Sedorum", "username": "sedorum_test_bot"},
@@ -72,10 +54,7 @@ def telegram_button(chat_id: int, data: str, keyboard: list[list[dict[str, Any]]
 
 
 def telegram_headers(secret: str | None) -> dict[str, str]:
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    return headers
+    return telegram.webhook_headers(secret)
 
 
 # --- Twilio ------------------------------------------------------------------------------------

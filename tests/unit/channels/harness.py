@@ -15,17 +15,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fakes.messenger import FakeMessenger
+from fakes.slack import FakeSlack
+from fakes.telegram import FakeTelegram
+from fakes.twilio import FakeTwilio
 from sedorum.channels.messenger import MessengerChannel
 from sedorum.channels.slack import SlackChannel
 from sedorum.channels.telegram import TelegramChannel
 from sedorum.channels.twilio import TwilioChannel
 from sedorum.insights.db import make_engine
 from sedorum.insights.schema import feedback
-from tests.fakes.messenger import FakeMessenger
 from tests.fakes.rasa_app import ChannelApp, StubAgent
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import FakeTwilio
 
 TG_TOKEN, TG_SECRET = "7000000001:AAH-test-token", "tg_secret-123"
 TW_SID, TW_TOKEN, TW_NUMBER = "AC" + "a" * 32, "twilio-auth-token", "+447700900999"

@@ -1,7 +1,7 @@
 """How replies are cut and how buttons look on each messaging channel (sedorum.channels.formatting).
 
 Pure functions, no server. The limits are the platforms' documented maximums; the local
-fakes (tests/fakes) reject anything over them, so the end-to-end tests check the same rules
+fakes (fakes/) reject anything over them, so the end-to-end tests check the same rules
 against a live server.
 """
 

@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 
+from fakes.messenger import FakeMessenger
+from fakes.slack import FakeSlack
+from fakes.telegram import FakeTelegram
+from fakes.twilio import FakeTwilio
 from sedorum.channels.common import close_sessions
 from sedorum.channels.formatting import text_length
 from sedorum.channels.messenger import MessengerChannel
 from sedorum.channels.slack import SlackChannel
 from sedorum.channels.telegram import TelegramChannel
 from sedorum.channels.twilio import TwilioChannel
-from tests.fakes.messenger import FakeMessenger
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import FakeTwilio
 
 LINK = "https://shop.example.com/help/orders/12345?utm_source=assistant"
 STAFF_REPLY = (

@@ -19,16 +19,16 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from fakes.messenger import FakeMessenger
+from fakes.slack import FakeSlack
+from fakes.telegram import FakeTelegram
+from fakes.twilio import FakeTwilio
 from sedorum.channels.common import close_sessions
 from sedorum.channels.messenger import MessengerChannel
 from sedorum.channels.slack import SlackChannel
 from sedorum.channels.telegram import TelegramChannel
 from sedorum.channels.twilio import TwilioChannel
 from sedorum.handoff.conversation import ConversationBridge
-from tests.fakes.messenger import FakeMessenger
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.twilio import FakeTwilio
 
 REPLY = "Your parcel left our warehouse this morning."
 SIGNED = f"Sam (support team): {REPLY}"

@@ -42,10 +42,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("evaluation",),
     # What drives the product from outside: the benchmarks, the fakes of the messaging
     # platforms and the test fixtures. Then the test modules, which may use all of it.
-    ("bench", "tests.fakes", "tests.ports", "tests.conftest"),
+    ("bench", "fakes", "tests.fakes", "tests.ports", "tests.conftest"),
     ("tests",),
 )
-PACKAGES = ("sedorum", "actions", "evaluation", "bench", "tests")
+PACKAGES = ("sedorum", "actions", "evaluation", "fakes", "bench", "tests")
 
 
 def _module_name(path: Path) -> str:

@@ -431,7 +431,7 @@ def test_a_kidney_taken_out_is_a_kidney_fact(text: str) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["5 months pg n legs r mental at nite", "im pg, can i have sedorum", "I'm up the duff"])
+@pytest.mark.parametrize("text", ["5 months pg n legs r mental at nite", "im pg, can i have it", "I'm up the duff"])
 def test_pregnancy_in_texting_short_forms(text: str) -> None:
     assert extract(text).profile.pregnant is True
 

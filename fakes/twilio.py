@@ -18,7 +18,7 @@ import re
 from email.utils import formatdate
 from typing import Any
 
-from tests.fakes.base import Call, FakePlatform, utf16_len
+from fakes.base import Call, FakePlatform, utf16_len
 
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
 _VARIABLE = re.compile(r"\{\{(\w+)\}\}")

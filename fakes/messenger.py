@@ -11,7 +11,7 @@ import itertools
 import re
 from typing import Any
 
-from tests.fakes.base import Call, FakePlatform, utf16_len
+from fakes.base import Call, FakePlatform, utf16_len
 
 _PATH = re.compile(r"^/v\d+\.\d+/me/messages$")
 

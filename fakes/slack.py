@@ -14,7 +14,7 @@ import itertools
 import time
 from typing import Any
 
-from tests.fakes.base import Call, FakePlatform
+from fakes.base import Call, FakePlatform
 
 BOT_USER = "U0SEDORUM"
 BOT_ID = "B0SEDORUM"

@@ -1,9 +1,13 @@
-"""Fake Telegram Bot API: POST /bot<token>/<method> with JSON or form parameters.
+"""Telegram as the assistant sees it: the Bot API it sends to, and the updates Telegram posts.
 
-Answers like https://core.telegram.org/bots/api: {"ok": true, "result": ...}, or
-{"ok": false, "error_code": ..., "description": ...} for a wrong token, a text over 4096
-characters, callback_data over 64 bytes, or a callback query answered twice or with a notice
-over 200 characters.
+Fake Bot API: POST /bot<token>/<method> with JSON or form parameters. Answers like
+https://core.telegram.org/bots/api: {"ok": true, "result": ...}, or {"ok": false,
+"error_code": ..., "description": ...} for a wrong token, a text over 4096 characters,
+callback_data over 64 bytes, or a callback query answered twice or with a notice over 200
+characters.
+
+Updates: `text_update` builds the `Update` Telegram posts to the webhook for a typed message,
+and `webhook_headers` the headers it posts it with (the secret token given to setWebhook).
 """
 
 from __future__ import annotations
@@ -13,10 +17,48 @@ import re
 import time
 from typing import Any
 
-from tests.fakes.base import Call, FakePlatform, utf16_len
+from fakes.base import Call, FakePlatform, utf16_len
 
 BOT = {"id": 7000000001, "is_bot": True, "first_name": "Sedorum", "username": "sedorum_test_bot"}
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>\w+)$")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def user(chat_id: int) -> dict[str, Any]:
+    """The `from` of a person's message (in a private chat their id is the chat's)."""
+    return {"id": chat_id, "is_bot": False, "first_name": "Pat", "language_code": "en"}
+
+
+def text_update(
+    update_id: int, message_id: int, chat_id: int, text: str, date: int, chat_type: str = "private"
+) -> dict[str, Any]:
+    """The `Update` for a typed message: update_id, message{message_id, from, chat, date, text}.
+
+    Ids and date are passed in, so the caller decides how they stay unique (the channel drops
+    an update_id it has seen: a platform retry). A command ("/start") carries its
+    `bot_command` entity, as Telegram sends it. A group chat has a negative id and a title.
+    """
+    chat: dict[str, Any] = {"id": chat_id, "first_name": "Pat", "type": chat_type}
+    if chat_type != "private":
+        chat = {"id": -chat_id, "title": "Family group", "type": chat_type}
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "from": user(chat_id),
+        "chat": chat,
+        "date": date,
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+    return {"update_id": update_id, "message": message}
+
+
+def webhook_headers(secret: str | None) -> dict[str, str]:
+    """The headers of Telegram's webhook POST; `secret` None: an update without the secret token."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    return headers
 
 
 def _error(code: int, description: str) -> tuple[int, dict[str, Any]]:
