@@ -375,6 +375,30 @@ class ActionGreet(Action):
         return events
 
 
+# The plain reply each small-talk intent gets when the message says nothing else.
+SMALL_TALK_RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_bot_challenge"}
+
+
+class ActionSmallTalk(Action):
+    """Thanks, goodbye, "are you a bot?": unless the message also states health facts.
+
+    Why not the static replies: "actually it's me, I'm the pregnant one" or "thanks, I'm on
+    dialysis by the way" is read as small talk by the classifier, and the facts in it must get
+    their advice at once, not "you're welcome".
+    """
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = facts_first(dispatcher, tracker)
+        if events is not None:
+            return events
+        say_language_lines(dispatcher, tracker)
+        dispatcher.utter_message(response=SMALL_TALK_RESPONSES.get(latest_intent(tracker) or "", "utter_anything_else"))
+        return []
+
+
 class ActionOutOfScope(Action):
     """Off-topic, unless the message states health facts (then the findings), carries words
     about danger (then the urgent-help lines), or asks where to get urgent help that is not an

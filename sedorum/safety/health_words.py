@@ -158,6 +158,12 @@ def _group_of(token: str, vocabulary: HealthVocabulary) -> str | None:
     return None
 
 
+def _english_contraction(raw: str) -> bool:
+    """ "there's", "that'll", "she'd": an English word with its ending, never a medicine's name."""
+    head, apostrophe, tail = raw.lower().replace("\u2019", "'").partition("'")
+    return bool(apostrophe) and tail in {"s", "d", "ll", "re", "ve", "t", "m"} and is_english_word(head)
+
+
 def health_words(text: str) -> list[HealthWord]:
     """Every health-looking word in `text`, with its group and position."""
     return list(_health_words(text))
@@ -200,7 +206,13 @@ def _health_words(text: str) -> tuple[HealthWord, ...]:
             before = {_plain(t) for t, _, _ in tokens[max(0, index - 2) : index]}
             if before & vocabulary.condition_before:
                 group = "condition"
-        if group is None and len(token) >= 5 and token not in _known_words() and not is_english_word(token):
+        if (
+            group is None
+            and len(token) >= 5
+            and token not in _known_words()
+            and not is_english_word(token)
+            and not _english_contraction(raw)
+        ):
             medicine = vocabulary.group("medicine")
             before = {_plain(t) for t, _, _ in tokens[max(0, index - 2) : index]}
             after = {_plain(t) for t, _, _ in tokens[index + 1 : index + 3]}

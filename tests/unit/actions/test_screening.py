@@ -33,6 +33,7 @@ from actions.screening import (
     ActionSafetyCheck,
     ActionScreeningResult,
     ActionShortReply,
+    ActionSmallTalk,
 )
 from tests.unit.actions.chat import Chat
 
@@ -257,6 +258,19 @@ def test_taking_two_tablets_together_is_a_timing_question_whatever_the_intent() 
     text = "I've got separate iron and magnesium tablets. Can I swallow them together at breakfast, is that ok?"
     said, _ = play([(text, "check_safety")], ActionSafetyCheck())
     assert "2 hours apart" in said and "absorbs" in said and "utter_screening_intro" not in said
+
+
+def test_small_talk_with_a_fact_in_it_gets_the_fact_s_advice() -> None:
+    said, _ = play(
+        [
+            ("asking for a friend, she's 20 weeks pregnant, can she take magnesium?", "check_safety"),
+            ("actually it's me, I'm the pregnant one", "bot_challenge"),
+        ],
+        ActionSmallTalk(),
+    )
+    assert "midwife" in said and "your" in said and "utter_bot_challenge" not in said
+    plain, _ = play([("thanks, bye", "goodbye")], ActionSmallTalk())
+    assert plain == "<utter_goodbye>"
 
 
 def test_health_facts_in_a_greeting_come_first() -> None:
