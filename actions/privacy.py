@@ -46,6 +46,35 @@ class ActionAskDeletion(Action):
         return [SlotSet(ASKED_SLOT, True)]
 
 
+# "Where do you get your information from?", "is it just what the company tells you?": a question
+# about the assistant's sources, which a classifier can take for one about the visitor's data.
+ASKS_SOURCES = re.compile(
+    r"\bwhere (?:do|does|did) (?:you|u|it|that|this|the bot|your answers?) (?:get|find|take)\b"
+    r"|\b(?:come|comes|came) from\b(?![^?.!]{0,20}\b(?:my|i)\b)"
+    r"|\bsources?\b|\bbased on\b|\bwho says\b|\bsays who\b|\bwhat the company tells\b",
+    re.IGNORECASE,
+)
+
+
+class ActionPrivacy(Action):
+    """ "Who can see what I write?": where the chat is kept and how to erase it (S12).
+
+    Unless the question is about where the assistant's information comes from: then the
+    evidence answer, with its sources.
+    """
+
+    def name(self) -> str:
+        return "action_privacy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if ASKS_SOURCES.search(text) and not WHO_SEES.search(text):
+            dispatcher.utter_message(response="utter_evidence")
+            return []
+        dispatcher.utter_message(response="utter_privacy")
+        return []
+
+
 class ActionCancelDeletion(Action):
     def name(self) -> str:
         return "action_cancel_deletion"

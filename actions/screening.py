@@ -40,9 +40,9 @@ from sedorum.safety.answers import (
     plan_answer,
 )
 from sedorum.safety.conversation import Reading
-from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, urgent_help_text
+from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, mentions_dying, urgent_help_text
 from sedorum.safety.engine import evaluate
-from sedorum.safety.general import cramps_advice, general_advice, storage_advice
+from sedorum.safety.general import blood_test_advice, cramps_advice, general_advice, storage_advice
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 from sedorum.safety.profile import Profile
 from sedorum.safety.timing import is_timing_question
@@ -162,6 +162,11 @@ def plan_events(reading: Reading, tracker: Tracker, plan: Plan) -> list[dict[str
 
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[dict[str, Any]]:
     """A topic answer for the latest message: findings first, then the topic."""
+    if topic == DOSAGE and mentions_dying(english_text(tracker)):
+        # An amount asked for beside words of dying that neither detector layer read as a
+        # crisis: the urgent-help lines (999, the crisis lines), never a figure.
+        say_urgent_help(dispatcher, tracker)
+        return []
     reading = reading_of(tracker)
     plan = plan_for(topic, reading, tracker)
     say_language_lines(dispatcher, tracker, "clinician")
@@ -229,6 +234,19 @@ class ActionAnswerDosage(ActionAnswerTopic):
         return answer_topic(dispatcher, tracker, "dosage")
 
 
+# "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
+HELPS = re.compile(
+    r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
+    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
+    re.I,
+)
+
+
+def asks_if_it_helps(text: str) -> bool:
+    """True for "would Sedorum help my RLS?" (the evidence), not "is it safe for me?"."""
+    return bool(HELPS.search(text or ""))
+
+
 class ActionSafetyCheck(Action):
     """ "Is it safe for me / for my dad?": what the stated facts already show comes first.
 
@@ -240,9 +258,15 @@ class ActionSafetyCheck(Action):
         return "action_safety_check"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if is_timing_question(english_text(tracker)):
-            # "I take iron and magnesium, can I swallow them together at breakfast?": the spacing
-            # rules answer it (the dose answer gives them, with any findings first).
+        text = english_text(tracker)
+        if asks_if_it_helps(text):
+            # "my ferritin was 40, would sedorum help my rls?": what the evidence says (and the
+            # iron threshold), with any findings first; not the screening questions.
+            return answer_topic(dispatcher, tracker, topic_of("ask_magnesium_rls") or SAFETY_CHECK)
+        if is_timing_question(text) or asks_amount(text):
+            # "can I swallow my iron and magnesium together at breakfast?", "I'm 52 and healthy,
+            # what's the limit?": the dose answer says it (the spacing rules, or the limit when
+            # every fact allows it), with any findings first.
             return answer_topic(dispatcher, tracker, DOSAGE)
         reading = reading_of(tracker)
         plan = plan_for(SAFETY_CHECK, reading, tracker)
@@ -353,7 +377,18 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     reading = reading_of(tracker)
     screening = evaluate(reading.profile)
     if not (reading.extraction.mentions or reading.changed) or not screening.findings:
-        return None
+        if reading.relative_new is None or not reading.subject.is_self:
+            return None
+        # "My husband is 87 and has an indigestion mixture with magnesium every night. Now he
+        # wants tablets for his cramps": the relative's facts, said as anywhere else.
+        person, _ = reading.relative_new
+        theirs = evaluate(reading.people.get(person.key, Profile()))
+        if not theirs.findings:
+            return None
+        say_language_lines(dispatcher, tracker, "clinician")
+        dispatcher.utter_message(text=theirs.render(person), buttons=SCREENING_BUTTONS)
+        say_storage_advice(dispatcher, reading)
+        return reading_events(reading, tracker)
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
     say_storage_advice(dispatcher, reading)
@@ -418,6 +453,12 @@ class ActionOutOfScope(Action):
             return []
         if has_risk_words(text):
             say_not_understood(dispatcher, tracker)
+            return []
+        blood_test = blood_test_advice(text)
+        if blood_test:
+            # "my granddaughter says I should get a blood test": the iron check for RLS
+            say_language_lines(dispatcher, tracker, "clinician")
+            dispatcher.utter_message(text=blood_test)
             return []
         say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")

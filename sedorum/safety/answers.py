@@ -129,7 +129,8 @@ def has_facts(profile: Profile) -> bool:
 
 # A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
 _AMOUNT = re.compile(
-    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|t[a-z]{4,6}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
+    # "2 tablets", "3 tabelts" (a typo), never "82 and takes"
+    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|ta?b[a-z]{2,6}|tba[a-z]{2,5}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
     r"|\bhow\s+(?:much|many)\b"
     # "just a small amount?", "a low strength one", "can I double up", "so 2 tonight is fine?"
     r"|\b(?:small(?:er)?|little|tiny|low(?:er)?|half)\s+(?:an?\s+)?(?:amount|dose|strength|one|tablet)\b"
@@ -257,7 +258,13 @@ def plan_answer(
         referral = Reply(text=wording.text("dose.other_medicine", medicine=medicine), kind="other_medicine")
     screening = evaluate(profile)
     if topic == SAFETY_CHECK:
-        return _plan_safety_check(profile, screening, subject, told)
+        plan = _plan_safety_check(profile, screening, subject, told)
+        if any(word.group == "kidney" for word in new_unclear or []):
+            # "renul failure, can I take magnesium?": a possible kidney problem is said before
+            # any question, as in every other answer.
+            kidney = wording.about(subject, wording.text("unclear.kidney_warning"))
+            plan.replies.insert(0, Reply(text=kidney, kind="unclear"))
+        return plan
     replies: list[Reply] = []
     # Personal answers restate the findings in full: a dose, product or side-effect answer
     # is where they matter, and a shorter reminder would lose the reason ("it can build up").

@@ -77,3 +77,18 @@ def cramps_advice(text: str) -> str | None:
     if _CRAMPS.search(text) and not _STOMACH.search(text):
         return wording.text("general.cramps") + "\n" + sources_line(("COCH-CRAMP",))
     return None
+
+
+_BLOOD_TEST = re.compile(r"\bblood\s*tests?\b|\bbloods\b|\bferritin\b|\biron\s+(?:test|levels?|studies|stores)\b", re.I)
+
+
+def blood_test_advice(text: str) -> str | None:
+    """A message about a blood test or ferritin: for RLS, iron is what to check (AASM 2024).
+
+    Why: "my granddaughter says I should get a blood test" or "my ferritin was 40 and the GP
+    said that's normal" reads as off-topic or as a safety question, but the RLS threshold for
+    iron (ferritin 75 or less) is exactly what the visitor needs to know.
+    """
+    if _BLOOD_TEST.search(text or ""):
+        return wording.text("general.blood_test") + "\n" + sources_line(("AASM-CPG",))
+    return None

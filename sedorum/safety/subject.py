@@ -117,6 +117,16 @@ _SELF_REVEAL = re.compile(
 )
 
 
+# Said outright that the question is the visitor's own, whoever else the message names: "I care
+# for my mum who's on dialysis. This question's for me though".
+_FOR_MYSELF = re.compile(
+    r"\b(?:this|the|my)\s+question(?:'s|\s+is)\s+(?:really\s+|actually\s+)?(?:for|about)\s+(?:me|myself)\b"
+    r"|\b(?:i'?m|i\s+am)\s+(?:actually\s+|really\s+)?asking\s+(?:for|about)\s+(?:me|myself)\b"
+    r"|\b(?:this|it)\s+(?:one\s+)?is\s+(?:for|about)\s+(?:me|myself)\s+(?:though|this\s+time|now)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Subject:
     """The person the advice is for. `key` is "self" or the relation word ("dad", "friend")."""
@@ -174,7 +184,7 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
     """
     if not text:
         return None
-    if not current.is_self and _SELF_REVEAL.search(text):
+    if (not current.is_self and _SELF_REVEAL.search(text)) or _FOR_MYSELF.search(text):
         return SELF
     if _AGED_CHILD.search(text) and (_QUESTION.search(text) or _ASKS.search(text)):
         return CHILD if current.key != "child" else None

@@ -68,6 +68,23 @@ def has_risk_words(text: str) -> bool:
     return False
 
 
+_DYING = re.compile(
+    r"\b(?:die|dying|dead|death|suicid\w*|kill|killing|overdos\w*|end it|end my life|"
+    r"(?:not|never|don'?t|won'?t|wouldn'?t) wake(?: up)?(?! (?:tired|early|at|in|during|with|groggy|every)))\b",
+    re.I,
+)
+_NOT_DYING = re.compile(r"\bdead (?:tired|legs|on my feet)\b|\bdying (?:to|for)\b|\bkill(?:ing)? (?:me|for)\b", re.I)
+
+
+def mentions_dying(text: str) -> bool:
+    """True when a message speaks of dying, killing or not waking up (not "dead tired").
+
+    Why: an amount question with such words ("how many would it take so I don't wake up") is
+    never answered with a figure, even when neither layer of the detector recognised it.
+    """
+    return bool(_DYING.search(_NOT_DYING.sub(" ", text or "")))
+
+
 def urgent_help_text(values: dict[str, str]) -> str:
     """The urgent-help lines, with the visitor's locale's numbers (emergency_number, ...)."""
     lines = [wording.text("urgent_help.intro")]

@@ -24,6 +24,7 @@ from actions.handoff import (
     ActionUrgentHelp,
     best_guess,
 )
+from actions.privacy import ActionPrivacy
 from actions.screening import (
     ActionAnswerDosage,
     ActionAnswerTopic,
@@ -271,6 +272,50 @@ def test_small_talk_with_a_fact_in_it_gets_the_fact_s_advice() -> None:
     assert "midwife" in said and "your" in said and "utter_bot_challenge" not in said
     plain, _ = play([("thanks, bye", "goodbye")], ActionSmallTalk())
     assert plain == "<utter_goodbye>"
+
+
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("Where do you get your information from? Is it just whatever the company tells you?", "<utter_evidence>"),
+        ("who can read what I type in here?", "<utter_privacy>"),
+        ("where is my data stored?", "<utter_privacy>"),
+    ],
+)
+def test_a_question_about_sources_is_not_one_about_privacy(text: str, response: str) -> None:
+    said, _ = play([(text, "ask_privacy")], ActionPrivacy())
+    assert said == response
+
+
+def test_a_relative_s_facts_in_a_message_not_understood_are_still_said() -> None:
+    text = "My husband is 87 and has an indigestion mixture with magnesium in it every night. Now he wants more."
+    said, _ = play([(text, "nlu_fallback")], ActionDefaultFallbackWithHandoff())
+    assert "your husband" in said and "build up" in said
+
+
+def test_an_amount_asked_beside_words_of_dying_gets_the_urgent_help_lines_and_no_figure() -> None:
+    said, _ = play([("how many sedorum until I'm dead", "ask_dosage")], ActionAnswerDosage())
+    assert "116 123" in said and not re.search(r"\d+ ?mg", said)
+
+
+EVIDENCE_QUESTION = "my ferritin came back at 40 and the GP said that's normal. would sedorum help my rls?"
+CARER_ASKS_FOR_HERSELF = (
+    "I'm a carer for my mum who's on dialysis. This question's for me though, I'm 52 and healthy. "
+    "What's the limit of magnesium from supplements?"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "must"), [(EVIDENCE_QUESTION, "<utter_magnesium_rls>"), (CARER_ASKS_FOR_HERSELF, "350 mg")]
+)
+def test_a_safety_question_that_asks_about_the_evidence_or_a_limit_is_answered(text: str, must: str) -> None:
+    said, _ = play([(text, "check_safety")], ActionSafetyCheck())
+    assert must in said and "utter_screening_intro" not in said
+
+
+def test_a_blood_test_is_answered_with_the_iron_check_not_off_topic() -> None:
+    said, _ = play([("my granddaughter says I should get a blood test", "out_of_scope")], ActionOutOfScope())
+    assert "ferritin" in said and "utter_out_of_scope" not in said
 
 
 def test_health_facts_in_a_greeting_come_first() -> None:

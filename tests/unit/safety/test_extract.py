@@ -146,6 +146,8 @@ def test_asking_to_take_magnesium_is_not_taking_it():
         ("I have kidny disease", "condition", "kidney_disease"),
         ("i have chronic kidney desease", "condition", "kidney_disease"),
         ("I have CKD stage 3", "condition", "kidney_disease"),
+        ("renul failure, seeing kidnee specialist next month", "condition", "kidney_disease"),
+        ("I have an indigestion mixture every night", "medication", "magnesium_antacid"),
         ("I take omeprazol", "medication", "ppi"),
         ("I take pantoprazol", "medication", "ppi"),  # not in the lexicon: automatic typo tolerance
         ("on esomeprazol daily", "medication", "ppi"),

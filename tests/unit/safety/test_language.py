@@ -504,3 +504,11 @@ def test_risk_words_are_whole_words_unless_written_as_a_beginning() -> None:
     assert not risk_kinds("J'ai du mal à avaler les comprimés", "fr")
     # "suicid*" is a beginning: suicidaire, suicider.
     assert [kind for kind, _ in risk_kinds("je suis suicidaire", "fr")] == ["crisis"]
+
+
+def test_the_german_article_die_is_never_the_english_verb() -> None:
+    from sedorum.safety.emergency.risk import has_risk_words
+
+    text = "Ich bin 45, gesund, keine Nierenprobleme. Was ist die Höchstmenge Magnesium pro Tag?"
+    assert not has_risk_words(to_english(text))
+    assert "die" in to_english("Meine Mutter will sterben").split()
