@@ -19,6 +19,7 @@ from actions.screening import (
     answer_topic,
     english_text,
     facts_first,
+    relatives_facts,
     say_not_understood,
     say_urgent_help,
     topic_in_context,
@@ -262,13 +263,6 @@ class ActionDefaultFallbackWithHandoff(Action):
         if asks_for_urgent_help(text):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
-        advice = [line for line in (storage_advice(text), cramps_advice(text)) if line]
-        if advice:
-            # "grandchildren stay every weekend, anything I should know about keeping Sedorum?",
-            # "calf in a rock hard knot at 4am": the general advice that fits, not "sorry".
-            for line in advice:
-                dispatcher.utter_message(text=line)
-            return []
         reading = reading_of(tracker)
         follow_up = follow_up_topic(text, reading.profile)
         if follow_up == DOSAGE:
@@ -283,6 +277,14 @@ class ActionDefaultFallbackWithHandoff(Action):
         guess = best_guess(tracker.latest_message.get("intent_ranking") or []) or follow_up
         if guess is not None and not has_risk_words(text):
             return answer_topic(dispatcher, tracker, topic_in_context(guess, text, reading))
+        relative = relatives_facts(dispatcher, tracker)
+        advice = [line for line in (storage_advice(text), cramps_advice(text)) if line]
+        if advice or relative is not None:
+            # "grandchildren stay every weekend, anything I should know about keeping Sedorum?",
+            # "calf in a rock hard knot at 4am", a husband's antacid: what fits, not "sorry".
+            for line in advice:
+                dispatcher.utter_message(text=line)
+            return relative or []
         if has_risk_words(text):
             # Not understood, but about danger: the urgent-help lines, never only "sorry".
             say_not_understood(dispatcher, tracker)

@@ -194,10 +194,46 @@ AFTER_THE_BIRTH = re.compile(
 )
 
 
+# "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
+HELPS = re.compile(
+    r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
+    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
+    re.I,
+)
+
+
+def asks_if_it_helps(text: str) -> bool:
+    """True for "would Sedorum help my RLS?" (the evidence), not "is it safe for me?"."""
+    return bool(HELPS.search(text or ""))
+
+
+# "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
+CURE = re.compile(
+    r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
+    r"\b(?:cure|cures|get\s+rid\s+of|for\s+good|forever|permanently|make\s+it\s+go\s+away)\b",
+    re.I,
+)
+
+
+# A message that only asks for the assistant's view of what was said: "so what do you think?"
+JUST_YOUR_VIEW = re.compile(
+    r"^\W*(?:so|ok|okay|right|well|and|hmm+)?\W*(?:what do you think|what now|what then|your thoughts|thoughts|"
+    r"what would you say|what do you reckon|what's your view)\W*$",
+    re.I,
+)
+
+
 def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
         return SAFETY_CHECK
+    if topic != SAFETY_CHECK and JUST_YOUR_VIEW.match(text) and evaluate(reading.profile).findings:
+        # "so what do you think?" after facts that call for advice, whatever it was read as
+        return SAFETY_CHECK
+    if topic not in PERSONAL_TOPICS and topic != "evidence" and (asks_if_it_helps(text) or CURE.search(text)):
+        # "will sedorum get rid of my rls for good?" read as a treatment question: the evidence
+        # answer (S8: never a cure), with any findings first.
+        return topic_of("ask_magnesium_rls") or topic
     if topic not in PERSONAL_TOPICS and asks_limit(text):
         # "Europe has a lower limit for magnesium, what is it?" read as another topic
         return DOSAGE
@@ -232,19 +268,6 @@ class ActionAnswerDosage(ActionAnswerTopic):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return answer_topic(dispatcher, tracker, "dosage")
-
-
-# "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
-HELPS = re.compile(
-    r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
-    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
-    re.I,
-)
-
-
-def asks_if_it_helps(text: str) -> bool:
-    """True for "would Sedorum help my RLS?" (the evidence), not "is it safe for me?"."""
-    return bool(HELPS.search(text or ""))
 
 
 class ActionSafetyCheck(Action):
@@ -377,22 +400,31 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     reading = reading_of(tracker)
     screening = evaluate(reading.profile)
     if not (reading.extraction.mentions or reading.changed) or not screening.findings:
-        if reading.relative_new is None or not reading.subject.is_self:
-            return None
-        # "My husband is 87 and has an indigestion mixture with magnesium every night. Now he
-        # wants tablets for his cramps": the relative's facts, said as anywhere else.
-        person, _ = reading.relative_new
-        theirs = evaluate(reading.people.get(person.key, Profile()))
-        if not theirs.findings:
-            return None
-        say_language_lines(dispatcher, tracker, "clinician")
-        dispatcher.utter_message(text=theirs.render(person), buttons=SCREENING_BUTTONS)
-        say_storage_advice(dispatcher, reading)
-        return reading_events(reading, tracker)
+        return None
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
     say_storage_advice(dispatcher, reading)
     return [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, screening.rule_ids)]
+
+
+def relatives_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """A relative's facts in a message nothing else could answer, said as anywhere else.
+
+    "My husband is 87 and has an indigestion mixture with magnesium every night. Now he wants
+    tablets for his cramps" is often not understood; what his facts call for must still be
+    said. Returns the events, or None when the message told nothing about a relative that
+    matters.
+    """
+    reading = reading_of(tracker)
+    if reading.relative_new is None or not reading.subject.is_self:
+        return None
+    person, _ = reading.relative_new
+    theirs = evaluate(reading.people.get(person.key, Profile()))
+    if not theirs.findings:
+        return None
+    say_language_lines(dispatcher, tracker, "clinician")
+    dispatcher.utter_message(text=theirs.render(person), buttons=SCREENING_BUTTONS)
+    return reading_events(reading, tracker)
 
 
 class ActionGreet(Action):

@@ -129,8 +129,8 @@ def has_facts(profile: Profile) -> bool:
 
 # A question that names an amount ("can I take 2 tablets at night?") is about the amount first.
 _AMOUNT = re.compile(
-    # "2 tablets", "3 tabelts" (a typo), never "82 and takes"
-    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|ta?b[a-z]{2,6}|tba[a-z]{2,5}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
+    # "2 tablets", "3 tabelts", "2 talbets" (typos: a t and a b), never "82 and takes"
+    r"\b(?:\d+|two|three|four)\s*(?:[a-z]+\s+)?(?:tablets?|t[a-z]{0,2}b[a-z]{1,5}|tabs?|pills?|capsules?|caps|mg|sachets?)\b"
     r"|\bhow\s+(?:much|many)\b"
     # "just a small amount?", "a low strength one", "can I double up", "so 2 tonight is fine?"
     r"|\b(?:small(?:er)?|little|tiny|low(?:er)?|half)\s+(?:an?\s+)?(?:amount|dose|strength|one|tablet)\b"

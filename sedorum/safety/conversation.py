@@ -32,7 +32,7 @@ from . import limits
 from .ages import implausible_ages
 from .emergency import detect_all
 from .health_words import HealthWord, unresolved
-from .language import ENGLISH, detect_language, to_english
+from .language import ENGLISH, detect_language, read_in_full, to_english
 from .mentions import Extraction, Mention, extract
 from .profile import SCREENING_QUESTIONS, Profile, ProfileDict
 from .short_answers import interpret_answer
@@ -91,7 +91,7 @@ class Reading:
     # What the latest message, about the visitor, said of the one relative it names ("my daughter
     # is 7 months pregnant ... I'm 60 and might take it too"): kept for them and said back too.
     relative_new: tuple[Subject, Profile] | None = None
-    # Every language the visitor wrote in ("en" and any of languages.yml).
+    # "en" and every other language of a message the gloss could not read in full (read_in_full).
     languages: frozenset[str] = frozenset({ENGLISH})
 
     @property
@@ -163,7 +163,7 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         visitor_new=Profile(),
         relative_new=None,
         language=detect_language(text) if text else ENGLISH,
-        languages=before.languages | {detect_language(text) if text else ENGLISH},
+        languages=before.languages | {detect_language(text) if text and not read_in_full(text) else ENGLISH},
         extraction=Extraction(profile=Profile()),
         previous=[
             m

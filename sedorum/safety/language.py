@@ -256,6 +256,28 @@ def detect_language(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def read_in_full(text: str) -> bool:
+    """True when every word of a message is understood: English, or a message in another language
+    whose gloss left only English words, numbers and that language's own small words.
+
+    Why: in another language the engine reads a word list, not the language, so amounts are
+    withheld unless nothing of the message was left unread ("Ich bin 45, gesund, keine
+    Nierenprobleme. Was ist die Höchstmenge?" is read in full; a kidney word the list lacks
+    stays German and keeps the figure back).
+    """
+    from .english_words import is_english_word
+
+    code = detect_language(text)
+    if code == ENGLISH:
+        return True
+    language = load_languages().get(code)
+    markers = language.markers if language is not None else frozenset()
+    for word in re.findall(r"[^\W\d_]+", to_english(text).lower()):
+        if len(word) > 2 and word not in markers and plain(word) not in markers and not is_english_word(word):
+            return False
+    return True
+
+
 def to_english(text: str) -> str:
     """The message as the extractor and the emergency detector read it: English words for the
     safety vocabulary of its language, and person words typed with one slip put right

@@ -318,6 +318,20 @@ def test_a_blood_test_is_answered_with_the_iron_check_not_off_topic() -> None:
     assert "ferritin" in said and "utter_out_of_scope" not in said
 
 
+def test_whether_it_cures_is_the_evidence_answer_whatever_it_was_read_as() -> None:
+    said, _ = play([("will sedorum get rid of my rls for good", "ask_rls_treatment")], ActionAnswerTopic())
+    assert said == "<utter_magnesium_rls>"
+
+
+def test_what_do_you_think_after_facts_is_the_advice_again_whatever_it_was_read_as() -> None:
+    history = [
+        ("I'm 71 and take magnesium laxatives for constipation", "inform"),
+        ("so what do you think", "ask_evidence"),
+    ]
+    said, _ = play(history, ActionAnswerTopic())
+    assert "build up" in said and "utter_evidence" not in said
+
+
 def test_health_facts_in_a_greeting_come_first() -> None:
     said, slots = play([("Hallo, ich habe kidney disease, wie viel Magnesium?", "greet")], ActionGreet())
     assert "From what you told me" in said and "kidney doctor" in said

@@ -512,3 +512,23 @@ def test_the_german_article_die_is_never_the_english_verb() -> None:
     text = "Ich bin 45, gesund, keine Nierenprobleme. Was ist die Höchstmenge Magnesium pro Tag?"
     assert not has_risk_words(to_english(text))
     assert "die" in to_english("Meine Mutter will sterben").split()
+
+
+@pytest.mark.parametrize(
+    ("text", "in_full"),
+    [
+        ("Ich bin 45, gesund, keine Nierenprobleme. Was ist die Höchstmenge Magnesium pro Tag?", True),
+        ("Ich bin 70 und nehme Gaviscon, wie viel Magnesium?", False),
+        ("how much magnesium can I take", True),
+    ],
+)
+def test_a_message_is_read_in_full_only_when_its_gloss_left_nothing_unread(text: str, in_full: bool) -> None:
+    from sedorum.safety.language import read_in_full
+
+    assert read_in_full(text) is in_full
+
+
+def test_amounts_in_another_language_only_when_every_word_was_read() -> None:
+    read = read_conversation([Turn("Ich bin 45, gesund, keine Nierenprobleme. Wie viel Magnesium pro Tag?")])
+    unread = read_conversation([Turn("Ich bin 45 und nehme Gaviscon. Wie viel Magnesium pro Tag?")])
+    assert not read.not_english and unread.not_english
