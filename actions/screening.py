@@ -364,7 +364,9 @@ class ActionRememberProfile(Action):
         say_the_relatives_findings(dispatcher, reading)
         told = sorted({*([] if reading.switched else told_findings(tracker)), *screening.rule_ids})
         events = [*reading_events(reading, tracker), SlotSet(TOLD_SLOT, told)]
-        question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or [])
+        question = question_asked_alongside(text, tracker.latest_message.get("intent_ranking") or []) or (
+            DOSAGE if asks_amount(text) else None  # "... I'm 45 and healthy. what's the adult limit for me?"
+        )
         if question:
             plan = plan_for(question, reading, tracker, restate=False)
             plan.told = sorted({*plan.told, *told})
@@ -486,6 +488,11 @@ class ActionOutOfScope(Action):
         if has_risk_words(text):
             say_not_understood(dispatcher, tracker)
             return []
+        reading = reading_of(tracker)
+        if (reading.extraction.mentions or reading.extraction.excluded) and evaluate(reading.profile).findings:
+            # "should I tell anyone about the omeprazole before starting?": about facts already
+            # told, so the advice they call for, with whom to ask.
+            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
         blood_test = blood_test_advice(text)
         if blood_test:
             # "my granddaughter says I should get a blood test": the iron check for RLS

@@ -44,7 +44,12 @@ logger = logging.getLogger(__name__)
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 SOCKETIO_PREFIX = "/socket.io"
-SOCKETIO_MAX_BODY_BYTES = 64 * 1024
+# A long-polling POST carries every packet the widget queued while the previous request was
+# out: on a slow link or a busy server that is many messages at once (socketio_guard allows 128
+# packets per POST). Refusing the POST would cut the visitor off, so the limit is engine.io's
+# own (max_http_buffer_size, 1 MB); one WebSocket message stays at 64 KB.
+SOCKETIO_MAX_BODY_BYTES = 1_000_000
+SOCKETIO_WEBSOCKET_MAX_BYTES = 64 * 1024
 RETRY_AFTER_UNAVAILABLE_S = 2
 
 SECURITY_HEADERS = {
@@ -120,7 +125,7 @@ def install(app: Sanic, settings: Settings, sender_limiter: TokenBucketLimiter |
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # never on, whatever the environment says
 
     app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.max_api_body_bytes, SOCKETIO_MAX_BODY_BYTES)
-    app.config.WEBSOCKET_MAX_SIZE = SOCKETIO_MAX_BODY_BYTES
+    app.config.WEBSOCKET_MAX_SIZE = SOCKETIO_WEBSOCKET_MAX_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
     if settings.proxies_count > 0:  # behind a reverse proxy: the client is in X-Forwarded-For
         app.config.PROXIES_COUNT = settings.proxies_count

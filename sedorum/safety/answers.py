@@ -152,6 +152,9 @@ _ASKS_AMOUNT = re.compile(
     # "what's the ceiling on magnesium", "Europe has a lower limit, what is it?"
     r"|\bceiling\b|\btolerable\s+upper\b|\b(?:lower|european|eu|us|american|uk|recommended)\s+(?:intake\s+)?limits?\b"
     r"|\blimits?\s+(?:on|for|of)\s+(?:\w+\s+)?magnesium\b"
+    # "what's the adult limit for me?", "the most magnesium she could have"
+    r"|\b(?:adult|adults'?|general|normal|usual)\s+limit\b|\bwhat'?s\s+the\s+limit\b|\blimit\s+for\s+(?:me|him|her|them|adults?)\b"
+    r"|\bthe\s+most\s+(?:magnesium|mg|sedorum|tablets?)\b"
     r"|\b(?:take|have)\s+(?:the\s+)?\d{2,4}\s*(?:mg)?\b",
     re.I,
 )
@@ -194,7 +197,9 @@ def asks_amount(text: str) -> bool:
 
 
 _LIMIT = re.compile(
-    r"\blimits?\b|\bceiling\b|\bmax(?:imum)?\s+(?:a\s+day|per\s+day|daily|intake)\b|\btolerable\s+upper\b", re.I
+    r"\blimits?\b|\bceiling\b|\bthe\s+most\s+(?:magnesium|mg)\b"
+    r"|\bmax(?:imum)?\s+(?:a\s+day|per\s+day|daily|intake)\b|\btolerable\s+upper\b",
+    re.I,
 )
 
 

@@ -256,6 +256,7 @@ def detect_language(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def read_in_full(text: str) -> bool:
     """True when every word of a message is understood: English, or a message in another language
     whose gloss left only English words, numbers and that language's own small words.
@@ -263,7 +264,7 @@ def read_in_full(text: str) -> bool:
     Why: in another language the engine reads a word list, not the language, so amounts are
     withheld unless nothing of the message was left unread ("Ich bin 45, gesund, keine
     Nierenprobleme. Was ist die Höchstmenge?" is read in full; a kidney word the list lacks
-    stays German and keeps the figure back).
+    stays German and keeps the figure back). Cached: a conversation is read again at every turn.
     """
     from .english_words import is_english_word
 

@@ -79,6 +79,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 WEBSOCKET_MAX_BYTES = 64 * 1024  # as the Rasa processes' own limit (hardening.py)
+POLLING_MAX_BYTES = 1_000_000  # a long-polling POST of many queued packets (hardening.py, SOCKETIO_MAX_BODY_BYTES)
 LISTEN_BACKLOG = 1024  # 256 visitors connecting at once must not overflow the accept queue
 STATS_PATH = "/_router/stats"
 ROUTER_HEALTH_PATH = "/_router/health"  # the router itself answers (supervisor, systemd, containers)
@@ -112,7 +113,7 @@ class Router:
             await self.http.close()
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_body)
+        app = web.Application(client_max_size=max(self.max_body, POLLING_MAX_BYTES))
         app.on_startup.append(self.start)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
         app.on_cleanup.append(self.stop)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes Signal items
         app.router.add_get(STATS_PATH, self.stats)
@@ -165,8 +166,8 @@ class Router:
         route = self.sockets.route(request.query)
         if request.headers.get("upgrade", "").lower() == "websocket":
             return await self.failover.websocket(request, route)
-        if request.content_length is not None and request.content_length > self.max_body:
-            return web.json_response({"error": f"request body over {self.max_body} bytes"}, status=413)
+        if request.content_length is not None and request.content_length > POLLING_MAX_BYTES:
+            return web.json_response({"error": f"request body over {POLLING_MAX_BYTES} bytes"}, status=413)
         body = await request.read()
         answer = await self.failover.serve(request, body, route)
         if "sid" not in request.query and answer.status == 200 and isinstance(answer, web.Response):

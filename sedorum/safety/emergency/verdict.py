@@ -10,6 +10,8 @@ tests must see the same decision, made once per message. (The router's emergency
 orders the queue, runs the rule layer alone: `detect_emergency`.) The order is:
 1. the message is read in English (a German, French, Spanish or Polish message through its gloss);
 2. the rule layer (emergency_signs.yml) decides when it finds a sign that counts;
+   then a young child named anywhere in the message, with tablets opened or missing anywhere in
+   it, is a poisoning (`tablets_gone_near_a_child`: the rule layer reads one sentence at a time);
 3. otherwise the meaning layer (emergency_meanings.yml) may add one: freely when the rule layer
    saw no sign words at all, and only a child's poisoning or a person in crisis when the rule
    layer saw sign words and set them aside (negated, past, hypothetical): for those two, no cue
@@ -21,6 +23,7 @@ orders the queue, runs the rule layer alone: `detect_emergency`.) The order is:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -37,6 +40,38 @@ class VerdictDict(TypedDict):
     layer: str | None
     reply: str | None
     replies: list[str]
+
+
+_TABLETS_GONE = re.compile(
+    r"(?<!\bi )(?<!\bi've )(?<!\bwe )\b(?:opened|got into|got at|got hold of|emptied)\s+"
+    r"(?:my|the|his|her|our|grandad's|grandma's|nan's)\s+"
+    r"(?:\w+\s+){0,4}?(?:pill|tablet|medicine|vitamin|sedorum)s?(?:\s+(?:box(?:es)?|organi[sz]ers?|packs?|pots?|"
+    r"bottles?|tubs?|strips?))?\b"
+    r"|\b(?:some|one|a few|a couple|two|three|tablets?|pills?)\s+(?:of them\s+)?(?:are|is|were|was|seem to be|look)\s+"
+    r"(?:missing|gone)\b",
+    re.I,
+)
+
+
+# A young child: a child word, or a son or daughter of twelve or under.
+_YOUNG_CHILD = re.compile(
+    r"\b(?:toddlers?|bab(?:y|ies)|infants?|little ones?|grandsons?|granddaughters?|grandchild(?:ren)?|grandkids?|"
+    r"kids?|child|children|twins)\b"
+    r"|\b(?:son|daughter|boy|girl|nephew|niece)\b[^.!?]{0,20}?\b(?:[1-9]|1[0-2])\b(?!\s*(?:mg|%|pm|am|years? ago))"
+    r"|\b(?:[1-9]|1[0-2])\s*(?:yo|y/o|-?years?|-?yrs?|-?months?)[- ]?old\b",
+    re.I,
+)
+_GROWN_UP = re.compile(r"\b(?:grown[- ]up|adults?|(?:1[3-9]|[2-9]\d)\s*(?:years?|yrs?)?\s*old)\b", re.I)
+
+
+def tablets_gone_near_a_child(english: str) -> str | None:
+    """The words that say tablets were opened or are missing, in a message that names a young
+    child (a child who may have swallowed tablets: never set aside), or None."""
+    text = english or ""
+    gone = _TABLETS_GONE.search(text)
+    if gone is None or not _YOUNG_CHILD.search(text) or _GROWN_UP.search(text):
+        return None
+    return gone.group(0).lower()
 
 
 @dataclass(frozen=True)
@@ -92,6 +127,12 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
             FoundSign(sign=match.sign, category=match.category, reply=match.reply, layer="rules") for match in found
         )
         return Verdict(signs, language, "rules", english, mentioned)
+    gone = tablets_gone_near_a_child(english)
+    if gone is not None:
+        # Told over two sentences ("My grandson is 3 ... I think he opened my pill boxes ...
+        # some are missing"), which the rule layer reads one sentence at a time.
+        sign = FoundSign(sign=gone, category="poisoning", reply="poisoning", layer="rules")
+        return Verdict((sign,), language, "rules", english, True)
     if not use_meaning:
         return Verdict((), language, None, english, mentioned)
     from .meaning import meaning_matches

@@ -332,6 +332,24 @@ def test_what_do_you_think_after_facts_is_the_advice_again_whatever_it_was_read_
     assert "build up" in said and "utter_evidence" not in said
 
 
+def test_a_correction_that_asks_for_the_adult_limit_gets_it() -> None:
+    history = [
+        ("on dialysis, how much magnesium is ok", "ask_dosage"),
+        ("sorry, the dialysis is my mum's not mine, I'm 45 and healthy. what's the adult limit for me?", "inform"),
+    ]
+    said, _ = play(history, ActionRememberProfile())
+    assert "350 mg" in said
+
+
+def test_an_off_topic_reading_of_a_question_about_facts_told_gets_their_advice() -> None:
+    history = [
+        ("I've been on omeprazole for about 4 years, does that matter for magnesium?", "check_safety"),
+        ("fine. should I tell anyone about the omeprazole before starting?", "out_of_scope"),
+    ]
+    said, _ = play(history, ActionOutOfScope())
+    assert "PPI" in said and "utter_out_of_scope" not in said
+
+
 def test_health_facts_in_a_greeting_come_first() -> None:
     said, slots = play([("Hallo, ich habe kidney disease, wie viel Magnesium?", "greet")], ActionGreet())
     assert "From what you told me" in said and "kidney doctor" in said

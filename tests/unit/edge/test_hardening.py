@@ -45,7 +45,8 @@ def test_install_forces_telemetry_off_and_limits_request_size(
     hardening.install(app, Settings(auth_token="t", max_body_bytes=1000, max_api_body_bytes=5000))
     assert os.environ["RASA_TELEMETRY_ENABLED"] == "false"
     assert rasa.telemetry.is_telemetry_enabled() is False
-    assert app.config.REQUEST_MAX_SIZE == 64 * 1024  # the socket.io limit is the largest here
+    assert app.config.REQUEST_MAX_SIZE == 1_000_000  # the socket.io polling limit is the largest here
+    assert app.config.WEBSOCKET_MAX_SIZE == 64 * 1024
     assert len(app.request_middleware) >= 1 and len(app.response_middleware) >= 1
 
 

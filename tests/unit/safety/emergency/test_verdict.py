@@ -69,3 +69,26 @@ def test_emergencies_in_other_languages_are_recognised(message: str, language: s
 
 def test_an_empty_message_is_no_emergency() -> None:
     assert assess("").reply is None and assess("   ").signs == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My grandson is 3 and staying with me. I think he opened my pill boxes. He says he didn't eat them but some "
+        "are missing.",
+        "My daughter is 2. She opened my vitamin pot this morning.",
+    ],
+)
+def test_tablets_gone_with_a_young_child_named_in_another_sentence_is_poisoning(text: str) -> None:
+    assert assess(text).reply == "poisoning"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I opened my pill box and two tablets are missing, is that the pharmacy's fault? my kids are grown up",
+        "my grandkids come on sunday, how do I stop them getting into my tablets?",
+    ],
+)
+def test_tablets_missing_without_a_young_child_at_risk_is_not_poisoning(text: str) -> None:
+    assert assess(text).reply is None
