@@ -210,7 +210,7 @@ def asks_if_it_helps(text: str) -> bool:
 # "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
 CURE = re.compile(
     r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
-    r"\b(?:cure|cures|get\s+rid\s+of|for\s+good|forever|permanently|make\s+it\s+go\s+away)\b",
+    r"\b(?:cure|cures|get\s+rid\s+of|make\s+it\s+go\s+away)\b",
     re.I,
 )
 
