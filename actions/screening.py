@@ -145,15 +145,22 @@ def say_the_visitors_own_findings(dispatcher: CollectingDispatcher, reading: Rea
         dispatcher.utter_message(text=own.render())
 
 
+def relatives_findings(reading: Reading) -> str | None:
+    """What the facts the latest message told about one relative call for, rendered for them; None
+    when it told nothing about a relative that matters, or the conversation is about them."""
+    if reading.relative_new is None or not reading.subject.is_self:
+        return None
+    person, _ = reading.relative_new
+    theirs = evaluate(reading.people.get(person.key, Profile()))
+    return theirs.render(person) if theirs.findings else None
+
+
 def say_the_relatives_findings(dispatcher: CollectingDispatcher, reading: Reading) -> None:
     """ "my daughter is 7 months pregnant ... I'm 60 and might take it too": the answer is about
     the visitor, and what the relative's stated facts call for is said too."""
-    if reading.relative_new is None or not reading.subject.is_self:
-        return
-    person, _ = reading.relative_new
-    theirs = evaluate(reading.people.get(person.key, Profile()))
-    if theirs.findings:
-        dispatcher.utter_message(text=theirs.render(person))
+    findings = relatives_findings(reading)
+    if findings:
+        dispatcher.utter_message(text=findings)
 
 
 def plan_events(reading: Reading, tracker: Tracker, plan: Plan) -> list[dict[str, Any]]:
@@ -418,30 +425,12 @@ def relatives_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     matters.
     """
     reading = reading_of(tracker)
-    if reading.relative_new is None or not reading.subject.is_self:
-        return None
-    person, _ = reading.relative_new
-    theirs = evaluate(reading.people.get(person.key, Profile()))
-    if not theirs.findings:
+    findings = relatives_findings(reading)
+    if findings is None:
         return None
     say_language_lines(dispatcher, tracker, "clinician")
-    dispatcher.utter_message(text=theirs.render(person), buttons=SCREENING_BUTTONS)
+    dispatcher.utter_message(text=findings, buttons=SCREENING_BUTTONS)
     return reading_events(reading, tracker)
-
-
-class ActionGreet(Action):
-    """A greeting, unless the message also states health facts: those come first."""
-
-    def name(self) -> str:
-        return "action_greet"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        events = facts_first(dispatcher, tracker)
-        if events is None:
-            say_language_lines(dispatcher, tracker)
-            dispatcher.utter_message(response="utter_greet")
-            return []
-        return events
 
 
 # The plain reply each small-talk intent gets when the message says nothing else.
@@ -459,13 +448,27 @@ class ActionSmallTalk(Action):
     def name(self) -> str:
         return "action_small_talk"
 
+    def response(self, tracker: Tracker) -> str:
+        """The plain reply when the message states no facts."""
+        return SMALL_TALK_RESPONSES.get(latest_intent(tracker) or "", "utter_anything_else")
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
         say_language_lines(dispatcher, tracker)
-        dispatcher.utter_message(response=SMALL_TALK_RESPONSES.get(latest_intent(tracker) or "", "utter_anything_else"))
+        dispatcher.utter_message(response=self.response(tracker))
         return []
+
+
+class ActionGreet(ActionSmallTalk):
+    """A greeting, unless the message also states health facts: those come first."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    def response(self, tracker: Tracker) -> str:
+        return "utter_greet"
 
 
 class ActionOutOfScope(Action):
