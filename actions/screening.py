@@ -33,7 +33,10 @@ from sedorum.safety.answers import (
     PERSONAL_TOPICS,
     SAFETY_CHECK,
     Plan,
+    asks_about_a_cure,
     asks_amount,
+    asks_for_a_view,
+    asks_if_it_helps,
     asks_limit,
     follow_up_topic,
     offer_text,
@@ -201,43 +204,14 @@ AFTER_THE_BIRTH = re.compile(
 )
 
 
-# "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
-HELPS = re.compile(
-    r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
-    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
-    re.I,
-)
-
-
-def asks_if_it_helps(text: str) -> bool:
-    """True for "would Sedorum help my RLS?" (the evidence), not "is it safe for me?"."""
-    return bool(HELPS.search(text or ""))
-
-
-# "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
-CURE = re.compile(
-    r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
-    r"\b(?:cure|cures|get\s+rid\s+of|make\s+it\s+go\s+away)\b",
-    re.I,
-)
-
-
-# A message that only asks for the assistant's view of what was said: "so what do you think?"
-JUST_YOUR_VIEW = re.compile(
-    r"^\W*(?:so|ok|okay|right|well|and|hmm+)?\W*(?:what do you think|what now|what then|your thoughts|thoughts|"
-    r"what would you say|what do you reckon|what's your view)\W*$",
-    re.I,
-)
-
-
 def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
         return SAFETY_CHECK
-    if topic != SAFETY_CHECK and JUST_YOUR_VIEW.match(text) and evaluate(reading.profile).findings:
+    if topic != SAFETY_CHECK and asks_for_a_view(text) and evaluate(reading.profile).findings:
         # "so what do you think?" after facts that call for advice, whatever it was read as
         return SAFETY_CHECK
-    if topic not in PERSONAL_TOPICS and topic != "evidence" and (asks_if_it_helps(text) or CURE.search(text)):
+    if topic not in PERSONAL_TOPICS and topic != "evidence" and (asks_if_it_helps(text) or asks_about_a_cure(text)):
         # "will sedorum get rid of my rls for good?" read as a treatment question: the evidence
         # answer (S8: never a cure), with any findings first.
         return topic_of("ask_magnesium_rls") or topic

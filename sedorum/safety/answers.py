@@ -215,6 +215,52 @@ def asks_limit(text: str) -> bool:
     return bool(_LIMIT.search(text or "")) and bool(_ABOUT_INTAKE.search(text or ""))
 
 
+# "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
+_HELPS = re.compile(
+    r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
+    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
+    re.I,
+)
+# "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
+_CURE = re.compile(
+    r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
+    r"\b(?:cure|cures|get\s+rid\s+of|make\s+it\s+go\s+away)\b",
+    re.I,
+)
+# A message that only asks for the assistant's view of what was said: "so what do you think?"
+_JUST_YOUR_VIEW = re.compile(
+    r"^\W*(?:so|ok|okay|right|well|and|hmm+)?\W*(?:what do you think|what now|what then|your thoughts|thoughts|"
+    r"what would you say|what do you reckon|what's your view)\W*$",
+    re.I,
+)
+
+
+def asks_if_it_helps(text: str) -> bool:
+    """True for "would Sedorum help my RLS?" (the evidence), not "is it safe for me?".
+
+    Why: such a question is often classified as a safety or treatment question, and the
+    answer it needs is what the evidence says (never a promise, S8).
+    """
+    return bool(_HELPS.search(text or ""))
+
+
+def asks_about_a_cure(text: str) -> bool:
+    """True for "will sedorum get rid of my RLS for good?": the evidence answer, never a cure.
+
+    Only cure words count: "can I take it forever?" is about duration, not about a cure.
+    """
+    return bool(_CURE.search(text or ""))
+
+
+def asks_for_a_view(text: str) -> bool:
+    """True when the whole message only asks what the assistant thinks ("so what do you think?").
+
+    Why: after facts that call for advice, such a message asks for that advice again, whatever
+    the classifier read it as.
+    """
+    return bool(_JUST_YOUR_VIEW.match(text or ""))
+
+
 def follow_up_topic(text: str, profile: Profile) -> str | None:
     """The health answer a short or half-understood message asks for, or None.
 

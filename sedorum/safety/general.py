@@ -14,6 +14,7 @@ from sedorum.safety import wording
 from sedorum.safety.engine import evaluate, sources_line
 from sedorum.safety.extract import Extraction
 from sedorum.safety.profile import Profile
+from sedorum.safety.subject import names_a_young_child
 
 GENERAL_REASONS = frozenset({"hypothetical", "family"})
 
@@ -39,11 +40,6 @@ def general_advice(extraction: Extraction) -> str | None:
 
 # Tablets kept where a child lives or visits: "my 2 year old can open the drawer I keep my iron in",
 # "grandkids are coming to stay, anything I should do about my tablets?"
-_CHILD = re.compile(
-    r"\b(?:toddlers?|babies|baby|child|children|kids?|grandkids?|grandchild(?:ren)?|grandsons?|granddaughters?|"
-    r"little ones?|twins|\d{1,2}[- ]?(?:year|yr)s?[- ]?old|\d{1,2}\s?(?:yo|y/o))\b",
-    re.I,
-)
 _TABLETS = re.compile(r"\b(?:tablets?|pills?|iron|sedorum|medicines?|meds|vitamins?|gummies|capsules?)\b", re.I)
 _KEPT = re.compile(
     r"\b(?:keep|kept|store|stored|drawer|cupboard|shelf|bag|handbag|bedside|counter|reach|open|opens|lid|"
@@ -54,7 +50,7 @@ _KEPT = re.compile(
 
 def storage_advice(text: str) -> str | None:
     """Where tablets are kept around children: out of their reach and sight (iron can kill a child)."""
-    if _CHILD.search(text) and _TABLETS.search(text) and _KEPT.search(text):
+    if names_a_young_child(text) and _TABLETS.search(text) and _KEPT.search(text):
         return wording.text("general.storage") + "\n" + sources_line(("PI-FE-LEVO", "SmPC-FeSO4"))
     return None
 

@@ -280,6 +280,26 @@ _AGED_CHILD = re.compile(
     r"(?!\s+(?:" + "|".join(_REL_WORDS) + r"))",
     re.I,
 )
+# A young child: a child word, or a son or daughter of twelve or under, or an age of twelve or
+# under. One list for every rule about children and tablets (poisoning, where tablets are kept).
+_YOUNG_CHILD = re.compile(
+    r"\b(?:toddlers?|bab(?:y|ies)|infants?|little ones?|grandsons?|granddaughters?|grandchild(?:ren)?|grandkids?|"
+    r"kids?|child|children|twins)\b"
+    r"|\b(?:son|daughter|boy|girl|nephew|niece)\b[^.!?]{0,20}?\b(?:[1-9]|1[0-2])\b(?!\s*(?:mg|%|pm|am|years? ago))"
+    r"|\b(?:[1-9]|1[0-2])\s*(?:(?:yo|y/o)\b|(?:-?years?|-?yrs?|-?months?)[- ]?old\b)",
+    re.I,
+)
+
+
+def names_a_young_child(text: str) -> bool:
+    """Whether `text` names a young child anywhere ("my toddler", "my son (3)", "a 2 year old").
+
+    Why apart from the subject of a question: a child near tablets matters for safety whoever
+    the question is about ("my 2 year old can open the drawer I keep my iron in").
+    """
+    return bool(_YOUNG_CHILD.search(text or ""))
+
+
 CHILD = Subject(key="child", group="child", pronoun="they")
 _ASKS = re.compile(
     r"\b(?:can|could|should|may|is\s+it|give|giving|how\s+much|how\s+many|safe|ok|okay|asking|enquiring|inquiring)\b",

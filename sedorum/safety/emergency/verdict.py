@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from ..language import ENGLISH, detect_language, risk_kinds, to_english
+from ..subject import names_a_young_child
 from .assess import detect_all, mentions_sign, most_pressing
 from .signs import REPLY_KINDS, FoundSign, load_signs
 
@@ -53,14 +54,6 @@ _TABLETS_GONE = re.compile(
 )
 
 
-# A young child: a child word, or a son or daughter of twelve or under.
-_YOUNG_CHILD = re.compile(
-    r"\b(?:toddlers?|bab(?:y|ies)|infants?|little ones?|grandsons?|granddaughters?|grandchild(?:ren)?|grandkids?|"
-    r"kids?|child|children|twins)\b"
-    r"|\b(?:son|daughter|boy|girl|nephew|niece)\b[^.!?]{0,20}?\b(?:[1-9]|1[0-2])\b(?!\s*(?:mg|%|pm|am|years? ago))"
-    r"|\b(?:[1-9]|1[0-2])\s*(?:yo|y/o|-?years?|-?yrs?|-?months?)[- ]?old\b",
-    re.I,
-)
 _GROWN_UP = re.compile(r"\b(?:grown[- ]up|adults?|(?:1[3-9]|[2-9]\d)\s*(?:years?|yrs?)?\s*old)\b", re.I)
 
 
@@ -69,7 +62,7 @@ def tablets_gone_near_a_child(english: str) -> str | None:
     child (a child who may have swallowed tablets: never set aside), or None."""
     text = english or ""
     gone = _TABLETS_GONE.search(text)
-    if gone is None or not _YOUNG_CHILD.search(text) or _GROWN_UP.search(text):
+    if gone is None or not names_a_young_child(text) or _GROWN_UP.search(text):
         return None
     return gone.group(0).lower()
 

@@ -10,8 +10,11 @@ import pytest
 from sedorum.safety.answers import (
     PERSONAL_TOPICS,
     Plan,
+    asks_about_a_cure,
     asks_amount,
+    asks_for_a_view,
     asks_go_ahead,
+    asks_if_it_helps,
     asks_limit,
     dose_text,
     offer_text,
@@ -154,6 +157,37 @@ def test_amounts_of_the_other_ingredients_are_referred_never_the_magnesium_limit
 def test_a_question_about_an_intake_limit_is_a_dose_question(text: str, limit: bool) -> None:
     assert asks_limit(text) is limit
     assert asks_amount(text) or not limit
+
+
+@pytest.mark.parametrize(
+    ("text", "helps", "cure"),
+    [
+        ("would sedorum help my rls?", True, False),
+        ("will magnesium stop my legs jumping", True, False),
+        ("does your supplement actually work", True, False),
+        ("will sedorum get rid of my rls for good", False, True),
+        ("is magnesium a cure for restless legs", True, True),
+        ("is it safe for me with my kidneys?", False, False),
+        ("can I take it forever?", False, False),
+    ],
+)
+def test_questions_about_what_it_does_are_told_from_safety_questions(text: str, helps: bool, cure: bool) -> None:
+    assert asks_if_it_helps(text) is helps
+    assert asks_about_a_cure(text) is cure
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("so what do you think?", True),
+        ("ok, your thoughts", True),
+        ("hmm what now", True),
+        ("what do you think about the price of the big tub?", False),
+        ("", False),
+    ],
+)
+def test_only_a_whole_message_asking_for_a_view_is_one(text: str, view: bool) -> None:
+    assert asks_for_a_view(text) is view
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sedorum.safety.extract import extract, interpret_answer
-from sedorum.safety.subject import SELF, Subject, named_people, relation_subject, requested_subject
+from sedorum.safety.subject import (
+    SELF,
+    Subject,
+    named_people,
+    names_a_young_child,
+    relation_subject,
+    requested_subject,
+)
 
 
 @pytest.mark.parametrize(
@@ -126,3 +133,22 @@ def test_a_carer_who_looks_after_a_parent_asks_for_them() -> None:
     assert reading.subject.key == "dad"
     assert {"digoxin", "diuretic"} <= reading.profile.medications
     assert reading.profile.age == 81
+
+
+@pytest.mark.parametrize(
+    ("text", "young"),
+    [
+        ("my toddler got into my handbag", True),
+        ("Mein Sohn (3) hat Tabletten gegessen", False),  # German is read through its gloss first
+        ("my son, 3, opened the tub", True),
+        ("my 2yo can open the drawer", True),
+        ("a 7 year old boy", True),
+        ("the grandkids are coming to stay", True),
+        ("my son is 34", False),
+        ("my daughter rang at 9 pm", False),
+        ("I take 2 tablets at 10 pm", False),
+        ("my 45 year old brother", False),
+    ],
+)
+def test_a_young_child_is_named_by_a_child_word_or_an_age_of_twelve_or_under(text: str, young: bool) -> None:
+    assert names_a_young_child(text) is young
