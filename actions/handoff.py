@@ -28,7 +28,7 @@ from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
-from sedorum.safety import wording
+from sedorum.safety.after_emergency import after_emergency_advice
 from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, follow_up_topic
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
@@ -45,13 +45,6 @@ ORDER_PROBLEM = re.compile(
 )
 FALLBACK_INTENT = "nlu_fallback"
 # "the ambulance is 40 minutes away": help is on its way, so nothing new is taken meanwhile.
-WAITING_FOR_HELP = re.compile(
-    r"\b(?:ambulance|paramedics?|999|while (?:i|we) wait|waiting for (?:help|them|the)|on (?:the|its|their) way|"
-    r"until (?:they|help) (?:come|comes|arrive|arrives|get here))\b",
-    re.IGNORECASE,
-)
-# "can I take one while I wait?": asking to take something, after an emergency was flagged.
-TAKE_NOW = re.compile(r"\b(?:can|could|should|may|shall)\s+i\s+(?:take|have|use|try)\b", re.IGNORECASE)
 # True once an emergency was flagged in this conversation: later replies repeat the S1 line.
 EMERGENCY_SLOT = "emergency_flagged"
 # Which emergency reply it was (poisoning, crisis, emergency, urgent), and the response of each.
@@ -225,11 +218,12 @@ class ActionHandoffWaiting(Action):
             return []
         topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        if emergency and WAITING_FOR_HELP.search(text) and (topic == DOSAGE or TAKE_NOW.search(text)):
-            # "the ambulance is 40 minutes away, can I take a Sedorum while I wait?": nothing
-            # new until the emergency team has seen them, and never an amount.
-            dispatcher.utter_message(text=wording.text("emergency.while_waiting"))
-            reading = reading_of(tracker)
+        reading = reading_of(tracker)
+        advice = after_emergency_advice(text, topic == DOSAGE, reading.subject) if emergency else None
+        if advice is not None:
+            # "can I take a Sedorum while I wait?", "should I tell the paramedics about the
+            # magnesium?", "when can I start it again?": one plain instruction, never an amount.
+            dispatcher.utter_message(text=advice)
             screening = evaluate(reading.profile)
             if screening.findings:  # "I have kidney disease, how much can I take?"
                 dispatcher.utter_message(text=screening.render(reading.subject))

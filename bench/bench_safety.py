@@ -34,7 +34,7 @@ from evaluation.scenarios import (  # noqa: E402
     Scenario,
     load_suite,
     record_first_run,
-    run_scenario,
+    run_scenarios,
     select,
     summarise,
 )
@@ -47,11 +47,12 @@ def run_conversations(scenarios: list[Scenario], never: list[str]) -> list[Outco
     with tempfile.TemporaryDirectory() as tmp:
         env = {"SEDORUM_RASA_PORT": "7805", "SEDORUM_ACTION_PORT": "7855", "SEDORUM_VAR_DIR": tmp}
         with running_stack(env, log_dir=Path(tmp) / "logs") as stack:
-            for index, scenario in enumerate(scenarios, start=1):
-                outcome = run_scenario(stack.url, scenario, never)
+
+            def progress(index: int, outcome: Outcome) -> None:
                 mark = "ok  " if outcome.passed else "FAIL"
-                print(f"[{index:3}/{len(scenarios)}] {mark} {scenario.batch}/{scenario.id}", flush=True)
-                outcomes.append(outcome)
+                print(f"[{index:3}/{len(scenarios)}] {mark} {outcome.scenario.batch}/{outcome.scenario.id}", flush=True)
+
+            outcomes = list(run_scenarios(stack.url, scenarios, never, on_done=progress))
     return outcomes
 
 

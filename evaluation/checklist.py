@@ -354,7 +354,9 @@ def sample(cases: Sequence[Case], per_capability: int = 1, seed: int = 7) -> lis
     for name in sorted(by):
         group = list(by[name])
         rng.shuffle(group)
-        chosen += [case for case in group if run_case(case).passed][:per_capability]
+        # lazily: the first `per_capability` passing cases, not the whole group through the engine
+        passing = (case for case in group if run_case(case).passed)
+        chosen += list(itertools.islice(passing, per_capability))
     return chosen
 
 

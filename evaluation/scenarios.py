@@ -13,9 +13,11 @@ after honestly (`summarise`).
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -341,3 +343,34 @@ def run_scenario(
             if not re.search(pattern, first, re.IGNORECASE):
                 failures.append(f"{where}: first reply missing /{pattern}/")
     return Outcome(scenario, failures, transcript)
+
+
+def scenario_workers() -> int:
+    """Conversations sent at once (SEDORUM_SCENARIO_WORKERS, default 3).
+
+    Why more than one: the assistant runs one Rasa process per core behind a fair queue, so a
+    single client leaves cores idle and the suite takes twice as long. Each conversation has its
+    own sender, so running several at once changes no reply.
+    """
+    return max(1, int(os.environ.get("SEDORUM_SCENARIO_WORKERS", "3") or 3))
+
+
+def run_scenarios(
+    base_url: str,
+    scenarios: Sequence[Scenario],
+    never: list[str],
+    workers: int | None = None,
+    on_done: Callable[[int, Outcome], None] | None = None,
+) -> Iterator[Outcome]:
+    """Every scenario's outcome, in the order given, with `workers` conversations at a time.
+
+    `on_done(index, outcome)` is called as each one finishes in order (for progress lines).
+    """
+    office_open = office_is_open()
+    with ThreadPoolExecutor(max_workers=workers or scenario_workers()) as pool:
+        futures = [pool.submit(run_scenario, base_url, s, never, 60, office_open) for s in scenarios]
+        for index, future in enumerate(futures, start=1):
+            outcome = future.result()
+            if on_done is not None:
+                on_done(index, outcome)
+            yield outcome

@@ -145,10 +145,19 @@ _ASKS_IRON_AMOUNT = re.compile(
 )
 
 
+# A blood result about iron: "my ferritin came back at 40", "my iron levels are low".
+_IRON_RESULT = re.compile(
+    r"\bferritin\b|\btransferrin\b|\biron\s+(?:levels?|stores|results?|studies|count)\b|\bha?emoglobin\b|\banaemi\w*|\banemi\w*",
+    re.I,
+)
+
+
 def iron_dose_question(text: str) -> bool:
     """ "Should I take iron for my RLS? how much?": a dose question about iron, not magnesium
     (also when Sedorum is named: "how many mg of iron should I take, is sedorum's iron enough?")."""
     text = text or ""
-    if _ASKS_IRON_AMOUNT.search(text) and not re.search(r"\bmagnes\w*", text, re.I):
+    if (_ASKS_IRON_AMOUNT.search(text) or _IRON_RESULT.search(text)) and not re.search(r"\bmagnes\w*", text, re.I):
+        # "My ferritin came back at 40. Should I start Sedorum, and how many a day?": a blood
+        # result makes it a question for the doctor who reads it, not the magnesium limits.
         return True
     return bool(_IRON.search(text)) and not re.search(r"\b(?:magnes\w*|sedorum)\b", text, re.I)

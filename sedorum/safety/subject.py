@@ -64,6 +64,8 @@ _MY = (
     r"younger\s+|little\s+|teenage\s+|pregnant\s+|best\s+|dear\s+|grown[\s-]up\s+|adult\s+|step[\s-]?)?"
 )
 _THEM = r"(?:him|her|them|their)"
+# The kinship words people use as names ("Mum takes ...", "could dad have it?").
+_BARE = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
 _HE = r"(?:he|she|they)"
 _TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
@@ -92,6 +94,8 @@ _REQUEST_PATTERNS = [
         rf"\b(?:i'?m|i\s+am)\s+(?:a\s+|the\s+)?carer\s+(?:for|of)\s+(?:{_MY}|(?:a|an)\s+(?:elderly\s+|old\s+|older\s+)?){_REL}\b",
         re.I,
     ),
+    # "could mum have it?", "is it ok for dad": a parent or grandparent named without "my"
+    re.compile(rf"\b(?:{_MODAL}|for|to)\s+(?P<rel>{_BARE})\b(?:\s+(?:\w+\s+){{0,2}}?{_TAKE}\b|\s*[?.!,]|\s*$)", re.I),
     # "the max for someone their age": the person named before
     re.compile(rf"\b(?:someone|somebody|a\s+person|people)\s+(?:of\s+)?{_THEM}\s+age\b", re.I),
     # "my dad wants to take", "my mum is thinking of taking", "my son needs magnesium"
@@ -110,6 +114,7 @@ _SELF_REQUEST = re.compile(
 _SELF_REVEAL = re.compile(
     r"\b(?:actually|ok|okay|well|honestly|truth\s+is|to\s+be\s+honest|fine|alright)?[\s,]*"
     r"(?:it'?s|it\s+is|it\s+was)\s+(?:actually\s+|really\s+)?(?:me|for\s+me|myself|about\s+me)\b"
+    r"(?![\s,]*(?:as\s+well|too|also|and\s+(?:for\s+)?(?:her|him|them))\b)"
     r"|\b(?:i'?m|i\s+am)\s+(?:actually\s+|really\s+)?(?:the\s+friend|the\s+one|asking\s+for\s+myself|that\s+friend)\b"
     r"|\bthe\s+friend\s+is\s+(?:me|myself)\b|\bthere\s+is\s+no\s+friend\b|\bi\s+(?:was|am)\s+asking\s+for\s+(?:me|myself)\b"
     r"|\bby\s+(?:a\s+)?friend\s+i\s+mean\s+me\b",
@@ -343,5 +348,14 @@ def named_people(text: str) -> list[Subject]:
     return named
 
 
+# "I'm her husband": the visitor says they are another person than the one asked about.
+_ANOTHER_PERSON = re.compile(rf"\b(?:i'?m|i\s+am)\s+(?:her|his|their)\s+{_REL}\b", re.I)
+
+
 def is_self_reveal(text: str) -> bool:
-    return bool(_SELF_REVEAL.search(text or ""))
+    """True when the facts given for someone else turn out to be the visitor's own.
+
+    Not "it's for me as well" or "I'm her husband": then there are two people, and each keeps
+    their own facts (a wife's pregnancy is never her husband's).
+    """
+    return bool(_SELF_REVEAL.search(text or "")) and not _ANOTHER_PERSON.search(text or "")

@@ -67,6 +67,28 @@ def tablets_gone_near_a_child(english: str) -> str | None:
     return gone.group(0).lower()
 
 
+# "On purpose." said beside an overdose, often in a sentence of its own, which the rule layer
+# (one clause at a time) cannot join to the overdose: self-harm, so the crisis lines too.
+_ON_PURPOSE = re.compile(
+    r"(?<!\bnot )(?<!\bwasn't )(?<!\bwas not )(?<!\bdidn't do it )\b(?:on purpose|deliberately|intentionally|"
+    r"to (?:end it|not wake up|never wake up|kill myself|hurt myself))\b",
+    re.I,
+)
+
+
+def overdose_on_purpose(english: str, found: list[FoundSign]) -> FoundSign | None:
+    """A crisis sign for an overdose the visitor says was meant ("I took twenty. On purpose."),
+    or None."""
+    if not any(sign["category"] == "overdose" for sign in found):
+        return None
+    if any(sign["reply"] == "crisis" for sign in found):
+        return None
+    meant = _ON_PURPOSE.search(english or "")
+    if meant is None:
+        return None
+    return FoundSign(sign=meant.group(0).lower(), category="self_harm", reply="crisis", layer="rules")
+
+
 @dataclass(frozen=True)
 class Verdict:
     signs: tuple[FoundSign, ...] = ()
@@ -116,10 +138,13 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
     found = detect_all(english)
     mentioned = bool(found) or mentions_sign(english)
     if found:
-        signs = tuple(
+        by_rules = [
             FoundSign(sign=match.sign, category=match.category, reply=match.reply, layer="rules") for match in found
-        )
-        return Verdict(signs, language, "rules", english, mentioned)
+        ]
+        on_purpose = overdose_on_purpose(english, by_rules)
+        if on_purpose is not None:
+            by_rules.insert(0, on_purpose)
+        return Verdict(tuple(by_rules), language, "rules", english, mentioned)
     gone = tablets_gone_near_a_child(english)
     if gone is not None:
         # Told over two sentences ("My grandson is 3 ... I think he opened my pill boxes ...
@@ -140,7 +165,7 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
         risky = risk_kinds(text, language)
         if risky:
             signs = tuple(
-                {"sign": word, "category": "language_risk", "reply": kind, "layer": "language"} for kind, word in risky
+                FoundSign(sign=word, category="language_risk", reply=kind, layer="language") for kind, word in risky
             )
             return Verdict(signs, language, "language", english, mentioned)
     return Verdict((), language, None, english, mentioned)

@@ -21,6 +21,7 @@ def _classified(text: str, intent: str = "inform") -> Message:
     [
         ("Bitte löschen Sie alles, was ich über meine Schwangerschaft geschrieben habe.", "delete_data"),
         ("Supprimez mes données, s'il vous plaît", "delete_data"),
+        ("Bitte löschen Sie alle meine Daten und alles, was ich hier geschrieben habe.", "delete_data"),
         ('Im Shop steht, alle Inhaltsstoffe seien "nachweislich wirksam". Stimmt das?', "ask_evidence"),
     ],
 )

@@ -43,8 +43,9 @@ DOSE_CASES = [
     ("I'm 30 weeks pregnant", r"midwife", r"\b350\b"),
     ("I have heart block", r"GP|heart doctor", r"\b350\b"),
     ("I have myasthenia gravis", r"neurologist", r"\b350\b"),
-    ("I'm 81 and take milk of magnesia", r"build up|pharmacist", r"you should take"),
-    ("I'm 78 and take Gaviscon every night", r"antacid|build up", r"you should take"),
+    # S3: the antacid or laxative already counts toward the limit, so no figure "on top"
+    ("I'm 81 and take milk of magnesia", r"build up|pharmacist", r"\b\d+ ?mg\b"),
+    ("I'm 78 and take Gaviscon every night", r"antacid|build up", r"\b\d+ ?mg\b"),
 ]
 
 
@@ -129,6 +130,19 @@ def test_other_medicines_doses_are_referred_without_magnesium_figures(question: 
     plan = plan_answer("dosage", Profile(), text=question)
     assert [r.kind for r in plan.replies] == ["other_medicine"]
     assert medicine in said(plan) and "pharmacist" in said(plan) and not re.search(r"\d+ ?mg", said(plan))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "My ferritin came back at 40. Should I start Sedorum, and how many a day?",
+        "I'm anaemic, how many sedorum should I take?",
+    ],
+)
+def test_a_dose_question_with_a_blood_result_is_for_the_doctor_who_reads_it(question: str) -> None:
+    plan = plan_answer("dosage", Profile(), text=question)
+    assert "75 or less" in said(plan) and "decides if you need iron" in said(plan)
+    assert not re.search(r"\d+ ?mg", said(plan))
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from sedorum.safety.engine import (
 )
 from sedorum.safety.lexicon import load_lexicon
 from sedorum.safety.profile import Profile
+from sedorum.safety.subject import CHILD
 
 ALLOWED_MG = {"65", "110", "250", "350"}  # the upper limits (and EFSA's), stated only as limits (S7)
 FORBIDDEN = ("safe for you", "you can take", "safe to take", "is safe", "cure", "proven", "guaranteed")
@@ -258,10 +259,13 @@ def test_child_age_boundaries(age, expected):
     assert fired == ({expected} if expected else set())
 
 
-def test_child_limits_in_advice():
-    assert "65 mg" in evaluate(Profile(age=3)).render()
-    assert "110 mg" not in evaluate(Profile(age=3)).render()
-    assert "110 mg" in evaluate(Profile(age=4)).render()
+def test_a_childs_advice_sends_to_their_doctor_without_a_figure():
+    # "can she have one of my tablets?": their doctor, and the iron warning; the child's limit
+    # is said by the dose answer only, when an amount is asked for (S7).
+    for age in (0.5, 3, 4, 8):
+        advice = evaluate(Profile(age=age)).render(CHILD)
+        assert "their doctor" in advice and not re.search(r"\d+ ?mg", advice), advice
+    assert "too much iron can kill a young child" in evaluate(Profile(age=3)).render()
     assert "mg" not in evaluate(Profile(age=9)).render()
 
 

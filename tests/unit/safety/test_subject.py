@@ -8,6 +8,7 @@ from sedorum.safety.extract import extract, interpret_answer
 from sedorum.safety.subject import (
     SELF,
     Subject,
+    is_self_reveal,
     named_people,
     names_a_young_child,
     relation_subject,
@@ -152,3 +153,29 @@ def test_a_carer_who_looks_after_a_parent_asks_for_them() -> None:
 )
 def test_a_young_child_is_named_by_a_child_word_or_an_age_of_twelve_or_under(text: str, young: bool) -> None:
     assert names_a_young_child(text) is young
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("and how much could mum have then?", "mum"),
+        ("is it ok for dad?", "dad"),
+        ("can grandma take it with her water tablets", "grandma"),
+    ],
+)
+def test_a_parent_named_without_my_is_who_the_question_is_about(text: str, key: str) -> None:
+    wanted = requested_subject(text)
+    assert wanted is not None and wanted.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "reveal"),
+    [
+        ("actually it's me", True),
+        ("actually it's for me as well, I get the legs too", False),
+        ("it's for me too", False),
+        ("actually it's me, I'm her husband and I get it too", False),
+    ],
+)
+def test_only_a_reveal_that_replaces_the_other_person_moves_their_facts(text: str, reveal: bool) -> None:
+    assert is_self_reveal(text) is reveal

@@ -16,6 +16,7 @@ from sedorum.safety.emergency.verdict import assess
         ("what happens if my 2 year old swallowed a few iron tablets?", "poisoning"),
         ("I think about suicide every night because of my legs, I can't sleep", "crisis"),
         ("I don't want to live like this anymore", "crisis"),
+        ("it would be easier all round if I just didn't wake up one morning", "crisis"),
         # urgent, not 999
         ("my left calf is red, hot and swollen since yesterday", "urgent"),
         ("I've been having palpitations", "urgent"),
@@ -40,6 +41,8 @@ def test_the_reply_each_message_gets(message: str, reply: str) -> None:
         "what are the signs of a stroke?",
         "my poo has gone black since I started the iron",
         "I get leg cramps most nights",
+        "it would be easier if I didn't wake up every night at 3",
+        "I took my tablets with breakfast, deliberately early as the pharmacist said",
     ],
 )
 def test_restless_legs_and_everyday_complaints_are_not_emergencies(message: str) -> None:
@@ -92,3 +95,20 @@ def test_tablets_gone_with_a_young_child_named_in_another_sentence_is_poisoning(
 )
 def test_tablets_missing_without_a_young_child_at_risk_is_not_poisoning(text: str) -> None:
     assert assess(text).reply is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I swallowed about twenty of the Sedorum tablets an hour ago. On purpose.",
+        "I took 15 paracetamol deliberately",
+    ],
+)
+def test_an_overdose_said_to_be_meant_gets_the_crisis_lines_first(text: str) -> None:
+    verdict = assess(text, use_meaning=False)
+    assert verdict.replies[0] == "crisis", verdict.to_dict()
+
+
+def test_an_overdose_said_not_to_be_meant_is_no_crisis() -> None:
+    verdict = assess("my son swallowed 10 of my iron tablets, not on purpose, he thought they were sweets")
+    assert verdict.reply == "poisoning" and "crisis" not in verdict.replies, verdict.to_dict()
