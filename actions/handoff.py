@@ -28,11 +28,12 @@ from actions.topics import INFORM_INTENT, SAFETY_CHECK_INTENT, topic_of
 from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
+from sedorum.safety import wording
 from sedorum.safety.after_emergency import after_emergency_advice
 from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, follow_up_topic
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
-from sedorum.safety.general import cramps_advice, storage_advice
+from sedorum.safety.general import cramps_advice, rls_complaint, storage_advice
 from sedorum.vocabulary import HANDOFF_SLOT, HANDOFF_WAITING
 
 # A problem with an order or a payment (a person is brought in), not a question about buying or
@@ -283,6 +284,10 @@ class ActionDefaultFallbackWithHandoff(Action):
             # Not understood, but about danger: the urgent-help lines, never only "sorry".
             say_not_understood(dispatcher, tracker)
             return []
+        if rls_complaint(text):
+            # "Eight months of hardly any sleep because of my legs. Nothing works."
+            dispatcher.utter_message(text=wording.text("general.rls_complaint"))
+            return answer_topic(dispatcher, tracker, "rls_treatment")
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             return open_handoff(dispatcher, tracker, "not_understood")
         say_not_understood(dispatcher, tracker)

@@ -75,6 +75,25 @@ def cramps_advice(text: str) -> str | None:
     return None
 
 
+# "Eight months of hardly any sleep because of my legs. Nothing works.": a story of restless legs
+# that asks nothing the classifier knows. Legs (or RLS) with lost sleep or nothing helping.
+_LEGS = re.compile(r"\b(?:legs?|rls|restless|willis[- ]ekbom)\b", re.I)
+_SUFFERING = re.compile(
+    r"\b(?:(?:no|hardly\s+any|barely\s+any|little|can'?t|cannot|couldn'?t)\s+sleep\w*|sleepless|awake|"
+    r"nothing\s+(?:works|helps|has\s+helped|worked)|tried\s+everything|exhausted|at\s+my\s+wits'?\s+end|desperate)\b",
+    re.I,
+)
+
+
+def rls_complaint(text: str) -> bool:
+    """True for a story of restless legs and lost sleep that asks no question the assistant knows.
+
+    Why: "sorry, I didn't understand" is the worst reply to someone awake at 3 am with their
+    legs; what guidelines say helps (and seeing a GP) is what they came for.
+    """
+    return bool(_LEGS.search(text or "")) and bool(_SUFFERING.search(text or ""))
+
+
 _BLOOD_TEST = re.compile(r"\bblood\s*tests?\b|\bbloods\b|\bferritin\b|\biron\s+(?:test|levels?|studies|stores)\b", re.I)
 
 

@@ -248,6 +248,7 @@ def test_a_delivery_question_is_not_an_order_problem() -> None:
     [
         ("My grandchildren (2 and 4) stay every weekend. Anything to know about keeping Sedorum at home?", "reach"),
         ("woke at 4am with my calf in a rock hard knot, agony for a minute then it went", "cramp"),
+        ("Eight months of hardly any sleep because of my legs. Nothing works.", "<utter_rls_treatment>"),
     ],
 )
 def test_a_message_not_understood_still_gets_the_general_advice_that_fits(text: str, must: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sedorum.safety.extract import extract
 from sedorum.safety.general import general_advice
 
@@ -32,3 +34,20 @@ def test_a_leg_cramp_question_is_told_cramps_are_not_rls_with_its_source() -> No
     assert advice is not None and "not the same as RLS" in advice and "Cochrane" in advice
     assert cramps_advice("magnesium gives me stomach cramps") is None
     assert cramps_advice("what is magnesium?") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("Eight months of hardly any sleep because of my legs. Nothing works.", True),
+        ("my RLS is awful, I've tried everything", True),
+        ("can't sleep again, legs going like mad", True),
+        ("my legs are fine, I just can't sleep since the baby came", True),
+        ("I can't sleep", False),
+        ("my legs ache after the gym", False),
+    ],
+)
+def test_a_story_of_restless_legs_and_lost_sleep_is_told_apart(text: str, complaint: bool) -> None:
+    from sedorum.safety.general import rls_complaint
+
+    assert rls_complaint(text) is complaint
