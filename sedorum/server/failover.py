@@ -32,7 +32,9 @@ from aiohttp import web
 
 from sedorum.edge.inputs import clean_text
 from sedorum.server.routing import ConversationPins, ProcessHealth, Route, failover_order
+from sedorum.server.warm_up import WARM_UP_MESSAGE
 from sedorum.settings import Settings
+from sedorum.stores.warm_up import warm_up_sender
 
 logger = logging.getLogger("sedorum.router")
 
@@ -40,6 +42,7 @@ PROCESS_HEADER = "X-Sedorum-Process"  # which Rasa process answered (operations 
 FROM_STORE_HEADER = "X-Sedorum-From-Store"  # "1": answer read back from the tracker store
 RETRY_AFTER_S = 2
 PROBE_INTERVAL_S = 0.5  # how often a process that is down is asked whether it is back
+WARM_UP_TIMEOUT_S = 30.0  # longest wait for a process that is back to answer its warm-up turn
 MOVE_WAIT_S = 30.0  # longest wait for a conversation's turns on a dead process to end before it moves
 
 
@@ -181,10 +184,32 @@ class FailoverRouting:
         if process not in self._probes or self._probes[process].done():
             self._probes[process] = asyncio.ensure_future(self._probe(process))
 
+    async def _warm(self, process: int) -> None:
+        """One real turn to a process that is back, before its conversations return to it.
+
+        Why: a restarted process does work on its first message that no later one repeats, so
+        without this its first returning visitor waits seconds longer. The turn uses the
+        warm-up conversation the tracker store never writes (sedorum/server/warm_up.py); any
+        outcome ends the wait, so a process is never kept out because its warm-up failed.
+        """
+        http = self.router.http
+        assert http is not None
+        body = {"sender": warm_up_sender(self.router.settings.auth_token), "message": WARM_UP_MESSAGE}
+        try:
+            async with http.post(
+                f"{self.router.upstreams[process]}/webhooks/rest/webhook",
+                json=body,
+                timeout=aiohttp.ClientTimeout(total=WARM_UP_TIMEOUT_S),
+            ) as reply:
+                await reply.read()
+        except (TimeoutError, aiohttp.ClientError):
+            logger.warning("Rasa process %d did not answer its warm-up message; it serves anyway", process)
+
     async def _probe(self, process: int) -> None:
         while not self.health.is_live(process):
             await asyncio.sleep(PROBE_INTERVAL_S)
             if await self._status(process) == 200:
+                await self._warm(process)
                 away = self.health.mark_up(process, time.monotonic())
                 logger.warning(
                     "Rasa process %d answers again after %.1f s: its conversations return to it", process, away or 0

@@ -23,7 +23,9 @@ from aiohttp import web
 from sedorum.server.failover import FROM_STORE_HEADER, PROCESS_HEADER, replies_after
 from sedorum.server.router import ROUTER_HEALTH_PATH, Router
 from sedorum.server.routing import failover_order
+from sedorum.server.warm_up import WARM_UP_MESSAGE
 from sedorum.settings import Settings
+from sedorum.stores.warm_up import warm_up_sender
 
 TOKEN = "router-test-token"
 WEBHOOK = "/webhooks/rest/webhook"
@@ -163,6 +165,26 @@ def test_a_conversation_moves_while_its_process_is_down_and_returns_when_it_answ
             assert await until(home_again)
             texts = store.user_texts(sender)
             assert texts[:2] == ["first", "while it is down"] and set(texts[2:]) == {"back home"}
+
+    run(scenario)
+
+
+def test_a_process_that_is_back_answers_a_warm_up_turn_before_its_conversations_return() -> None:
+    async def scenario() -> None:
+        async with routed() as (url, stand_ins, store, _), aiohttp.ClientSession() as http:
+            sender = sender_homed_on(1)
+            await stand_ins[1].stop()
+            status, headers, _ = await post(http, url, sender, "while it is down")
+            assert (status, headers[PROCESS_HEADER]) == (200, "0")
+            await stand_ins[1].start()
+
+            async def home_again() -> bool:
+                return (await post(http, url, sender, "back home"))[1][PROCESS_HEADER] == "1"
+
+            assert await until(home_again)
+            seen = stand_ins[1].turns_seen
+            assert WARM_UP_MESSAGE in seen and seen.index(WARM_UP_MESSAGE) < seen.index("back home")
+            assert store.user_texts(warm_up_sender(TOKEN)) == [WARM_UP_MESSAGE]  # not the visitor's
 
     run(scenario)
 
