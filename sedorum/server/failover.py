@@ -209,7 +209,8 @@ class FailoverRouting:
         while not self.health.is_live(process):
             await asyncio.sleep(PROBE_INTERVAL_S)
             if await self._status(process) == 200:
-                await self._warm(process)
+                if self.router.settings.warm_up:
+                    await self._warm(process)
                 away = self.health.mark_up(process, time.monotonic())
                 logger.warning(
                     "Rasa process %d answers again after %.1f s: its conversations return to it", process, away or 0
