@@ -30,7 +30,7 @@ from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety import wording
 from sedorum.safety.after_emergency import after_emergency_advice
-from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, follow_up_topic
+from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, asks_go_ahead, follow_up_topic
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.safety.general import cramps_advice, rls_complaint, storage_advice
@@ -184,6 +184,10 @@ class ActionUrgentHelp(Action):
         say_urgent_help(dispatcher, tracker)
         events = reading_events(reading_of(tracker), tracker)
         topic = runner_up_topic(tracker.latest_message.get("intent_ranking") or [])
+        if topic == DOSAGE:
+            # "I line up all my tablets and think about taking the lot": an amount asked beside
+            # words the engine could not place is never answered with a figure.
+            topic = None
         if topic is not None:
             # "An itchy rash since I started it, no swelling": the side-effects answer too, in
             # case that is what was asked.
@@ -302,9 +306,15 @@ class ActionAnswerPurchase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         # "What's the price? I'm 80 and use Rennie a lot": the facts come first here too.
-        events = facts_first(dispatcher, tracker) or []
-        if ORDER_PROBLEM.search(latest_text(tracker)):
+        first = facts_first(dispatcher, tracker)
+        events = first or []
+        text = latest_text(tracker)
+        if ORDER_PROBLEM.search(text):
             return [*events, *open_handoff(dispatcher, tracker, "order_problem")]
+        if first is None and asks_go_ahead(english_text(tracker)) and evaluate(reading_of(tracker).profile).findings:
+            # "right, can I just order sedorum and start it tonight then?" from someone who is
+            # pregnant: the advice on who to ask comes before the checkout.
+            events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
         dispatcher.utter_message(response="utter_product_purchase")
         return events
 

@@ -45,7 +45,13 @@ from sedorum.safety.answers import (
 from sedorum.safety.conversation import Reading
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words, mentions_dying, urgent_help_text
 from sedorum.safety.engine import evaluate
-from sedorum.safety.general import blood_test_advice, cramps_advice, general_advice, storage_advice
+from sedorum.safety.general import (
+    asks_about_a_trigger,
+    blood_test_advice,
+    cramps_advice,
+    general_advice,
+    storage_advice,
+)
 from sedorum.safety.language import ENGLISH, reply_lines, to_english
 from sedorum.safety.profile import Profile
 from sedorum.safety.timing import is_timing_question
@@ -476,6 +482,9 @@ class ActionOutOfScope(Action):
             say_language_lines(dispatcher, tracker, "clinician")
             dispatcher.utter_message(text=blood_test)
             return []
+        if asks_about_a_trigger(text):
+            # "and what about a glass of wine at night?": what can make RLS worse
+            return answer_topic(dispatcher, tracker, "rls_causes")
         say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

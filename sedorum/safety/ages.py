@@ -14,6 +14,8 @@ from .limits import load_limits
 from .subject import RELATIONS
 
 _RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
+# The kinship words people use as names, without "my": "Dad is 82", "Nan's 90".
+_BARE_KIN = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
 
 # ----------------------------------------------------------------------------- numbers
 
@@ -116,7 +118,8 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # (the relation or pronoun before it marks it as someone else's age).
     (
         re.compile(
-            rf"\b(?:he|she|(?:my|our)\s+(?:[a-z]+\s+)?(?:{_RELATION_RE}))(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
+            rf"\b(?:he|she|(?:my|our)\s+(?:[a-z]+\s+)?(?:{_RELATION_RE})|(?:one|some)\s+of\s+(?:my|our|the)\s+"
+            rf"(?:[a-z]+\s+)?(?:{_RELATION_RE})s?|{_BARE_KIN})(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
             rf"(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?{_NUM}\b{NOT_AGE_UNIT}"
             rf"(?!\s*(?:and\s+a\s+half\s+)?(?:weeks?|months?)\s+pregnant)",
             re.I,

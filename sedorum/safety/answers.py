@@ -167,7 +167,9 @@ _GO_AHEAD = re.compile(
     r"|\b(?:is|would)\s+(?:that|it|this)\s+(?:be\s+)?(?:fine|ok|okay|alright|safe)\b"
     r"|\b(?:fine|ok|okay|alright|safe)\s*,?\s*(?:yeah|yes|right|then)\s*\?"
     r"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to|\s+am\s+going\s+to)\s+(?:just\s+)?(?:order|start|take|buy|get|try)\b"
-    r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b",
+    r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b"
+    # "right, can I just order sedorum and start it tonight then?"
+    r"|\bcan\s+i\s+(?:just\s+)?(?:order|buy|get|start|take)\b[^.?!]{0,40}?\b(?:and\s+(?:start|take)|tonight|today|now|then)\b",
     re.I,
 )
 

@@ -94,7 +94,11 @@ def rls_complaint(text: str) -> bool:
     return bool(_LEGS.search(text or "")) and bool(_SUFFERING.search(text or ""))
 
 
-_BLOOD_TEST = re.compile(r"\bblood\s*tests?\b|\bbloods\b|\bferritin\b|\biron\s+(?:test|levels?|studies|stores)\b", re.I)
+_BLOOD_TEST = re.compile(
+    r"\bblood\s*tests?\b|\bbloods\b|\bferritin\b|\biron\s+(?:test(?:ed)?|check(?:ed)?|levels?|studies|stores)\b"
+    r"|\b(?:check|test)\s+(?:my|his|her|your|their)?\s*iron\b",
+    re.I,
+)
 
 
 def blood_test_advice(text: str) -> str | None:
@@ -107,3 +111,23 @@ def blood_test_advice(text: str) -> str | None:
     if _BLOOD_TEST.search(text or ""):
         return wording.text("general.blood_test") + "\n" + sources_line(("AASM-CPG",))
     return None
+
+
+# "Is caffeine a trigger?", "and what about a glass of wine at night?": the things that can make
+# RLS worse, asked about one by one.
+_TRIGGER = re.compile(
+    r"\b(?:wine|beer|alcohol|booze|drinking|pints?|spirits|whisky|gin|coffee|caffeine|tea|cola|energy\s+drinks?|"
+    r"smok\w*|cigarettes?|nicotine|vap\w*)\b",
+    re.I,
+)
+
+
+def asks_about_a_trigger(text: str) -> bool:
+    """True for a question about something that can make RLS worse (alcohol, caffeine, nicotine).
+
+    Why: read alone, "what about a glass of wine at night?" looks off-topic; what is known about
+    triggers (the causes answer) is what the visitor asks for.
+    """
+    return bool(_TRIGGER.search(text or "")) and (
+        "?" in (text or "") or bool(re.search(r"\bwhat about\b", text or "", re.I))
+    )

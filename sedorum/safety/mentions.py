@@ -406,7 +406,8 @@ def extract(text: str, about: str = "self") -> Extraction:
                 result.excluded.append(mention)
         else:  # pregnancy / breastfeeding
             key = concept.id
-            if reason is None and key == "pregnant" and _was_pregnant(text, ent.start_char):
+            # "I was pregnant when ...", "I WAS breastfeeding, I stopped": over, so a no for now
+            if reason is None and key in ("pregnant", "breastfeeding") and _was_pregnant(text, ent.start_char):
                 reason = "historical"
                 mention = Mention(ent.text, concept.kind, concept.id, ent.start_char, ent.end_char, reason)
             if reason is None:

@@ -479,6 +479,19 @@ def test_an_unconfirmed_emergency_also_answers_the_classifiers_runner_up(monkeyp
     assert said.index("<utter_side_effects>") < said.index("<utter_emergency_staff_alerted>")
 
 
+def test_an_unconfirmed_emergency_never_answers_an_amount(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEDORUM_OFFICE_HOURS_ALWAYS_OPEN", "1")
+    chat = Chat().says(
+        "how many of these would make it all stop",
+        "report_emergency",
+        ranking=[("report_emergency", 0.6), ("ask_dosage", 0.3)],
+        emergency_reply="unconfirmed",
+    )
+    said, _ = chat.run(ActionUrgentHelp())
+    text = "\n".join(said)
+    assert "116 123" in text and not re.search(r"\d+ ?mg", text), text
+
+
 def test_a_relatives_facts_in_a_message_about_the_visitor_are_answered_too() -> None:
     text = (
         "my daughter is 7 months pregnant and her legs are awful, she asked me to find out if she can take "
@@ -633,3 +646,28 @@ def test_an_amount_read_as_personal_details_gets_the_dose_answer() -> None:
     )
     assert "kidney" in said and "didn't understand" not in said
     assert not re.search(r"\b\d+ ?mg\b", said)
+
+
+def test_a_go_ahead_to_order_after_facts_that_matter_gets_whom_to_ask_before_the_checkout() -> None:
+    said, _ = play(
+        [
+            ("Hiya, 22 weeks pregnant with my second, legs are driving me up the wall.", "inform"),
+            ("right, can I just order sedorum and start it tonight then?", "ask_product_purchase"),
+        ],
+        ActionAnswerPurchase(),
+    )
+    assert re.search(r"midwife, obstetrician or GP", said) and said.endswith("<utter_product_purchase>")
+    plain, _ = play([("can I order two tubs at once?", "ask_product_purchase")], ActionAnswerPurchase())
+    assert plain == "<utter_product_purchase>"
+
+
+@pytest.mark.parametrize(
+    ("text", "must"),
+    [
+        ("Should I get my iron checked?", "75 or less"),
+        ("And what about a glass of wine at night?", "<utter_rls_causes>"),
+    ],
+)
+def test_an_off_topic_reading_of_a_restless_legs_question_gets_its_answer(text: str, must: str) -> None:
+    said, _ = play([(text, "out_of_scope")], ActionOutOfScope())
+    assert must in said and "<utter_out_of_scope>" not in said

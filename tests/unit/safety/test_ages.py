@@ -24,3 +24,15 @@ def test_real_ages_and_other_numbers_are_not_implausible_ages(text: str) -> None
 )
 def test_an_age_said_first_after_at(text: str, ages: list[float]) -> None:
     assert [hit.value for hit in find_ages(text)] == ages
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("Dad is 82 and chews magnesium antacid tablets all day", 82.0),
+        ("Nan's 90 and takes gaviscon", 90.0),
+        ("One of our residents is 88, on a daily magnesium hydroxide laxative", 88.0),
+    ],
+)
+def test_a_relatives_age_is_found_without_my(text: str, age: float) -> None:
+    assert [hit.value for hit in find_ages(text)] == [age]

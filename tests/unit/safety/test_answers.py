@@ -46,6 +46,8 @@ DOSE_CASES = [
     # S3: the antacid or laxative already counts toward the limit, so no figure "on top"
     ("I'm 81 and take milk of magnesia", r"build up|pharmacist", r"\b\d+ ?mg\b"),
     ("I'm 78 and take Gaviscon every night", r"antacid|build up", r"\b\d+ ?mg\b"),
+    # a heart medicine whose effects depend on the magnesium level: the doctor decides
+    ("I take digoxin for my heart", r"pharmacist", r"\b\d+ ?mg\b"),
 ]
 
 
@@ -280,6 +282,8 @@ def test_follow_ups_about_amounts_are_amount_questions(text: str) -> None:
         ("so is that a yes?", True),
         ("ok I'll order some and start tonight", True),
         ("So I can just take my Sedorum with breakfast?", True),
+        ("right, can I just order sedorum and start it tonight then?", True),
+        ("can I take it with food?", False),
         ("yes please", False),
         ("no thanks", False),
     ],

@@ -244,6 +244,7 @@ def test_number_words():
         ("I'm not pregnant", False, None),
         ("not pregnant or breastfeeding", False, False),
         ("I stopped breastfeeding last month", None, False),
+        ("sorry I mean I WAS breastfeeding, I stopped six months ago", None, False),
         ("my daughter is pregnant", None, None),
         ("what if I get pregnant?", None, None),
         ("Can pregnant women take magnesium?", None, None),

@@ -51,3 +51,26 @@ def test_a_story_of_restless_legs_and_lost_sleep_is_told_apart(text: str, compla
     from sedorum.safety.general import rls_complaint
 
     assert rls_complaint(text) is complaint
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("And what about a glass of wine at night?", True),
+        ("Is caffeine a trigger?", True),
+        ("does smoking make it worse?", True),
+        ("I had a coffee this morning", False),
+        ("what about the price?", False),
+    ],
+)
+def test_a_question_about_a_trigger_is_told_apart(text: str, trigger: bool) -> None:
+    from sedorum.safety.general import asks_about_a_trigger
+
+    assert asks_about_a_trigger(text) is trigger
+
+
+def test_asking_whether_to_have_iron_checked_gets_the_blood_test_advice() -> None:
+    from sedorum.safety.general import blood_test_advice
+
+    advice = blood_test_advice("Should I get my iron checked?")
+    assert advice is not None and "75 or less" in advice
