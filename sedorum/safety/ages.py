@@ -157,6 +157,32 @@ _DECADE_WORDS = {
 }
 
 
+# "I am in my eighty-first year", "in her 90th year": the formal way of giving an age.
+_YEAR_OF_LIFE_RE = re.compile(
+    r"\bin\s+(?:my|his|her|their)\s+(?P<ord>\d{1,3}(?:st|nd|rd|th)|[a-z]+(?:[- ][a-z]+)?)\s+year\b", re.I
+)
+_ORDINAL_WORDS = {"first": "one", "second": "two", "third": "three", "fifth": "five", "eighth": "eight",
+                  "ninth": "nine", "twelfth": "twelve"}  # fmt: skip
+
+
+def _ordinal_to_number(word: str) -> int | None:
+    """'eighty-first' -> 81, '90th' -> 90, 'seventieth' -> 70; None if not an ordinal."""
+    w = word.strip().lower()
+    digits = re.fullmatch(r"(\d{1,3})(?:st|nd|rd|th)", w)
+    if digits:
+        return int(digits.group(1))
+    *head, last = re.split(r"[- ]", w)
+    if last in _ORDINAL_WORDS:
+        last = _ORDINAL_WORDS[last]
+    elif last.endswith("ieth"):
+        last = last[: -len("ieth")] + "y"
+    elif last.endswith("th"):
+        last = last[: -len("th")]
+    else:
+        return None
+    return words_to_number(" ".join([*head, last]))
+
+
 @dataclass(frozen=True)
 class AgeHit:
     """An age written in the text: character offsets and the value in years (months as a fraction)."""
@@ -225,6 +251,10 @@ def _statements(text: str) -> list[AgeHit]:
         n = words_to_number(alone.group("n"))
         if n is not None and n >= 18:
             add(alone.start("n"), alone.end("n"), float(n))
+    for m in _YEAR_OF_LIFE_RE.finditer(text):
+        n = _ordinal_to_number(m.group("ord"))
+        if n is not None and n > 1:
+            add(m.start(), m.end(), float(n - 1))  # "in my eighty-first year": aged 80
     for m in _DECADE_RE.finditer(text):
         decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
         offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)

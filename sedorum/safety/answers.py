@@ -263,6 +263,19 @@ def asks_for_a_view(text: str) -> bool:
     return bool(_JUST_YOUR_VIEW.match(text or ""))
 
 
+# "one site says men need 420 a day, another says 350 is the max": the daily need beside the limit.
+_NEED = re.compile(
+    r"\b(?:need|needs|needed|recommended|rda|daily\s+(?:requirement|allowance|intake)|how\s+much\s+we\s+should\s+get)\b",
+    re.I,
+)
+
+
+def sets_need_beside_limit(text: str) -> bool:
+    """True when a question puts the daily need next to the upper limit, which look contradictory."""
+    text = text or ""
+    return bool(_NEED.search(text)) and bool(_LIMIT.search(text) or re.search(r"\bmax\b|\b350\b", text, re.I))
+
+
 def follow_up_topic(text: str, profile: Profile) -> str | None:
     """The health answer a short or half-understood message asks for, or None.
 
@@ -363,6 +376,9 @@ def plan_answer(
             plan.asked_about = unclear
     elif topic == DOSAGE:
         replies.append(dose_text(profile, screening, subject))
+        if sets_need_beside_limit(text):
+            need = wording.text("dose.need_vs_limit") + "\n" + sources_line(("ODS-C", "IOM-GALE"))
+            replies.append(Reply(text=need, kind="dose"))
     else:
         replies.append(Reply(topic=topic))
     if personal and not subject.is_self and not screening.findings and profile.missing():

@@ -299,6 +299,15 @@ def _read_statement(reading: Reading, english: str) -> None:
                     if not wanted.is_self and mentions(said, wanted):
                         profile = profile.merge(read_facts(said, "other").profile)
         reading.subject, reading.profile = wanted, profile
+    if not reading.switched and speaks_only_of_the_visitor(english, reading.subject):
+        # "I'm 55, no health problems, no tablets" while the questions are about mum: the
+        # visitor's own facts, never a correction of hers (her dialysis stays hers).
+        extraction = read_facts(english, "self")
+        reading.extraction = extraction
+        if not extraction.profile.is_empty():
+            reading.people["self"] = reading.people.get("self", Profile()).merge(extraction.profile)
+            reading.visitor_new = extraction.profile
+        return
     if not reading.switched and about_someone_else(english, reading.subject):
         # "my mother is on dialysis" while the questions are about dad: her facts are not his
         # (and, as in any message about a relative, not the visitor's either).
@@ -315,6 +324,23 @@ def _read_statement(reading: Reading, english: str) -> None:
         if not own.is_empty():
             reading.people["self"] = reading.people.get("self", Profile()).merge(own)
             reading.visitor_new = own
+
+
+# A message that opens in the visitor's own voice: "I'm 55, ...", "me: 40, no meds", "as for me".
+_OWN_VOICE_START = re.compile(
+    r"^\W*(?:and\s+|but\s+|oh\s+|ok\s+|also\s+)?(?:i'?m|im|i\s+am|i\s+have|i'?ve|i\s+take|i\s+don'?t|me\s*[:,-]|"
+    r"as\s+for\s+me|myself|for\s+me)\b",
+    re.I,
+)
+_THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers|he's|she's|they|them|their)\b", re.I)
+
+
+def speaks_only_of_the_visitor(text: str, subject: Subject) -> bool:
+    """Whether a message, while the questions are about a relative, is only about the visitor:
+    it opens in their own voice and names no one else, not even with "she" or "he"."""
+    if subject.is_self or not text:
+        return False
+    return bool(_OWN_VOICE_START.search(text)) and not named_people(text) and not _THIRD_PERSON.search(text)
 
 
 def about_someone_else(text: str, subject: Subject) -> bool:

@@ -67,7 +67,7 @@ _THEM = r"(?:him|her|them|their)"
 # The kinship words people use as names ("Mum takes ...", "could dad have it?").
 _BARE = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
 _HE = r"(?:he|she|they)"
-_TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
+_TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|share|borrow|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
 
 _REQUEST_PATTERNS = [
@@ -193,9 +193,14 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
         return SELF
     if _AGED_CHILD.search(text) and (_QUESTION.search(text) or _ASKS.search(text)):
         return CHILD if current.key != "child" else None
+    own = [m.start() for m in _SELF_REQUEST.finditer(text)] if current.is_self else []
     for pattern in _REQUEST_PATTERNS:
         m = pattern.search(text)
         if m is None:
+            continue
+        if own and own[-1] > m.end():
+            # "My neighbour swears by it for her legs. May I try it?": the visitor's own request
+            # comes last, so the question stays theirs.
             continue
         rel = m.groupdict().get("rel")
         if rel:
@@ -275,7 +280,7 @@ _NAMED = re.compile(
     # "Dad has Parkinson's", "Mum takes...": the kinship words people use as names, at the
     # start of a sentence.
     r"|(?:^|[.!?]\s+)(?P<bare>dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|"
-    r"granny|nan|nana)\b(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b)",
+    r"granny|nan|nana)\b(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b|'s\s)",
     re.I,
 )
 # "can my 4 year old have it", "my 8 month old": a child named by their age alone.

@@ -117,7 +117,8 @@ PROGRESSIVE_RE = re.compile(
     r"|\b(?:am|is|are)\s+(?:i|he|she|they|my \w+)\s+(?:\w+\s+)?having\b"
 )
 SUBJECT_VERB_RE = re.compile(
-    r"\b(?:" + _CUES["subjects"] + r")\s+(?:just\s+|suddenly\s+|then\s+|also\s+|really\s+|now\s+)?"
+    # "partner's collapsed", "mum's fainted": the "has" written into the subject
+    r"\b(?:" + _CUES["subjects"] + r")(?:'s|\u2019s)?\s+(?:just\s+|suddenly\s+|then\s+|also\s+|really\s+|now\s+)?"
     r"(?:" + _CUES["subject_verbs"] + r")\b"
 )
 # A first-person statement with the subject dropped, as people type when short of breath or
@@ -146,6 +147,8 @@ OWN_BODY_RE = re.compile(
 )
 HELP_RE = re.compile(
     r"^\W*(?:help|please help|someone help|sos|urgent|emergency)\b|\bhelp\s*!+|\bhelp me\s*!+"
+    # "..., we're in Glasgow, help": a cry for help tacked on after a comma
+    r"|[,;:.-]\s*(?:please\s+)?help(?:\s+(?:me|us|please|pls|plz))?\W*$"
     r"|\b(?:please|pls|plz)\s+help\b|\bhelp (?:me|us|him|her) (?:please|pls|plz)\b"
 )
 WHAT_NOW_RE = re.compile(r"\bwhat (?:do|should|can|shall) (?:i|we) do\b(?!\s+(?:if|when|in))|\bwhat now\b")

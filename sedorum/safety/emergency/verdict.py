@@ -49,7 +49,13 @@ _TABLETS_GONE = re.compile(
     r"(?:\w+\s+){0,4}?(?:pill|tablet|medicine|vitamin|sedorum)s?(?:\s+(?:box(?:es)?|organi[sz]ers?|packs?|pots?|"
     r"bottles?|tubs?|strips?))?\b"
     r"|\b(?:some|one|a few|a couple|two|three|tablets?|pills?)\s+(?:of them\s+)?(?:are|is|were|was|seem to be|look)\s+"
-    r"(?:missing|gone)\b",
+    r"(?:missing|gone)\b"
+    # "she ate 'the pink sweeties' from my bedside table": eaten from where adults keep tablets
+    r"|\b(?:ate|eaten|eating|swallowed|chewed|had)\b[^.!?]{0,40}?\bfrom\s+(?:my|mummy's|mum's|mom's|nan's|nana's|"
+    r"grandma's|granny's|gran's|dad's|daddy's|grandad's)\s+(?:bedside(?:\s+table)?|handbag|bag|purse|nightstand|"
+    r"medicine\s+(?:cabinet|cupboard|box)|bathroom\s+cabinet|pill\s*box|dosette)\b"
+    r"|\b(?:ate|eaten|swallowed|had)\s+(?:some\s+|a\s+few\s+|the\s+)?[\"'\u201c\u2018](?:the\s+)?(?:\w+\s+)?"
+    r"(?:sweet(?:ie)?s|candy|candies|smarties|mints)[\"'\u201d\u2019]",
     re.I,
 )
 
@@ -71,7 +77,10 @@ def tablets_gone_near_a_child(english: str) -> str | None:
 # (one clause at a time) cannot join to the overdose: self-harm, so the crisis lines too.
 _ON_PURPOSE = re.compile(
     r"(?<!\bnot )(?<!\bwasn't )(?<!\bwas not )(?<!\bdidn't do it )\b(?:on purpose|deliberately|intentionally|"
-    r"to (?:end it|not wake up|never wake up|kill myself|hurt myself))\b",
+    r"to (?:end it|not wake up|never wake up|kill myself|hurt myself)|(?:i|he|she|they) meant (?:to|it)|"
+    # a teenager's overdose "after we had a row": self-harm until a professional says otherwise
+    r"after (?:we |they |she |he |i )?(?:had |have )?(?:a |an |the |another )?(?:big |huge )?"
+    r"(?:row|argument|fight|falling out|break ?up))\b",
     re.I,
 )
 
@@ -87,6 +96,34 @@ def overdose_on_purpose(english: str, found: list[FoundSign]) -> FoundSign | Non
     if meant is None:
         return None
     return FoundSign(sign=meant.group(0).lower(), category="self_harm", reply="crisis", layer="rules")
+
+
+# Signs of saying farewell. One alone is often innocent ("I said my goodbyes at the station");
+# two in one message ("won't need it after tonight. I've said my goodbyes and written the
+# letters") are a crisis.
+_FAREWELLS = (
+    re.compile(r"\b(?:said|saying|say)\s+(?:all\s+)?(?:my|his|her|their)\s+(?:last\s+)?goodbyes?\b", re.I),
+    re.compile(
+        r"\b(?:written|wrote|writing|left)\s+(?:the|my|some|all\s+the)\s+(?:goodbye\s+|last\s+)?(?:letters|notes)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:won'?t|will\s+not|wont|shan'?t)\s+(?:need|be\s+needing)\s+(?:it|them|this|anything)\s+"
+        r"(?:after|past|beyond)\s+(?:tonight|today|this\s+week)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:put|sorted|sorting|putting)\s+(?:all\s+)?(?:my|his|her)\s+affairs\s+in\s+order\b", re.I),
+    re.compile(r"\bgiv(?:en|ing|e)\s+away\s+(?:all\s+)?(?:my|his|her)\s+(?:things|stuff|belongings)\b", re.I),
+    re.compile(r"\b(?:my|his|her)\s+last\s+(?:night|day)\b", re.I),
+)
+
+
+def farewells(english: str) -> FoundSign | None:
+    """A crisis sign when a message says farewell in two ways, or None."""
+    said = [m.group(0).lower() for p in _FAREWELLS if (m := p.search(english or ""))]
+    if len(said) < 2:
+        return None
+    return FoundSign(sign=" / ".join(said), category="self_harm", reply="crisis", layer="rules")
 
 
 @dataclass(frozen=True)
@@ -145,6 +182,10 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
         if on_purpose is not None:
             by_rules.insert(0, on_purpose)
         return Verdict(tuple(by_rules), language, "rules", english, mentioned)
+    farewell = farewells(english)
+    if farewell is not None:
+        # told in pieces, each harmless alone: the rule layer reads one clause at a time
+        return Verdict((farewell,), language, "rules", english, True)
     gone = tablets_gone_near_a_child(english)
     if gone is not None:
         # Told over two sentences ("My grandson is 3 ... I think he opened my pill boxes ...

@@ -36,3 +36,19 @@ def test_an_age_said_first_after_at(text: str, ages: list[float]) -> None:
 )
 def test_a_relatives_age_is_found_without_my(text: str, age: float) -> None:
     assert [hit.value for hit in find_ages(text)] == [age]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("I am in my eighty-first year and rely upon Milk of Magnesia", 80.0),
+        ("she is in her 90th year", 89.0),
+        ("in my seventieth year", 69.0),
+    ],
+)
+def test_an_age_given_as_a_year_of_life(text: str, age: float) -> None:
+    assert [hit.value for hit in find_ages(text)] == [age]
+
+
+def test_a_year_that_is_not_of_life_is_no_age() -> None:
+    assert find_ages("in my first year at uni") == [] and find_ages("in my final year") == []

@@ -297,3 +297,10 @@ def test_how_much_iron_is_an_iron_question_even_when_sedorum_is_named() -> None:
     plan = plan_answer("dosage", Profile(), text=text)
     said = "\n".join(r.text or "" for r in plan.replies)
     assert "ferritin" in said and "350" not in said
+
+
+def test_the_daily_need_beside_the_limit_is_explained_as_two_different_measures() -> None:
+    plan = plan_answer("dosage", Profile(), text="one site says men need 420 a day, another says 350 is the max??")
+    assert "measure different things" in said(plan) and "food" in said(plan)
+    plain = plan_answer("dosage", Profile(), text="what's the max a day?")
+    assert "measure different things" not in said(plain)

@@ -43,6 +43,31 @@ def test_a_carer_gets_each_persons_own_facts_back() -> None:
     assert "kidney_disease" not in again.profile.conditions
 
 
+def test_the_visitors_own_facts_told_while_asking_for_mum_never_correct_hers() -> None:
+    reading = read(
+        "I look after my mum, she's 81 and on dialysis. She's got restless legs and so have I.",
+        "I'm 55, no health problems, no tablets. I get it mostly after long drives.",
+        "what are the side effects of magnesium usually?",
+    )
+    assert reading.subject.key == "mum" and "kidney_disease" in reading.profile.conditions
+    assert reading.people["self"].age == 55.0 and "kidney_disease" in reading.people["self"].denied_conditions
+    later = read(
+        "I look after my mum, she's 81 and on dialysis.",
+        "I'm 55, no health problems, no tablets.",
+        "for me, what's the upper limit of supplemental magnesium per day?",
+        "and could mum share my tub?",
+    )
+    assert later.subject.key == "mum" and "kidney_disease" in later.profile.conditions
+
+
+def test_a_neighbours_tip_does_not_make_the_visitors_own_question_about_the_neighbour() -> None:
+    reading = read(
+        "I have stage 5 renal disease. My neighbour swears by your Sedorum for her legs. May I try it? "
+        "I would be grateful for the correct quantity."
+    )
+    assert reading.subject.is_self and "kidney_disease" in reading.profile.conditions
+
+
 def test_a_statement_about_a_relative_does_not_change_whom_the_answers_are_about() -> None:
     reading = read("I'm 45", "my mother is on dialysis")
     assert reading.subject.is_self and facts(reading.profile) == {"age": 45.0}

@@ -161,6 +161,7 @@ def test_a_young_child_is_named_by_a_child_word_or_an_age_of_twelve_or_under(tex
         ("and how much could mum have then?", "mum"),
         ("is it ok for dad?", "dad"),
         ("can grandma take it with her water tablets", "grandma"),
+        ("and could mum share my tub?", "mum"),
     ],
 )
 def test_a_parent_named_without_my_is_who_the_question_is_about(text: str, key: str) -> None:

@@ -112,3 +112,42 @@ def test_an_overdose_said_to_be_meant_gets_the_crisis_lines_first(text: str) -> 
 def test_an_overdose_said_not_to_be_meant_is_no_crisis() -> None:
     verdict = assess("my son swallowed 10 of my iron tablets, not on purpose, he thought they were sweets")
     assert verdict.reply == "poisoning" and "crisis" not in verdict.replies, verdict.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("doesnt matter actually. wont need it after tonight. ive said my goodbyes and written the letters", "crisis"),
+        ("I said my goodbyes to mum at the station, she is off to Spain", None),
+        ("I wont need it after tonight, I finish the course tomorrow", None),
+    ],
+)
+def test_farewells_count_only_when_said_in_two_ways(text: str, reply: str | None) -> None:
+    assert assess(text).reply == reply, assess(text).to_dict()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took the whole strip of my sleeping tablets an hour ago. I meant to.",
+        "My daughter is 15. She swallowed a handful of my Sedorum after we had a row. She says she's fine.",
+    ],
+)
+def test_an_overdose_meant_or_after_a_row_gets_the_crisis_lines(text: str) -> None:
+    assert "crisis" in assess(text).replies, assess(text).to_dict()
+
+
+def test_a_child_who_ate_sweets_from_where_tablets_are_kept_is_poisoning() -> None:
+    text = 'asking because my 4 year old just told me she ate "the pink sweeties" from my bedside table'
+    assert assess(text).reply == "poisoning", assess(text).to_dict()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "partner's collapsed on the sofa and isn't breathing right, we're in Glasgow, help",
+        "sorry before that, I just blacked out on the bathroom floor",
+    ],
+)
+def test_a_collapse_told_in_a_hurry_is_an_emergency(text: str) -> None:
+    assert assess(text).reply == "emergency", assess(text).to_dict()
