@@ -436,9 +436,25 @@ class ActionSmallTalk(Action):
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
+        text = english_text(tracker)
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        topic = question_asked_alongside(text, ranking)
+        if topic is not None:
+            # "Hi there, does magnesium help restless legs?": the question, not only "hello"
+            return answer_topic(dispatcher, tracker, topic_in_context(topic, text, reading_of(tracker)))
+        if "?" in text and any(
+            entry.get("name") == PURCHASE_INTENT and entry.get("confidence", 0.0) >= SECOND_INTENT_MIN_CONFIDENCE
+            for entry in ranking
+        ):
+            # "Hi there, do you post to Northern Ireland?": the shop's answer
+            dispatcher.utter_message(response="utter_product_purchase")
+            return []
         say_language_lines(dispatcher, tracker)
         dispatcher.utter_message(response=self.response(tracker))
         return []
+
+
+PURCHASE_INTENT = "ask_product_purchase"
 
 
 class ActionGreet(ActionSmallTalk):

@@ -28,7 +28,7 @@ EMPTY_MESSAGE_REPLY = (
 # The model never reads an over-long message, so it cannot spot an emergency in it: say it here (S1).
 TOO_LONG_REPLY = (
     "Sorry, that message is too long for me. Please send a shorter question, up to {limit} characters. "
-    "If this is an emergency, call {emergency_number} now ({other_emergency_numbers}). "
+    "If this is an emergency, call {emergency_number} straight away ({other_emergency_numbers}). "
     "For questions about your own health, please ask your doctor or pharmacist."
 )
 SLOW_DOWN_REPLY = "You are sending messages faster than I can answer. Please wait a few seconds and try again."

@@ -83,7 +83,8 @@ NOT_AGE_UNIT = (
 
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # "72 years old", "72-year-old", "seventy two years old", "72 yrs old"
-    (re.compile(rf"(?<![-\u2212])\b{_NUM}\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\b", re.I), "years"),
+    # "72 years old", and the joke "70 years young"
+    (re.compile(rf"(?<![-\u2212])\b{_NUM}\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*(?:old|young)\b", re.I), "years"),
     # "72yo", "72 y/o", "72 y.o."
     (re.compile(r"(?<![-\u2212])\b(?P<n>\d{1,3})\s*(?:yo|y/o|y\.o\.?)(?![a-z])", re.I), "years"),
     # "72, female", "male, 34, 180cm", "34 here": a number beside the visitor's sex, or "here"

@@ -320,7 +320,13 @@ def plan_answer(
     referral: Reply | None = None
     if topic == DOSAGE and iron_dose_question(text):
         referral = Reply(text=wording.text("dose.iron") + "\n" + sources_line(("AASM-CPG",)), kind="other_medicine")
-    elif topic == DOSAGE and (medicine := other_medicine_in_dose_question(text)):
+    elif (
+        topic == DOSAGE
+        and not (
+            is_timing_question(text) and not _AMOUNT.search(text)
+        )  # "I take levothyroxine, when should I take it?"
+        and (medicine := other_medicine_in_dose_question(text))
+    ):
         referral = Reply(text=wording.text("dose.other_medicine", medicine=medicine), kind="other_medicine")
     screening = evaluate(profile)
     if topic == SAFETY_CHECK:

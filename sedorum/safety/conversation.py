@@ -460,7 +460,7 @@ def _apply_corrections(reading: Reading, english: str) -> None:
             reading.profile.age = value
     # A condition or medicine the message gives to someone else, with a correction cue: it was
     # never the visitor's ("actually it's my husband who takes warfarin").
-    moved = [m for m in reading.extraction.excluded if m.reason == "family" and m.kind in ("condition", "medication")]
+    moved = [m for m in reading.extraction.excluded if m.reason == "family" and m.kind in _MOVABLE_KINDS]
     if _GIVEN_AWAY.search(english):
         # "the levothyroxine is my husband's, not mine": named in the message, given to another.
         moved += [m for m in reading.extraction.mentions if m.kind in ("condition", "medication")]
@@ -472,8 +472,16 @@ def _apply_corrections(reading: Reading, english: str) -> None:
         reading.unclear[SELF.key] = [w for w in reading.unclear.get(SELF.key, []) if w.word.lower() not in said]
 
 
+# Facts a correction can give to someone else: "oops, my DAUGHTER is pregnant, I'm her mum".
+_MOVABLE_KINDS = ("condition", "medication", "pregnancy", "breastfeeding")
+
+
 def _drop(profile: Profile, moved: list[Mention]) -> None:
     for mention in moved:
+        if mention.id == "pregnant" and profile.pregnant:
+            profile.pregnant = None
+        if mention.id == "breastfeeding" and profile.breastfeeding:
+            profile.breastfeeding = None
         if mention.kind == "condition" and mention.id in profile.conditions:
             profile.conditions.discard(mention.id)
         if mention.kind == "medication" and mention.id in profile.medications:

@@ -133,7 +133,9 @@ _KIDNEYS_ILL_RE = re.compile(
     r"knackered|dodgy|shot|rubbish|diseased|scarred|impaired|reduced|low|only\s+work|work\s+at|not\s+work\w*|"
     # "my kidneys aren't great", "my kidney function isnt good": a healthy-word denied is ill
     r"(?:not|\w*n'?t)\s+(?:\w+\s+){0,2}?(?:great|good|fine|ok|okay|best|healthy|normal|right|brilliant|perfect|100)\b|"
-    r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*(?:%|percent\b|per\s*cent\b))",
+    r"don'?t\s+work|do\s+not\s+work|aren'?t\s+working|stopped|packed\s+(?:up|in)|stage\s+[1-5]|\d+\s*(?:%|percent\b|per\s*cent\b)|"
+    # "my kidney function has been going down for years": declining is ill
+    r"going\s+down|gone\s+down|declin\w*|deteriorat\w*|getting\s+worse|got\s+worse|dropping|dropped|worsening)",
     re.I,
 )
 _HEART_FINE_RE = re.compile(
@@ -155,6 +157,30 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
     r"|\b(?:i'?m|i\s+am|he'?s|she'?s)\s+\d{1,3}\s+and\s+(?:otherwise\s+|perfectly\s+|very\s+|quite\s+)?healthy\b",
     re.I,
 )
+
+
+_FIRST_PERSON_START_RE = re.compile(r"^(?:i'?m|i\s+am|i\s+don'?t|i\s+do\s+not)\b|\bwith\s+me\b", re.I)
+_THIRD_PERSON_RE = re.compile(r"\b(?:he|she|he'?s|she'?s|him|her|his|they|them|their)\b", re.I)
+
+
+def _health_statement_owner(text: str, m: re.Match[str], about: str) -> str:
+    """Whose health "no health problems" / "she's healthy" is about: "self" or "other".
+
+    Said in the first person, the visitor's; with he or she, or in a sentence about a named
+    relative, someone else's.
+    """
+    said = m.group(0)
+    if _FIRST_PERSON_START_RE.search(said):
+        return "self"
+    if _THIRD_PERSON_RE.search(said):
+        return "other"
+    sentence = text[max(text.rfind(mark, 0, m.start()) for mark in ".!?") + 1 : m.start()]
+    words = set(re.findall(r"[a-z]+", sentence.lower()))
+    if words & RELATION_WORDS or _THIRD_PERSON_RE.search(sentence):
+        return "other"
+    if re.search(r"\b(?:i|i'm|im|me)\b", sentence, re.I):
+        return "self"
+    return about  # "no health problems" alone: whoever the conversation is about
 
 
 # Pregnancy said in weeks or months without the word "pregnant": "24 weeks with my 2nd",
@@ -448,6 +474,9 @@ def extract(text: str, about: str = "self") -> Extraction:
             negatives["condition"] |= {"kidney_disease"} if organ == "kidney" else HEART_CONDITIONS
         result.covered.append(m.span())
     for m in _NO_HEALTH_PROBLEMS_RE.finditer(text):
+        if _health_statement_owner(text, m, about) != about:
+            # "she's 30 and healthy" said by a visitor on dialysis: her health, not theirs
+            continue
         negatives["condition"] |= HEART_CONDITIONS | {"kidney_disease", "myasthenia_gravis"}
         result.covered.append(m.span())
     for m in _MEDS_NONE_RE.finditer(text):

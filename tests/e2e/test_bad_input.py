@@ -9,26 +9,21 @@ from __future__ import annotations
 import json
 import socket
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from sedorum.server.stack import RunningStack, running_stack
-from tests.conftest import ARTIFACTS, stack_env
-from tests.ports import port
+from sedorum.server.stack import RunningStack
 
 EMPTY_PROMPT = "Please type a question"
 
 
 @pytest.fixture(scope="module")
-def edge(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    var = tmp_path_factory.mktemp("bad-input-var")
-    env = stack_env(var, port(5411), port(5461))
-    with running_stack(env, log_dir=ARTIFACTS / "logs" / "bad-input") as running:
-        yield running
+def edge(stack: RunningStack) -> RunningStack:
+    """The session's assistant, with the default settings: bad input needs no stack of its own,
+    and a stack that survives it is what every later test in the session then talks to."""
+    return stack
 
 
 def webhook(edge: RunningStack) -> str:

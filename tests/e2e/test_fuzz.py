@@ -77,7 +77,9 @@ def post(http: requests.Session, target: RunningStack, **kwargs: Any) -> request
 
 
 def test_rest_messages(target: RunningStack, http: requests.Session) -> None:
-    @settings(FUZZ, max_examples=450)
+    # 300 whole turns (each through the NLU, the policies and the action server): the kinds of
+    # text in `texts` are all drawn well within that, and more only lengthens CI.
+    @settings(FUZZ, max_examples=300)
     @given(text=texts, sender=st.sampled_from(SENDERS))
     def run(text: str, sender: str) -> None:
         reply = post(http, target, json={"sender": sender, "message": text})

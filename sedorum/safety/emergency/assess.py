@@ -32,6 +32,7 @@ from .context import (
     NEGATION_RE,
     NOW_RE,
     OWN_BODY_RE,
+    OWN_MUDDLE_RE,
     PROGRESSIVE_RE,
     PSEUDO_NEGATION_RE,
     QUESTION_START_RE,
@@ -128,6 +129,8 @@ def _assess_once(text: str) -> tuple[list[EmergencyMatch], list[EmergencyMatch],
                         continue  # a figure of speech ("so tired I feel like I'm dying")
                     hits.append((m.start(), m.end(), candidate.category, candidate.needs_actual, candidate))
             conf = CONFUSION_RE.search(text, cl.start, cl.end)
+            if conf and OWN_MUDDLE_RE.search(sentence):
+                conf = None  # "I was typing for my mum and got muddled": the chat, not the mind
             drowsy = DROWSY_RE.search(text, cl.start, cl.end)
             weak = WEAK_RE.search(text, cl.start, cl.end)
             if conf or drowsy or weak:

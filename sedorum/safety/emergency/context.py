@@ -91,10 +91,16 @@ def _words(name: str) -> str:
 # gallbladder"): drowsiness and the other signs still count in such a message.
 CONFUSION_RE = re.compile(
     r"(?<!i've )(?<!i have )(?<!i got )(?<!i get )(?<!i'm getting )(?<!i am getting )(?<!i'm a bit )(?<!i am a bit )"
+    # "I was typing for my mum and got muddled", "I'm confused, the RDA is 420?": the visitor's
+    # own puzzlement, and a message that opens with "Confused." is the visitor's too
+    r"(?<!i'm )(?<!im )(?<!i am )(?<!i'm so )(?<!i am so )(?<!i'm really )"
+    r"(?!(?<![\s\S])(?:confused|muddled)\s*(?:[.!?,:;]|$))"
     + _words("confusion")
     + r"(?!\s+(?:about|by|with|as to|regarding|whether|if|why|how|what|which|on|over|myself|me|up|sorry)\b)"
 )
 DROWSY_RE = re.compile(_words("drowsiness"))
+# "I was typing for my mum earlier and got muddled": a muddle about what was written in the chat.
+OWN_MUDDLE_RE = re.compile(r"\b(?:typ(?:e|ed|ing)|wr(?:ote|iting|itten)|asking\s+for|ask(?:ed)?\s+for)\b")
 WEAK_RE = re.compile(
     r"\b(?:very|extremely|really|so|too|incredibly|terribly)\s+weak\b"
     r"|\b(?:can|could)\s+(?:barely|hardly)\s+(?:hold|lift|keep)\s+(?:my|his|her|their)\s+head\s+up\b"

@@ -671,3 +671,15 @@ def test_a_go_ahead_to_order_after_facts_that_matter_gets_whom_to_ask_before_the
 def test_an_off_topic_reading_of_a_restless_legs_question_gets_its_answer(text: str, must: str) -> None:
     said, _ = play([(text, "out_of_scope")], ActionOutOfScope())
     assert must in said and "<utter_out_of_scope>" not in said
+
+
+def test_a_greeting_that_asks_a_question_gets_the_answer() -> None:
+    chat = Chat().says(
+        "Hi there, do you post to Northern Ireland and roughly how long would it take?",
+        "greet",
+        ranking=[("greet", 0.6), ("ask_product_purchase", 0.3)],
+    )
+    said, _ = chat.run(ActionGreet())
+    assert said == ["<utter_product_purchase>"]
+    plain, _ = Chat().says("hello", "greet").run(ActionGreet())
+    assert plain == ["<utter_greet>"]

@@ -156,7 +156,7 @@ def test_handoff_values_and_locale_values_fill_together():
         next_open="on Monday at 8:00 (UK time)",
     )
     assert "We are back on Monday at 8:00 (UK time)." in text
-    assert "call 911 now" in text and "988" in text and "{" not in text
+    assert "call 911 straight away" in text and "988" in text and "{" not in text
 
 
 def test_without_the_generator_the_slots_still_give_the_uk_numbers():

@@ -22,6 +22,9 @@ def _classified(text: str, intent: str = "inform") -> Message:
         ("Bitte löschen Sie alles, was ich über meine Schwangerschaft geschrieben habe.", "delete_data"),
         ("Supprimez mes données, s'il vous plaît", "delete_data"),
         ("Bitte löschen Sie alle meine Daten und alles, was ich hier geschrieben habe.", "delete_data"),
+        ("Wie hoch ist die Obergrenze für Magnesium aus Nahrungsergänzungsmitteln pro Tag?", "ask_dosage"),
+        ("Quelle est la quantité maximale de magnésium en complément par jour pour un adulte ?", "ask_dosage"),
+        ("Jaki jest górny limit magnezu z suplementów?", "ask_dosage"),
         ('Im Shop steht, alle Inhaltsstoffe seien "nachweislich wirksam". Stimmt das?', "ask_evidence"),
     ],
 )

@@ -52,3 +52,7 @@ def test_an_age_given_as_a_year_of_life(text: str, age: float) -> None:
 
 def test_a_year_that_is_not_of_life_is_no_age() -> None:
     assert find_ages("in my first year at uni") == [] and find_ages("in my final year") == []
+
+
+def test_years_young_is_an_age() -> None:
+    assert [hit.value for hit in find_ages("70 years young, I use a magnesium antacid")] == [70.0]

@@ -304,3 +304,9 @@ def test_the_daily_need_beside_the_limit_is_explained_as_two_different_measures(
     assert "measure different things" in said(plan) and "food" in said(plan)
     plain = plan_answer("dosage", Profile(), text="what's the max a day?")
     assert "measure different things" not in said(plain)
+
+
+def test_a_timing_question_from_someone_on_another_medicine_gets_the_spacing() -> None:
+    text = "I'm 55 myself and I take levothyroxine. If I tried it, when should I take it?"
+    plan = plan_answer("dosage", profile_of(text), text=text)
+    assert "4 hours" in said(plan) and [r.kind for r in plan.replies][-1] == "timing"

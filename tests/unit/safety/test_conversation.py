@@ -329,3 +329,26 @@ def test_a_medicine_mixed_up_with_the_husbands_is_not_the_visitors() -> None:
 )
 def test_a_pregnancy_said_without_the_word(texts: list[str], pregnant: bool | None) -> None:
     assert read_conversation([Turn(text) for text in texts]).profile.pregnant is pregnant
+
+
+def test_a_relative_said_to_be_healthy_does_not_clear_the_visitors_own_dialysis() -> None:
+    reading = read(
+        "hiya, I go to dialysis mon wed fri so my nights are rubbish",
+        "my daughter fancies trying it as well, she's 30 and healthy",
+        "ok and for me, what's the daily max I can have?",
+    )
+    assert reading.subject.is_self and "kidney_disease" in reading.profile.conditions
+
+
+def test_kidney_function_going_down_is_kidney_disease() -> None:
+    reading = read("Not on dialysis yet, but my kidney function has been going down for a few years")
+    assert "kidney_disease" in reading.profile.conditions
+
+
+def test_a_pregnancy_given_to_a_daughter_in_a_correction_is_no_longer_the_visitors() -> None:
+    reading = read(
+        "I'm pregnant and my legs are awful at night, would Sedorum help?",
+        "oops, no, my DAUGHTER is pregnant, I'm her mum and I'm 58. I was asking for her. "
+        "But separately, what's the upper limit of magnesium for me?",
+    )
+    assert reading.subject.is_self and not reading.profile.pregnant and reading.profile.age == 58.0

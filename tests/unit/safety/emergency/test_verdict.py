@@ -151,3 +151,17 @@ def test_a_child_who_ate_sweets_from_where_tablets_are_kept_is_poisoning() -> No
 )
 def test_a_collapse_told_in_a_hurry_is_an_emergency(text: str) -> None:
     assert assess(text).reply == "emergency", assess(text).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("Just been sick and it looked like coffee granules, and I'm so dizzy. Is this a side effect?", "emergency"),
+        ("Confused. The RDA is 420 but the upper limit is 350?? So should I be taking 420 in tablets?", None),
+        ("ugh sorry, I was typing for my mum earlier and got muddled. SHE is on dialysis, not me.", None),
+        ("confused and very drowsy after the magnesium", "emergency"),
+        ("mum is confused after her magnesium", "emergency"),
+    ],
+)
+def test_confusion_is_the_persons_not_the_visitors_puzzlement(text: str, reply: str | None) -> None:
+    assert assess(text).reply == reply, assess(text).to_dict()
