@@ -133,7 +133,9 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # "aged 64", "age: 65", "age 65", "my age is 65", "I turned 65", "I'll be 70"
     (
         re.compile(
-            rf"\b(?:aged|age\s*(?:is|[:=])?|i\s+turned|i'?ve\s+turned|just\s+turned|^\W*turned|i'?ll\s+be|i\s+will\s+be)"
+            # not "the RDA for men my age is 420": that is the RDA, not an age
+            rf"\b(?:aged|(?<!men my )(?<!women my )(?<!people my )(?<!for my )age\s*(?:is|[:=])?|"
+            rf"i\s+turned|i'?ve\s+turned|just\s+turned|^\W*turned|i'?ll\s+be|i\s+will\s+be)"
             rf"\s*{_NUM}\b{NOT_AGE_UNIT}",
             re.I,
         ),

@@ -380,6 +380,15 @@ def plan_answer(
         if not asked_before:
             plan.asked = "clarify:" + min(unclear, key=lambda w: _GROUP_ORDER.index(w.group)).group
             plan.asked_about = unclear
+    elif (
+        topic == DOSAGE
+        and dose_allowed(profile) == "general"
+        and not screening.has_stop
+        and profile.takes_medicines
+        and not (profile.medications or profile.other_medicines)
+    ):
+        # "I'm 70 and take medicines for my heart, how much magnesium?": which ones, before any figure
+        replies.append(Reply(text=wording.about(subject, wording.text("dose.unnamed_medicines")), kind="unclear"))
     elif topic == DOSAGE:
         replies.append(dose_text(profile, screening, subject))
         if sets_need_beside_limit(text):

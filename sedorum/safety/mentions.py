@@ -159,6 +159,19 @@ _NO_HEALTH_PROBLEMS_RE = re.compile(
 )
 
 
+# Relation words that name someone else (not "man" or "lady", which people say of themselves).
+_OTHER_PEOPLE = RELATION_WORDS - {
+    "man",
+    "woman",
+    "lady",
+    "gentleman",
+    "men",
+    "women",
+    "ladys",
+    "gentlemans",
+    "mans",
+    "womans",
+}
 _FIRST_PERSON_START_RE = re.compile(r"^(?:i'?m|i\s+am|i\s+don'?t|i\s+do\s+not)\b|\bwith\s+me\b", re.I)
 _THIRD_PERSON_RE = re.compile(r"\b(?:he|she|he'?s|she'?s|him|her|his|they|them|their)\b", re.I)
 
@@ -174,13 +187,15 @@ def _health_statement_owner(text: str, m: re.Match[str], about: str) -> str:
         return "self"
     if _THIRD_PERSON_RE.search(said):
         return "other"
-    sentence = text[max(text.rfind(mark, 0, m.start()) for mark in ".!?") + 1 : m.start()]
-    words = set(re.findall(r"[a-z]+", sentence.lower()))
-    if words & RELATION_WORDS or _THIRD_PERSON_RE.search(sentence):
-        return "other"
-    if re.search(r"\b(?:i|i'm|im|me)\b", sentence, re.I):
-        return "self"
-    return about  # "no health problems" alone: whoever the conversation is about
+    sentence = text[max(text.rfind(mark, 0, m.start()) for mark in ".!?") + 1 : m.start()].lower()
+    # the person named nearest before it: "I look after my mum, no health problems" is hers,
+    # "I'm a 58 year old man with no health problems" is the visitor's ("man" names no one else)
+    others = [w.start() for w in re.finditer(r"[a-z]+", sentence) if w.group(0) in _OTHER_PEOPLE]
+    others += [w.start() for w in _THIRD_PERSON_RE.finditer(sentence)]
+    own = [w.start() for w in re.finditer(r"\b(?:i|i'm|im|me|myself)\b", sentence)]
+    if not others and not own:
+        return about  # "no health problems" alone: whoever the conversation is about
+    return "other" if max(others, default=-1) > max(own, default=-1) else "self"
 
 
 # Pregnancy said in weeks or months without the word "pregnant": "24 weeks with my 2nd",
@@ -474,11 +489,11 @@ def extract(text: str, about: str = "self") -> Extraction:
             negatives["condition"] |= {"kidney_disease"} if organ == "kidney" else HEART_CONDITIONS
         result.covered.append(m.span())
     for m in _NO_HEALTH_PROBLEMS_RE.finditer(text):
+        result.covered.append(m.span())  # understood, whoever it is about
         if _health_statement_owner(text, m, about) != about:
             # "she's 30 and healthy" said by a visitor on dialysis: her health, not theirs
             continue
         negatives["condition"] |= HEART_CONDITIONS | {"kidney_disease", "myasthenia_gravis"}
-        result.covered.append(m.span())
     for m in _MEDS_NONE_RE.finditer(text):
         result.covered.append(m.span())
 

@@ -56,3 +56,8 @@ def test_a_year_that_is_not_of_life_is_no_age() -> None:
 
 def test_years_young_is_an_age() -> None:
     assert [hit.value for hit in find_ages("70 years young, I use a magnesium antacid")] == [70.0]
+
+
+def test_the_rda_for_men_my_age_is_no_age() -> None:
+    assert find_ages("The RDA for men my age is 420 but the upper limit is 350") == []
+    assert [hit.value for hit in find_ages("my age is 67")] == [67.0]

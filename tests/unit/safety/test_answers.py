@@ -310,3 +310,9 @@ def test_a_timing_question_from_someone_on_another_medicine_gets_the_spacing() -
     text = "I'm 55 myself and I take levothyroxine. If I tried it, when should I take it?"
     plan = plan_answer("dosage", profile_of(text), text=text)
     assert "4 hours" in said(plan) and [r.kind for r in plan.replies][-1] == "timing"
+
+
+def test_unnamed_medicines_get_a_question_before_any_figure() -> None:
+    text = "I am 70 and I take medicines for my heart. how much magnesium can I take a day?"
+    plan = plan_answer("dosage", profile_of(text), text=text)
+    assert "Which medicines do you take?" in said(plan) and not re.search(r"\d+ ?mg", said(plan))

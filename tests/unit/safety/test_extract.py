@@ -442,3 +442,18 @@ def test_pregnancy_in_texting_short_forms(text: str) -> None:
 @pytest.mark.parametrize("text", ["see pg 4 of the leaflet", "the PG rating of a film"])
 def test_pg_alone_is_not_pregnancy(text: str) -> None:
     assert extract(text).profile.pregnant is not True
+
+
+@pytest.mark.parametrize(
+    ("text", "about", "cleared"),
+    [
+        ("I'm a 58 year old man with no health problems and I take no medication", "self", True),
+        ("my daughter fancies trying it as well, she's 30 and healthy", "self", False),
+        ("my mum is 80, no health problems", "self", False),
+        ("I look after my mum, no health problems", "other", True),
+    ],
+)
+def test_no_health_problems_belongs_to_the_person_named_nearest(text: str, about: str, cleared: bool) -> None:
+    from sedorum.safety.conversation import read_facts
+
+    assert ("kidney_disease" in read_facts(text, about).profile.denied_conditions) is cleared
