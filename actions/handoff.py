@@ -223,9 +223,9 @@ class ActionHandoffWaiting(Action):
             return []
         topic = topic_of(latest_intent(tracker))
         events: list[dict[str, Any]] = []
-        reading = reading_of(tracker)
-        advice = after_emergency_advice(text, topic == DOSAGE, reading.subject) if emergency else None
-        if advice is not None:
+        reading = reading_of(tracker) if emergency else None
+        advice = after_emergency_advice(text, topic == DOSAGE, reading.subject) if reading is not None else None
+        if reading is not None and advice is not None:
             # "can I take a Sedorum while I wait?", "should I tell the paramedics about the
             # magnesium?", "when can I start it again?": one plain instruction, never an amount.
             dispatcher.utter_message(text=advice)

@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass
 
 from .limits import load_limits
-from .subject import RELATIONS
+from .subject import BARE_KIN, RELATIONS
 
 _RELATION_RE = "|".join(sorted(RELATIONS, key=len, reverse=True))
-# The kinship words people use as names, without "my": "Dad is 82", "Nan's 90".
-_BARE_KIN = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
 
 # ----------------------------------------------------------------------------- numbers
 
@@ -120,7 +118,7 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             rf"\b(?:he|she|(?:my|our)\s+(?:[a-z]+\s+)?(?:{_RELATION_RE})|(?:one|some)\s+of\s+(?:my|our|the)\s+"
-            rf"(?:[a-z]+\s+)?(?:{_RELATION_RE})s?|{_BARE_KIN})(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
+            rf"(?:[a-z]+\s+)?(?:{_RELATION_RE})s?|{BARE_KIN})(?:'?s|\s+is|\s+was|\s+turned|\s+has\s+turned)\s+"
             rf"(?:now\s+|just\s+|only\s+|almost\s+|nearly\s+|turning\s+|(?P<over>over)\s+)?{_NUM}\b{NOT_AGE_UNIT}"
             rf"(?!\s*(?:and\s+a\s+half\s+)?(?:weeks?|months?)\s+pregnant)",
             re.I,

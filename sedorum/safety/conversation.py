@@ -36,7 +36,7 @@ from .language import ENGLISH, detect_language, read_in_full, to_english
 from .mentions import Extraction, Mention, extract
 from .profile import SCREENING_QUESTIONS, Profile, ProfileDict
 from .short_answers import interpret_answer
-from .subject import SELF, Subject, is_self_reveal, mentions, named_people, requested_subject
+from .subject import SELF, THIRD_PERSON_RE, Subject, is_self_reveal, mentions, named_people, requested_subject
 
 # How far back a "he"/"she" may point to a person named earlier.
 EARLIER_MESSAGES = 6
@@ -332,7 +332,6 @@ _OWN_VOICE_START = re.compile(
     r"as\s+for\s+me|myself|for\s+me)\b",
     re.I,
 )
-_THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers|he's|she's|they|them|their)\b", re.I)
 
 
 def speaks_only_of_the_visitor(text: str, subject: Subject) -> bool:
@@ -340,7 +339,7 @@ def speaks_only_of_the_visitor(text: str, subject: Subject) -> bool:
     it opens in their own voice and names no one else, not even with "she" or "he"."""
     if subject.is_self or not text:
         return False
-    return bool(_OWN_VOICE_START.search(text)) and not named_people(text) and not _THIRD_PERSON.search(text)
+    return bool(_OWN_VOICE_START.search(text)) and not named_people(text) and not THIRD_PERSON_RE.search(text)
 
 
 def about_someone_else(text: str, subject: Subject) -> bool:

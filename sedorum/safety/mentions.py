@@ -21,7 +21,7 @@ from .ages import words_to_number
 from .limits import load_limits
 from .pipeline import concepts, get_nlp
 from .profile import HEART_CONDITIONS, Profile, ProfileDict
-from .subject import RELATION_WORDS, RELATIONS
+from .subject import RELATION_WORDS, RELATIONS, THIRD_PERSON_RE
 
 if TYPE_CHECKING:  # spaCy loads with the pipeline (pipeline.py), not with this module
     from spacy.tokens import Span
@@ -173,7 +173,6 @@ _OTHER_PEOPLE = RELATION_WORDS - {
     "womans",
 }
 _FIRST_PERSON_START_RE = re.compile(r"^(?:i'?m|i\s+am|i\s+don'?t|i\s+do\s+not)\b|\bwith\s+me\b", re.I)
-_THIRD_PERSON_RE = re.compile(r"\b(?:he|she|he'?s|she'?s|him|her|his|they|them|their)\b", re.I)
 
 
 def _health_statement_owner(text: str, m: re.Match[str], about: str) -> str:
@@ -185,13 +184,13 @@ def _health_statement_owner(text: str, m: re.Match[str], about: str) -> str:
     said = m.group(0)
     if _FIRST_PERSON_START_RE.search(said):
         return "self"
-    if _THIRD_PERSON_RE.search(said):
+    if THIRD_PERSON_RE.search(said):
         return "other"
     sentence = text[max(text.rfind(mark, 0, m.start()) for mark in ".!?") + 1 : m.start()].lower()
     # the person named nearest before it: "I look after my mum, no health problems" is hers,
     # "I'm a 58 year old man with no health problems" is the visitor's ("man" names no one else)
     others = [w.start() for w in re.finditer(r"[a-z]+", sentence) if w.group(0) in _OTHER_PEOPLE]
-    others += [w.start() for w in _THIRD_PERSON_RE.finditer(sentence)]
+    others += [w.start() for w in THIRD_PERSON_RE.finditer(sentence)]
     own = [w.start() for w in re.finditer(r"\b(?:i|i'm|im|me|myself)\b", sentence)]
     if not others and not own:
         return about  # "no health problems" alone: whoever the conversation is about

@@ -64,8 +64,11 @@ _MY = (
     r"younger\s+|little\s+|teenage\s+|pregnant\s+|best\s+|dear\s+|grown[\s-]up\s+|adult\s+|step[\s-]?)?"
 )
 _THEM = r"(?:him|her|them|their)"
-# The kinship words people use as names ("Mum takes ...", "could dad have it?").
-_BARE = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
+# The kinship words people use as names, without "my" ("Mum takes ...", "could dad have it?",
+# "Dad is 82"): one list for whom a question is about and whose age a number is.
+BARE_KIN = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
+# He, she and the like: a message that uses them speaks of someone other than the visitor.
+THIRD_PERSON_RE = re.compile(r"\b(?:he|she|he'?s|she'?s|him|her|hers|his|they|them|their)\b", re.I)
 _HE = r"(?:he|she|they)"
 _TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|share|borrow|be\s+given|be\s+taking|keep\s+taking|go\s+on)"
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
@@ -95,7 +98,9 @@ _REQUEST_PATTERNS = [
         re.I,
     ),
     # "could mum have it?", "is it ok for dad": a parent or grandparent named without "my"
-    re.compile(rf"\b(?:{_MODAL}|for|to)\s+(?P<rel>{_BARE})\b(?:\s+(?:\w+\s+){{0,2}}?{_TAKE}\b|\s*[?.!,]|\s*$)", re.I),
+    re.compile(
+        rf"\b(?:{_MODAL}|for|to)\s+(?P<rel>{BARE_KIN})\b(?:\s+(?:\w+\s+){{0,2}}?{_TAKE}\b|\s*[?.!,]|\s*$)", re.I
+    ),
     # "the max for someone their age": the person named before
     re.compile(rf"\b(?:someone|somebody|a\s+person|people)\s+(?:of\s+)?{_THEM}\s+age\b", re.I),
     # "my dad wants to take", "my mum is thinking of taking", "my son needs magnesium"
@@ -279,8 +284,8 @@ _NAMED = re.compile(
     rf"{_MY}{_REL}\b"
     # "Dad has Parkinson's", "Mum takes...": the kinship words people use as names, at the
     # start of a sentence.
-    r"|(?:^|[.!?]\s+)(?P<bare>dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|"
-    r"granny|nan|nana)\b(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b|'s\s)",
+    r"|(?:^|[.!?]\s+)(?P<bare>" + BARE_KIN + r")\b"
+    r"(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b|'s\s)",
     re.I,
 )
 # "can my 4 year old have it", "my 8 month old": a child named by their age alone.
