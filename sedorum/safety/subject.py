@@ -298,10 +298,15 @@ _AGED_CHILD = re.compile(
 # A young child: a child word, or a son or daughter of twelve or under, or an age of twelve or
 # under. One list for every rule about children and tablets (poisoning, where tablets are kept).
 _YOUNG_CHILD = re.compile(
-    r"\b(?:toddlers?|bab(?:y|ies)|infants?|little ones?|grandsons?|granddaughters?|grandchild(?:ren)?|grandkids?|"
-    r"kids?|child|children|twins)\b"
-    r"|\b(?:son|daughter|boy|girl|nephew|niece)\b[^.!?]{0,20}?\b(?:[1-9]|1[0-2])\b(?!\s*(?:mg|%|pm|am|years? ago))"
-    r"|\b(?:[1-9]|1[0-2])\s*(?:(?:yo|y/o)\b|(?:-?years?|-?yrs?|-?months?)[- ]?old\b)",
+    r"\b(?:toddlers?|bab(?:y|ies)|infants?|little ones?|lil (?:ones?|1)|wee ones?|little '?uns?|grandsons?|"
+    r"granddaughters?|grandchild(?:ren)?|grandkids?|kids?|child|children|twins|"
+    r"(?:little|baby|kid|younger|wee|lil)\s+(?:brother|sister|bro|sis|cousin))\b"
+    r"|\b(?:son|daughter|boy|girl|nephew|niece|stepson|stepdaughter)\b[^.!?]{0,20}?"
+    r"\b(?:[1-9]|1[0-2])\b(?!\s*(?:mg|%|pm|am|years? ago))"
+    r"|\b(?:brother|sister|cousin)\s*(?:is|aged|who is|who's|,|\()\s*(?:just\s+)?(?:[1-9]|1[0-2])\b"
+    r"(?!\s*(?:mg|%|pm|am|years? ago|stone|st\b|kg|feet|ft|foot))"
+    r"|\b(?:[1-9]|1[0-2])\s*(?:(?:yo|y/o)\b|(?:-?years?|-?yrs?)[- ]?old\b)"
+    r"|\b(?:[1-9]|[12]\d|3[0-6])\s*-?\s*months?[- ]?old\b",
     re.I,
 )
 

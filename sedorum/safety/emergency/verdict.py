@@ -60,6 +60,51 @@ _TABLETS_GONE = re.compile(
 )
 
 
+# Swallowing and what is swallowed, anywhere in one message that names a young child: "my
+# little brother is 6 and he ate some of my mum's magnesium tablets", told in words no single
+# sign has. Either order, within a short stretch; a child's own prescribed medicine and "can't
+# swallow tablets" are everyday.
+_SWALLOWING = (
+    r"(?:swallow(?:ed|s|ing)?|ate|eaten|eating|chew(?:ed|ing)?|got\s+into|gotten\s+into|got\s+hold\s+of|"
+    r"had\s+(?:some|a\s+few|one|two|three|a\s+couple|loads|lots)|sucking\s+on|sucked|licked|tasted|"
+    r"(?:in|round|around)\s+(?:his|her|their)\s+mouth)"
+)
+_TABLET_WORDS = (
+    r"(?:pills?|tablets?|tabs|capsules?|caps|gummies|vitamins?|supplements?|meds|medicines?|medication|sedorum|"
+    r"magnesium|iron|ferrous|laxatives?|antacids?|bottle|tub|packet|pack|blister|pill\s*box)"
+)
+_CHILD_SWALLOWED = re.compile(
+    rf"\b{_SWALLOWING}\b[^.!?]{{0,50}}?\b{_TABLET_WORDS}\b|\b{_TABLET_WORDS}\b[^.!?]{{0,50}}?\b{_SWALLOWING}\b",
+    re.I,
+)
+_NOT_SWALLOWED = re.compile(
+    r"\b(?:can't|cannot|can not|won't|will not|doesn't|does not|struggles? to|hard to|difficult to|trouble)\s+"
+    r"(?:\w+\s+)?swallow"
+    r"|\b(?:his|her|their)\s+(?:own\s+)?(?:usual|normal|daily|prescribed)\s+(?:dose|tablets?|medicines?|vitamins?|iron)"
+    r"|\b(?:stop|keep|prevent|avoid)\w*\b[^.!?]{0,40}\b(?:getting\s+into|eating|swallowing)"
+    r"|\biron[- ]rich\b|\b(?:eats?|eating|ate)\s+(?:\w+\s+){0,3}?(?:spinach|cereals?|meat|beans|foods?|greens|"
+    r"vegetables|veg|fruit|dinner|lunch|breakfast)\b",
+    re.I,
+)
+# Something round a young child's mouth near where tablets are kept: "my 18 month old has
+# brown bits round his mouth" (the open bottle was in the message before).
+_MOUTH_TRACES = re.compile(
+    r"\b(?:bits|powder|residue|crumbs|coating|colou?r|stuff|something|pieces?|tablet|pill)\b[^.!?]{0,25}?"
+    r"\b(?:round|around|in|on)\s+(?:his|her|their)\s+(?:mouth|lips|teeth|tongue|gums)\b",
+    re.I,
+)
+
+
+def swallowed_near_a_child(english: str) -> str | None:
+    """The words that say tablets were swallowed (or are round a mouth) in a message that names
+    a young child, or None: a poisoning, whatever else the message says."""
+    text = english or ""
+    if not names_a_young_child(text) or _GROWN_UP.search(text) or _NOT_SWALLOWED.search(text):
+        return None
+    found = _CHILD_SWALLOWED.search(text) or _MOUTH_TRACES.search(text)
+    return found.group(0).lower() if found else None
+
+
 _GROWN_UP = re.compile(r"\b(?:grown[- ]up|adults?|(?:1[3-9]|[2-9]\d)\s*(?:years?|yrs?)?\s*old)\b", re.I)
 
 
@@ -104,7 +149,8 @@ def overdose_on_purpose(english: str, found: list[FoundSign]) -> FoundSign | Non
 _FAREWELLS = (
     re.compile(r"\b(?:said|saying|say)\s+(?:all\s+)?(?:my|his|her|their)\s+(?:last\s+)?goodbyes?\b", re.I),
     re.compile(
-        r"\b(?:written|wrote|writing|left)\s+(?:the|my|some|all\s+the)\s+(?:goodbye\s+|last\s+)?(?:letters|notes)\b",
+        r"\b(?:written|wrote|writing|left)\s+(?:(?:the|my|some|all\s+the)\s+)?(?:goodbye\s+|last\s+)?(?:letters|notes)\b"
+        r"(?!\s+(?:to|for)\s+(?:the\s+)?(?:council|bank|school|gp|doctor|surgery|hospital|company|shop|editor|mp|landlord))",
         re.I,
     ),
     re.compile(
@@ -112,7 +158,13 @@ _FAREWELLS = (
         r"(?:after|past|beyond)\s+(?:tonight|today|this\s+week)\b",
         re.I,
     ),
-    re.compile(r"\b(?:put|sorted|sorting|putting)\s+(?:all\s+)?(?:my|his|her)\s+affairs\s+in\s+order\b", re.I),
+    re.compile(
+        r"\b(?:put|sorted|sorting|putting|got|getting)\s+(?:out\s+)?(?:all\s+)?(?:my|his|her)\s+affairs\s+"
+        r"(?:in\s+order|sorted|straight)\b|\b(?:sorted|sorting)\s+(?:out\s+)?(?:all\s+)?(?:my|his|her)\s+affairs\b",
+        re.I,
+    ),
+    # "before I go", not "before I go to bed / out / shopping"
+    re.compile(r"\bbefore\s+(?:i|he|she)\s+go(?:es)?\b(?!\s+(?:to|out|in|into|on|back|away|home|up|down|and|shopping|for))", re.I),
     re.compile(r"\bgiv(?:en|ing|e)\s+away\s+(?:all\s+)?(?:my|his|her)\s+(?:things|stuff|belongings)\b", re.I),
     re.compile(r"\b(?:my|his|her)\s+last\s+(?:night|day)\b", re.I),
 )
@@ -186,7 +238,7 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
     if farewell is not None:
         # told in pieces, each harmless alone: the rule layer reads one clause at a time
         return Verdict((farewell,), language, "rules", english, True)
-    gone = tablets_gone_near_a_child(english)
+    gone = tablets_gone_near_a_child(english) or swallowed_near_a_child(english)
     if gone is not None:
         # Told over two sentences ("My grandson is 3 ... I think he opened my pill boxes ...
         # some are missing"), which the rule layer reads one sentence at a time.
@@ -198,6 +250,9 @@ def assess(text: str, use_meaning: bool = True) -> Verdict:
 
     never = load_signs().never_set_aside
     meant = [m for m in meaning_matches(english) if not mentioned or m.category in never]
+    if _NOT_SWALLOWED.search(english):
+        # "my 8 year old can't swallow tablets": near a poisoning in meaning, not in fact
+        meant = [m for m in meant if m.category != "poisoning"]
     if meant:
         return Verdict(tuple(m.to_dict() for m in meant), language, "meaning", english, mentioned)
     if language != ENGLISH and not mentioned:
