@@ -43,6 +43,8 @@ class ActionAskDeletion(Action):
         if WHO_SEES.search(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response="utter_privacy")
         dispatcher.utter_message(response="utter_ask_delete_confirmation")
+        if open_store().emergency_open(tracker.sender_id):
+            dispatcher.utter_message(response="utter_help_lines_reminder")
         return [SlotSet(ASKED_SLOT, True)]
 
 
@@ -96,6 +98,7 @@ class ActionDeleteData(Action):
         if store.emergency_open(tracker.sender_id):
             store.defer_erasure(tracker.sender_id)
             dispatcher.utter_message(response="utter_data_deletion_deferred")
+            dispatcher.utter_message(response="utter_help_lines_reminder")
             return [SlotSet(ASKED_SLOT, False), SlotSet(DEFERRED_SLOT, True)]
         store.delete_sender(tracker.sender_id)
         dispatcher.utter_message(response="utter_data_deleted")

@@ -117,7 +117,7 @@ def say_general_advice(dispatcher: CollectingDispatcher, reading: Reading) -> No
 
 def say_storage_advice(dispatcher: CollectingDispatcher, reading: Reading) -> None:
     """Tablets kept where a child can get at them: where to keep them."""
-    storage = storage_advice(reading.texts[-1]) if reading.texts else None
+    storage = storage_advice(reading.texts[-1], reading.texts[-2::-1]) if reading.texts else None
     if storage:
         dispatcher.utter_message(text=storage)
 
@@ -205,7 +205,8 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
 INTERACTIONS = re.compile(r"\binteract(?:s|ions?|ing)?\b|\bclash(?:es)?\b|\bmix(?:es)? (?:badly )?with\b", re.I)
 # "will it go away after?" while pregnant: after the birth.
 AFTER_THE_BIRTH = re.compile(
-    r"\bgo(?:es)? away after\b|\bafter (?:the )?(?:birth|baby|delivery)\b|\bafter (?:i|she) (?:give|gives) birth\b",
+    r"\bgo(?:es)? away after\b|\bafter (?:the )?(?:birth|baby|delivery)\b|\bafter (?:i|she) (?:give|gives) birth\b"
+    r"|\b(?:ever|eventually|ever\s+going\s+to)\s+(?:go|goes)\s+away\b|\bwill\s+(?:it|this|they)\s+ever\s+(?:stop|end|go)\b",
     re.I,
 )
 
@@ -269,7 +270,7 @@ class ActionSafetyCheck(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = english_text(tracker)
-        if asks_if_it_helps(text):
+        if asks_if_it_helps(text) or asks_about_a_cure(text):
             # "my ferritin was 40, would sedorum help my rls?": what the evidence says (and the
             # iron threshold), with any findings first; not the screening questions.
             return answer_topic(dispatcher, tracker, topic_of("ask_magnesium_rls") or SAFETY_CHECK)

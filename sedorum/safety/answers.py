@@ -30,7 +30,7 @@ from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_lin
 from .health_words import HealthWord, question_for
 from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
-from .subject import CHILD, SELF, Subject, may_be_a_child
+from .subject import CHILD, SELF, Subject, may_be_a_child, without_own_parenthood
 from .timing import is_timing_question, timing_answer
 
 # Topics whose answer depends on the person's health: the findings are said in full each time.
@@ -169,7 +169,10 @@ _GO_AHEAD = re.compile(
     r"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to|\s+am\s+going\s+to)\s+(?:just\s+)?(?:order|start|take|buy|get|try)\b"
     r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b"
     # "right, can I just order sedorum and start it tonight then?"
-    r"|\bcan\s+i\s+(?:just\s+)?(?:order|buy|get|start|take)\b[^.?!]{0,40}?\b(?:and\s+(?:start|take)|tonight|today|now|then)\b",
+    r"|\b(?:can|shall|should)\s+i\s+(?:just\s+)?(?:go\s+ahead\s+and\s+)?(?:order|buy|get|start|take)\b[^.?!]{0,40}?"
+    r"\b(?:and\s+(?:start|take)|tonight|today|now|then)\b"
+    # "so can I have the sedorum or not", "so is it a yes or a no"
+    r"|\b(?:can|could|may)\s+i\s+(?:have|take|try)\s+(?:it|the\s+sedorum|sedorum|them|some)\s+or\s+not\b",
     re.I,
 )
 
@@ -178,7 +181,9 @@ _GO_AHEAD = re.compile(
 # for advice on what the visitor already told.
 _FOLLOW_UP = re.compile(
     r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
-    r"any (?:problems?|issues?|risks?)|should i|can i|could i|what if|and if not|what then)\b",
+    r"any (?:problems?|issues?|risks?)|should i|can i|could i|what if|and if not|what then)\b"
+    # "and him?", "what about my husband?": the same question about the person named before
+    r"|^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|my\s+\w+)\W*$",
     re.IGNORECASE,
 )
 
@@ -220,13 +225,15 @@ def asks_limit(text: str) -> bool:
 # "would sedorum help my rls?", "will magnesium stop my legs?": a question about the evidence.
 _HELPS = re.compile(
     r"\b(?:would|will|does|do|could|can|might|is)\s+(?:it|sedorum|magnesium|this|they|these|the\s+tablets?|"
-    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b",
+    r"your\s+(?:product|tablets?|supplement))\s+(?:\w+\s+)?(?:help|work|improve|fix|stop|cure|ease|going\s+to\s+help)\b"
+    # "so it works then?", "so magnesium does help?"
+    r"|^\W*(?:so|ok|okay|right)\W+(?:it|sedorum|magnesium|they|this)\s+(?:does\s+|do\s+|really\s+)?(?:works?|helps?)\b",
     re.I,
 )
 # "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
 _CURE = re.compile(
     r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
-    r"\b(?:cure|cures|get\s+rid\s+of|make\s+it\s+go\s+away)\b",
+    r"\b(?:cure|cures|cured|get\s+rid\s+of|got\s+rid\s+of|make\s+it\s+go\s+away)\b",
     re.I,
 )
 # A message that only asks for the assistant's view of what was said: "so what do you think?"
@@ -368,7 +375,7 @@ def plan_answer(
         and subject.is_self
         and profile.age is None
         and not screening.has_stop
-        and _ABOUT_CHILDREN.search(text)
+        and _ABOUT_CHILDREN.search(without_own_parenthood(text))
     ):
         # "how much can a toddler have?", "what dose for kids under 8?": never an adult's figure;
         # "the max for a 6 year old" gets that age's limit only

@@ -9,12 +9,14 @@ verdict about the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sedorum.safety import wording
 from sedorum.safety.engine import evaluate, sources_line
 from sedorum.safety.extract import Extraction
 from sedorum.safety.profile import Profile
-from sedorum.safety.subject import names_a_young_child
+from sedorum.safety.phrasing import to_third_person
+from sedorum.safety.subject import Subject, names_a_young_child
 
 GENERAL_REASONS = frozenset({"hypothetical", "family"})
 
@@ -33,7 +35,9 @@ def general_advice(extraction: Extraction) -> str | None:
         return None
     # One message: channels split a text at blank lines, and the header must stay with it.
     lines = [wording.text("findings.general_header")]
-    lines += [f"{finding.title}: {finding.advice}" for finding in screening.findings]
+    # Said about "them" (anyone who has it), not to "you": the visitor did not say they have it.
+    anyone = Subject(key="anyone", group="other", pronoun="they")
+    lines += [f"{finding.title}: {to_third_person(finding.advice, anyone)}" for finding in screening.findings]
     lines.append(sources_line(screening.sources))
     return "\n".join(lines)
 
@@ -48,10 +52,22 @@ _KEPT = re.compile(
 )
 
 
-def storage_advice(text: str) -> str | None:
-    """Where tablets are kept around children: out of their reach and sight (iron can kill a child)."""
+# "where should I keep my sedorum while they're here?": asked after the children were named.
+_WHERE_TO_KEEP = re.compile(
+    r"\b(?:where|how)\s+(?:should|do|can|shall|would|to)\s+(?:i\s+|we\s+)?(?:best\s+)?(?:keep|store|put|hide)\b",
+    re.I,
+)
+
+
+def storage_advice(text: str, earlier: Sequence[str] = ()) -> str | None:
+    """Where tablets are kept around children: out of their reach and sight (iron can kill a child).
+    `earlier`: the visitor's previous messages, most recent first (the children named before)."""
+    advice = wording.text("general.storage") + "\n" + sources_line(("PI-FE-LEVO", "SmPC-FeSO4"))
     if names_a_young_child(text) and _TABLETS.search(text) and _KEPT.search(text):
-        return wording.text("general.storage") + "\n" + sources_line(("PI-FE-LEVO", "SmPC-FeSO4"))
+        return advice
+    if _WHERE_TO_KEEP.search(text) and (_TABLETS.search(text) or re.search(r"\b(?:it|them)\b", text, re.I)):
+        if any(names_a_young_child(before) for before in earlier[:3]):
+            return advice
     return None
 
 

@@ -21,7 +21,7 @@ from .ages import words_to_number
 from .limits import load_limits
 from .pipeline import concepts, get_nlp
 from .profile import HEART_CONDITIONS, Profile, ProfileDict
-from .subject import RELATION_WORDS, RELATIONS, THIRD_PERSON_RE
+from .subject import RELATION_WORDS, RELATIONS, THIRD_PERSON_RE, without_own_parenthood
 
 if TYPE_CHECKING:  # spaCy loads with the pipeline (pipeline.py), not with this module
     from spacy.tokens import Span
@@ -267,7 +267,7 @@ def normalise(text: str) -> str:
     """Straight quotes and plain spaces; a comma before a new own-voice clause becomes a full stop."""
     # Same length as the input, so offsets stay valid.
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
-    return _NEW_CLAUSE.sub(".", text)
+    return _NEW_CLAUSE.sub(".", without_own_parenthood(text))
 
 
 # "I'm a 68-year-old woman" is the visitor; "my 82-year-old dad" is not.

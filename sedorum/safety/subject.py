@@ -74,6 +74,8 @@ _TAKE = r"(?:take|tak|have|hav|use|start|try|get|give|add|share|borrow|be\s+give
 _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|alright|wise)\s+for|does|do|is|are)"
 
 _REQUEST_PATTERNS = [
+    # "and him?", "what about my husband?", "same for her": the whole message turns to them
+    re.compile(rf"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for|and\s+what\s+about)\s+(?:{_THEM}|{_MY}{_REL})\W*$", re.I),
     # "is it ok for my mum", "safe for him", "for my son", "any good for my dad?"
     re.compile(rf"\bfor\s+(?:{_THEM}\b|{_MY}{_REL}\b)", re.I),
     # "can my dad take it", "should my 8 year old have", "can he take"
@@ -194,6 +196,7 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
     """
     if not text:
         return None
+    text = without_own_parenthood(text)
     if (not current.is_self and _SELF_REVEAL.search(text)) or _FOR_MYSELF.search(text):
         return SELF
     if _AGED_CHILD.search(text) and (_QUESTION.search(text) or _ASKS.search(text)):
@@ -309,6 +312,33 @@ _YOUNG_CHILD = re.compile(
     r"|\b(?:[1-9]|[12]\d|3[0-6])\s*-?\s*months?[- ]?old\b",
     re.I,
 )
+
+
+# The visitor describing themself by their children: "mum of 3 kids", "a dad of two boys",
+# "breastfeeding my 4 month old". The children are not who the question is about.
+_OWN_PARENTHOOD = re.compile(
+    r"\b(?:(?:single|working|busy|tired|new|first[- ]time)\s+)?(?:mum|mom|mummy|mother|dad|father|parent|nan|gran|"
+    r"grandma|grandad|grandmother|grandfather)\s+(?:of|to)\s+(?:\d{1,2}|one|two|three|four|five|six|seven|eight|a)\s+"
+    r"(?:\w+\s+)?(?:kids?|children|child|boys?|girls?|little\s+ones|teenagers|teens|grandkids|grandchildren|under\s+\w+s)\b"
+    r"|\b(?:breastfeeding|breast\s+feeding|nursing|expressing\s+for|feeding)\s+(?P<baby>(?:my|our)\s+"
+    r"(?:\d{1,2}[\s-]*(?:weeks?|months?|wks?|mths?)[\s-]*old|(?:new\s*born|newborn|baby|little\s+one|son|daughter|twins)))\b",
+    re.I,
+)
+
+
+def _blank(m: re.Match[str]) -> str:
+    """The match with its described children replaced by spaces (the "breastfeeding" kept)."""
+    if m.group("baby") is None:
+        return " " * len(m.group(0))
+    start, end = m.span("baby")
+    whole = m.group(0)
+    return whole[: start - m.start()] + " " * (end - start) + whole[end - m.start() :]
+
+
+def without_own_parenthood(text: str) -> str:
+    """`text` with the visitor's description of themself as a parent blanked out (same length,
+    so offsets stay valid): "mum of 3 kids, 38 years old" is the visitor's age, not a child's."""
+    return _OWN_PARENTHOOD.sub(_blank, text or "")
 
 
 def names_a_young_child(text: str) -> bool:

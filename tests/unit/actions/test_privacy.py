@@ -198,7 +198,8 @@ def test_during_an_open_emergency_the_chat_stays_for_staff_and_is_erased_when_th
 ) -> None:
     emergency = handoffs.request(VISITOR, "socketio", "emergency")
     messages, events = delete({"handoff": "waiting", "emergency_flagged": True})
-    assert [m["response"] for m in messages] == ["utter_data_deletion_deferred"]
+    # the help lines stay in sight: erasing the chat is no reason to stop offering them
+    assert [m["response"] for m in messages] == ["utter_data_deletion_deferred", "utter_help_lines_reminder"]
     assert (
         SlotSetEvent("erasure_deferred", True) in events and {"event": "reset_slots", "timestamp": None} not in events
     )

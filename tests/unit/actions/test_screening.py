@@ -442,7 +442,7 @@ def test_an_emergency_only_the_classifier_heard_gets_the_urgent_help_lines_and_s
     chat = Chat().says("my mum can't sleep because of her legs", "report_emergency", emergency_reply="unconfirmed")
     said, slots = chat.run(ActionUrgentHelp())
     text = "\n".join(said)
-    assert re.search(r"^- If someone is very unwell.*call 999 now\.$", text, re.M)
+    assert re.search(r"^- If someone is very unwell.*call 999 straight away\.$", text, re.M)
     assert "116 123" in text and "A&E" in text
     assert not re.search(r"^Call 999", text, re.M)
     assert said[-1] == "<utter_emergency_staff_alerted>"

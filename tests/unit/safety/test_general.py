@@ -13,7 +13,7 @@ def test_hypothetical_kidney_disease_gets_general_kidney_advice_and_no_profile_f
     assert "kidney_disease" not in extraction.profile.conditions
     advice = general_advice(extraction)
     assert advice is not None
-    assert advice.startswith("In general (not about you)")
+    assert advice.startswith("In general, for anyone who has it (not about you)")
     assert "kidney doctor" in advice
 
 

@@ -86,7 +86,8 @@ def test_an_unclear_kidney_word_says_what_to_do_if_it_is_kidney_disease() -> Non
 def test_dosage_states_limit_not_a_personal_dose() -> None:
     text = "\n".join(r.text or "" for r in plan_answer("dosage", Profile()).replies)
     assert "350" in text and re.search(r"\blimit\b", text) and re.search(r"not a target", text)
-    assert re.search(r"\b110\b", text) and re.search(r"\b65\b", text) and "250 mg" in text
+    # the adult's limit only: children's figures are for a question about a child (their doctor)
+    assert not re.search(r"\b(?:110|65)\b", text) and "250 mg" in text and "for a child, ask their doctor" in text
     assert re.search(r"supplements? and medicines", text) and "read the label" in text
     assert "kidney doctor" in text
     assert not re.search(
