@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from sedorum.safety import wording
 from sedorum.safety.engine import evaluate, sources_line
 from sedorum.safety.extract import Extraction
-from sedorum.safety.profile import Profile
 from sedorum.safety.phrasing import to_third_person
+from sedorum.safety.profile import Profile
 from sedorum.safety.subject import Subject, names_a_young_child
 
 GENERAL_REASONS = frozenset({"hypothetical", "family"})
@@ -65,9 +65,9 @@ def storage_advice(text: str, earlier: Sequence[str] = ()) -> str | None:
     advice = wording.text("general.storage") + "\n" + sources_line(("PI-FE-LEVO", "SmPC-FeSO4"))
     if names_a_young_child(text) and _TABLETS.search(text) and _KEPT.search(text):
         return advice
-    if _WHERE_TO_KEEP.search(text) and (_TABLETS.search(text) or re.search(r"\b(?:it|them)\b", text, re.I)):
-        if any(names_a_young_child(before) for before in earlier[:3]):
-            return advice
+    asks_where = _WHERE_TO_KEEP.search(text) and (_TABLETS.search(text) or re.search(r"\b(?:it|them)\b", text, re.I))
+    if asks_where and any(names_a_young_child(before) for before in earlier[:3]):
+        return advice
     return None
 
 

@@ -75,7 +75,10 @@ _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|al
 
 _REQUEST_PATTERNS = [
     # "and him?", "what about my husband?", "same for her": the whole message turns to them
-    re.compile(rf"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for|and\s+what\s+about)\s+(?:{_THEM}|{_MY}{_REL})\W*$", re.I),
+    re.compile(
+        rf"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for|and\s+what\s+about)\s+(?:{_THEM}|{_MY}{_REL})\W*$",
+        re.I,
+    ),
     # "is it ok for my mum", "safe for him", "for my son", "any good for my dad?"
     re.compile(rf"\bfor\s+(?:{_THEM}\b|{_MY}{_REL}\b)", re.I),
     # "can my dad take it", "should my 8 year old have", "can he take"

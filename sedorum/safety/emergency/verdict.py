@@ -164,7 +164,10 @@ _FAREWELLS = (
         re.I,
     ),
     # "before I go", not "before I go to bed / out / shopping"
-    re.compile(r"\bbefore\s+(?:i|he|she)\s+go(?:es)?\b(?!\s+(?:to|out|in|into|on|back|away|home|up|down|and|shopping|for))", re.I),
+    re.compile(
+        r"\bbefore\s+(?:i|he|she)\s+go(?:es)?\b(?!\s+(?:to|out|in|into|on|back|away|home|up|down|and|shopping|for))",
+        re.I,
+    ),
     re.compile(r"\bgiv(?:en|ing|e)\s+away\s+(?:all\s+)?(?:my|his|her)\s+(?:things|stuff|belongings)\b", re.I),
     re.compile(r"\b(?:my|his|her)\s+last\s+(?:night|day)\b", re.I),
 )
