@@ -29,8 +29,15 @@ from sedorum.contact_patterns import CONTACT_PHONE, EMAIL
 from sedorum.handoff.hours import office_status
 from sedorum.handoff.store import open_store
 from sedorum.safety import wording
-from sedorum.safety.after_emergency import after_emergency_advice
-from sedorum.safety.answers import DOSAGE, SAFETY_CHECK, asks_go_ahead, follow_up_topic
+from sedorum.safety.after_emergency import after_emergency_advice, without_amounts
+from sedorum.safety.answers import (
+    DOSAGE,
+    SAFETY_CHECK,
+    asks_about_a_cure,
+    asks_go_ahead,
+    asks_if_it_helps,
+    follow_up_topic,
+)
 from sedorum.safety.emergency.risk import asks_for_urgent_help, has_risk_words
 from sedorum.safety.engine import evaluate
 from sedorum.safety.general import cramps_advice, rls_complaint, storage_advice
@@ -199,6 +206,34 @@ class ActionUrgentHelp(Action):
         return [*events, *open_handoff(dispatcher, tracker, "emergency", announce=False)]
 
 
+class NoAmountsDispatcher(CollectingDispatcher):
+    """A dispatcher whose texts lose every sentence that gives an amount: while an emergency is
+    open, no reply carries a figure, whichever answer it came from (a finding that states the
+    upper limit, a dose answer)."""
+
+    def __init__(self, inner: CollectingDispatcher) -> None:
+        super().__init__()
+        self.messages = inner.messages  # the same list: what is said here is said there
+
+    def utter_message(
+        self,
+        text: str | None = None,
+        image: str | None = None,
+        json_message: dict[str, Any] | None = None,
+        template: str | None = None,
+        response: str | None = None,
+        attachment: str | None = None,
+        buttons: list[dict[str, Any]] | None = None,
+        elements: list[dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if text:
+            text = without_amounts(text) or None
+            if text is None and not (response or template or buttons or image or json_message):
+                return
+        super().utter_message(text, image, json_message, template, response, attachment, buttons, elements, **kwargs)
+
+
 class ActionHandoffWaiting(Action):
     """Messages while waiting for a person.
 
@@ -214,6 +249,7 @@ class ActionHandoffWaiting(Action):
         text = latest_text(tracker)
         emergency = bool(tracker.get_slot(EMERGENCY_SLOT))
         if emergency:
+            dispatcher = NoAmountsDispatcher(dispatcher)
             kind = str(tracker.get_slot(EMERGENCY_KIND_SLOT) or "emergency")
             dispatcher.utter_message(response=EMERGENCY_RESPONSES.get(kind, "utter_emergency"))
         contact = EMAIL.search(text) or CONTACT_PHONE.search(text)
@@ -268,6 +304,10 @@ class ActionDefaultFallbackWithHandoff(Action):
             # "what's the upper limit for me" scored between two intents: a dose answer is safe
             # by construction (no figure unless every fact allows it), so it is given.
             return answer_topic(dispatcher, tracker, DOSAGE)
+        if asks_if_it_helps(text) or asks_about_a_cure(text):
+            # "he's got terrible restless legs, could sedorum help him?" not understood: what the
+            # evidence says, with the findings of whoever it is about first
+            return answer_topic(dispatcher, tracker, topic_of("ask_magnesium_rls") or SAFETY_CHECK)
         if reading.new_unclear:
             # "I have porphyria, how much is safe?", "I take zelvoxatine": a health word the
             # engine does not know gets its referral and a question, never only "sorry".

@@ -15,6 +15,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.screening import facts_first
 from sedorum.handoff.store import open_store
 
 # Set while the visitor is asked to confirm; the next yes erases (data/rules/handoff_privacy.yml).
@@ -58,6 +59,15 @@ ASKS_SOURCES = re.compile(
 )
 
 
+# Words of a question about the chat itself; without one, a message read as a privacy question
+# may be a health one.
+PRIVACY_WORDS = re.compile(
+    r"\b(?:data|chat|privacy|private|confidential|stored?|storing|kept|keep|record\w*|see|read|delete|erase|gdpr|"
+    r"information|info|details|know\s+about\s+me|conversation|messages?)\b",
+    re.IGNORECASE,
+)
+
+
 class ActionPrivacy(Action):
     """ "Who can see what I write?": where the chat is kept and how to erase it (S12).
 
@@ -73,6 +83,12 @@ class ActionPrivacy(Action):
         if ASKS_SOURCES.search(text) and not WHO_SEES.search(text):
             dispatcher.utter_message(response="utter_evidence")
             return []
+        if not PRIVACY_WORDS.search(text):
+            # "and her? can she have some of mine?" read as a privacy question: it turns to the
+            # mum on dialysis, whose findings come first as anywhere else
+            events = facts_first(dispatcher, tracker)
+            if events is not None:
+                return events
         dispatcher.utter_message(response="utter_privacy")
         return []
 

@@ -36,6 +36,7 @@ from sedorum.safety.answers import (
     asks_about_a_cure,
     asks_amount,
     asks_for_a_view,
+    asks_go_ahead,
     asks_if_it_helps,
     asks_limit,
     follow_up_topic,
@@ -215,6 +216,10 @@ def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
         return SAFETY_CHECK
+    if topic not in (DOSAGE, SAFETY_CHECK) and asks_go_ahead(text) and evaluate(reading.profile).findings:
+        # "Right, I'll give the Sedorum a try then. Anything I should know first?" after an
+        # antacid every night, read as another topic: the advice again, with whom to ask
+        return SAFETY_CHECK
     if topic != SAFETY_CHECK and asks_for_a_view(text) and evaluate(reading.profile).findings:
         # "so what do you think?" after facts that call for advice, whatever it was read as
         return SAFETY_CHECK
@@ -272,8 +277,11 @@ class ActionSafetyCheck(Action):
         text = english_text(tracker)
         if asks_if_it_helps(text) or asks_about_a_cure(text):
             # "my ferritin was 40, would sedorum help my rls?": what the evidence says (and the
-            # iron threshold), with any findings first; not the screening questions.
-            return answer_topic(dispatcher, tracker, topic_of("ask_magnesium_rls") or SAFETY_CHECK)
+            # iron threshold), with any findings first; not the screening questions. In pregnancy
+            # ("a pregnant woman got rid of hers with magnesium in hospital"), the pregnancy
+            # answer: RLS in pregnancy, and hospital magnesium is not a supplement.
+            helps = "ask_pregnancy" if reading_of(tracker).profile.pregnant else "ask_magnesium_rls"
+            return answer_topic(dispatcher, tracker, topic_of(helps) or SAFETY_CHECK)
         if is_timing_question(text) or asks_amount(text):
             # "can I swallow my iron and magnesium together at breakfast?", "I'm 52 and healthy,
             # what's the limit?": the dose answer says it (the spacing rules, or the limit when
@@ -283,6 +291,10 @@ class ActionSafetyCheck(Action):
         plan = plan_for(SAFETY_CHECK, reading, tracker)
         say_language_lines(dispatcher, tracker, "clinician")
         say_general_advice(dispatcher, reading)
+        blood_test = blood_test_advice(text)
+        if blood_test:
+            # "my ferritin came back 40, worth taking Sedorum for the iron?": the RLS iron threshold
+            dispatcher.utter_message(text=blood_test)
         speak(dispatcher, plan, buttons_on_findings=plan.screening is None)
         say_the_visitors_own_findings(dispatcher, reading)
         say_the_relatives_findings(dispatcher, reading)

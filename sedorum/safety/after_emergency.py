@@ -51,4 +51,23 @@ def after_emergency_advice(text: str, asks_dose: bool, subject: Subject = SELF) 
         return wording.text("emergency.tell_the_team")  # the visitor tells them, whoever is ill
     if _WAITING_FOR_HELP.search(text) and (asks_dose or _TAKE_NOW.search(text)):
         return wording.text("emergency.while_waiting")
+    if asks_dose:
+        # "ok so how much magnesium should I be taking", "how many would it take though" after a
+        # crisis: no amount of anything while the emergency is open
+        return wording.text("emergency.no_amounts")
     return None
+
+
+_AMOUNT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|milligrams?|mcg|micrograms?)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def without_amounts(text: str) -> str:
+    """`text` without its sentences that give an amount ("... an upper limit of N mg a day."):
+    while an emergency is open, no reply carries a figure, whatever it was written for."""
+    lines = []
+    for line in (text or "").split("\n"):
+        kept = " ".join(s for s in _SENTENCE_END.split(line) if not _AMOUNT.search(s))
+        if kept.strip() or not line.strip():
+            lines.append(kept)
+    return "\n".join(lines).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from .limits import load_limits
 from .subject import BARE_KIN, RELATIONS
@@ -260,4 +261,14 @@ def _statements(text: str) -> list[AgeHit]:
         decade = int(m.group("d")) if m.group("d") else _DECADE_WORDS[m.group("w").lower()]
         offset = {"early": 2, "mid": 5, "late": 8}.get((m.group("q") or "").lower(), 5)
         add(m.start(), m.end(), float(decade + offset))
+    this_year = date.today().year
+    for m in _BORN_IN_RE.finditer(text):
+        born = int(m.group("year"))
+        if 1900 <= born <= this_year:
+            # "born in 1944": the younger of the two ages the year allows (no birthday given)
+            add(m.start(), m.end(), float(this_year - born - 1))
     return hits
+
+
+# "born in 1944", "I was born 1950", "b. 1938": an age given as a year of birth.
+_BORN_IN_RE = re.compile(r"\b(?:born|b\.)\s+(?:in\s+)?(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)

@@ -151,6 +151,9 @@ _ASKS_AMOUNT = re.compile(
     r"\b(?:safe|max(?:imum)?|upper|right|daily)\s+(?:amount|dose|dosage|limit)\b|\bhow\s+(?:much|many)\b|\bthe\s+max\b"
     # "what's the ceiling on magnesium", "Europe has a lower limit, what is it?"
     r"|\bceiling\b|\btolerable\s+upper\b|\b(?:lower|european|eu|us|american|uk|recommended)\s+(?:intake\s+)?limits?\b"
+    # "just roughly?", "give me a number please": the amount asked for again
+    r"|^\W*(?:just\s+|ok\s+|so\s+)?(?:roughly|approximately|ballpark|a\s+rough\s+(?:idea|figure|number))\W*$"
+    r"|\b(?:give|tell)\s+me\s+(?:a|the)\s+(?:number|figure|amount)\b|\bjust\s+(?:a|the)\s+(?:number|figure)\b"
     r"|\blimits?\s+(?:on|for|of)\s+(?:\w+\s+)?magnesium\b"
     # "what's the adult limit for me?", "the most magnesium she could have"
     r"|\b(?:adult|adults'?|general|normal|usual)\s+limit\b|\bwhat'?s\s+the\s+limit\b|\blimit\s+for\s+(?:me|him|her|them|adults?)\b"
@@ -167,6 +170,8 @@ _GO_AHEAD = re.compile(
     r"|\b(?:is|would)\s+(?:that|it|this)\s+(?:be\s+)?(?:fine|ok|okay|alright|safe)\b"
     r"|\b(?:fine|ok|okay|alright|safe)\s*,?\s*(?:yeah|yes|right|then)\s*\?"
     r"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to|\s+am\s+going\s+to)\s+(?:just\s+)?(?:order|start|take|buy|get|try)\b"
+    # "I think I'll give the Sedorum a try then"
+    r"|\b(?:give|giving)\s+(?:it|sedorum|the\s+sedorum|them|this|magnesium)\s+a\s+(?:try|go|whirl|shot)\b"
     r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b"
     # "right, can I just order sedorum and start it tonight then?"
     r"|\b(?:can|shall|should)\s+i\s+(?:just\s+)?(?:go\s+ahead\s+and\s+)?(?:order|buy|get|start|take)\b[^.?!]{0,40}?"
@@ -183,7 +188,8 @@ _FOLLOW_UP = re.compile(
     r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
     r"any (?:problems?|issues?|risks?)|should i|can i|could i|what if|and if not|what then)\b"
     # "and him?", "what about my husband?": the same question about the person named before
-    r"|^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|my\s+\w+)\W*$",
+    r"|^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|me|myself|my\s+\w+|mum|mom|"
+    r"mam|dad|nan|nana|gran|granny|grandma|grandad|grandpa)\b\s*(?:then\s*)?(?:[?.!]|$)",
     re.IGNORECASE,
 )
 

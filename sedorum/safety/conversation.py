@@ -229,6 +229,10 @@ def _has_own_age(extraction: Extraction) -> bool:
 def _keep_the_relatives_facts(reading: Reading, english: str, extraction: Extraction) -> None:
     """A message about the visitor that also states facts of the one relative it names."""
     named = named_people(english)
+    if not named:
+        # "He's 74 and on dialysis" after "My husband and I both have RLS": the one person of
+        # that pronoun named in the last few messages
+        named = _person_meant_by_pronoun(english, reading.texts[-3:])
     if len(named) != 1:
         return
     theirs = _facts_with_reason(extraction, "family")
@@ -237,6 +241,25 @@ def _keep_the_relatives_facts(reading: Reading, english: str, extraction: Extrac
     person = named[0]
     reading.people[person.key] = reading.people.get(person.key, _fresh_profile(person)).merge(theirs)
     reading.relative_new = (person, theirs)
+
+
+_STARTS_WITH_PRONOUN = re.compile(
+    r"^\W*(?:and\s+|but\s+|well\s+)?(?P<pronoun>he|she)(?:'s|\s+is|\s+has|\s+takes|\s+was)?\b", re.I
+)
+
+
+def _person_meant_by_pronoun(english: str, earlier: list[str]) -> list[Subject]:
+    """The relative a message that starts with "he"/"she" is about: the one of that pronoun named
+    in the most recent earlier message that names anyone (none when it named several)."""
+    m = _STARTS_WITH_PRONOUN.match(english)
+    if m is None:
+        return []
+    pronoun = m.group("pronoun").lower()
+    for before in reversed(earlier):
+        people = [p for p in named_people(before) if p.pronoun in (pronoun, "they")]
+        if people:
+            return people[:1] if len({p.key for p in people}) == 1 else []
+    return []
 
 
 def _visitor_facts(extraction: Extraction) -> Profile:

@@ -381,6 +381,13 @@ def _age_reason(span: Span, about: str = "self") -> str | None:
     if span.text[:1].isdigit() and _POSSESSED_AGE_RE.search(span.doc.text[: span.start_char]):
         # "my 5yo", "our 7 year old": the age of the child named by it, never the visitor's
         return "family" if about == "self" else None
+    if span.text.lower().startswith(("born", "b.")):
+        # "my mum was born in 1940", "I was born in 1944": the nearest person before says whose
+        for token in reversed([t for t in span.sent if t.i < span.start]):
+            if token.lower_ in _THIRD_PERSON:
+                return "family" if about == "self" else None
+            if token.lower_ in _FIRST_PERSON:
+                return None if about == "self" else "self"
     owner = _owner(span, about, is_age=True)
     if owner:
         return owner

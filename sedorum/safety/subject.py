@@ -76,7 +76,8 @@ _MODAL = r"(?:can|could|should|may|might|would|is\s+it\s+(?:ok|okay|safe|fine|al
 _REQUEST_PATTERNS = [
     # "and him?", "what about my husband?", "same for her": the whole message turns to them
     re.compile(
-        rf"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for|and\s+what\s+about)\s+(?:{_THEM}|{_MY}{_REL})\W*$",
+        rf"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for|and\s+what\s+about)\s+"
+        rf"(?:{_THEM}|{_MY}{_REL}|(?P<bare>{BARE_KIN}))\b\s*(?:then\s*)?(?:[?.!]|$)",
         re.I,
     ),
     # "is it ok for my mum", "safe for him", "for my son", "any good for my dad?"
@@ -116,7 +117,7 @@ _REQUEST_PATTERNS = [
 # A request in the visitor's own name: "can I take it?", "what about me?", "for myself".
 _SELF_REQUEST = re.compile(
     r"\b(?:can|could|should|may|might|would|do|shall)\s+i\s+(?:\w+\s+){0,2}?(?:take|have|use|start|try|get|add)\b"
-    r"|\bwhat\s+about\s+(?:me|myself)\b|\bfor\s+(?:me|myself)\b|\bhow\s+(?:much|many)\b[^?.!]{0,40}\bshould\s+i\b"
+    r"|\b(?:what|how)\s+about\s+(?:me|myself)\b|^\W*and\s+(?:me|myself|for\s+me)\b|\bfor\s+(?:me|myself)\b|\bhow\s+(?:much|many)\b[^?.!]{0,40}\bshould\s+i\b"
     r"|\b(?:is\s+it|it'?s|is\s+sedorum|is\s+this)\s+(?:ok|okay|safe|fine|alright)\s+for\s+me\b",
     re.I,
 )
@@ -213,7 +214,7 @@ def requested_subject(text: str, current: Subject = SELF, earlier: Sequence[str]
             # "My neighbour swears by it for her legs. May I try it?": the visitor's own request
             # comes last, so the question stays theirs.
             continue
-        rel = m.groupdict().get("rel")
+        rel = m.groupdict().get("rel") or m.groupdict().get("bare")
         if rel:
             return relation_subject(rel)
         # "for him", "can she take": a pronoun only makes sense for a person already named.
@@ -291,7 +292,7 @@ _NAMED = re.compile(
     # "Dad has Parkinson's", "Mum takes...": the kinship words people use as names, at the
     # start of a sentence.
     r"|(?:^|[.!?]\s+)(?P<bare>" + BARE_KIN + r")\b"
-    r"(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|can't|cannot|isn't|doesn't)\b|'s\s)",
+    r"(?=\s+(?:has|is|takes|was|had|gets|keeps|wants|uses|says|lives|needs|can't|cannot|isn't|doesn't)\b|'s\s)",
     re.I,
 )
 # "can my 4 year old have it", "my 8 month old": a child named by their age alone.

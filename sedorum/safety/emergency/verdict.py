@@ -173,9 +173,32 @@ _FAREWELLS = (
 )
 
 
+# Signs of a low mood that, like a farewell, are common alone ("feeling so low with my legs")
+# and a crisis when two come together ("I'm not going to do anything, but I'm really low at
+# 3am. who can I talk to right now?"), often in separate sentences.
+_LOW_MOOD = (
+    re.compile(
+        r"\b(?:not going to|not gonna|won'?t|wouldn'?t|i'?d never|i would never)\s+do\s+anything"
+        r"(?:\s+(?:stupid|silly|daft|drastic))?\b(?!\s+(?:with|about|to|for|until|till|else))",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:really|so|very|feeling|feel|i'?m|i\s+am)\s+(?:\w+\s+)?(?:low|down|depressed|hopeless|desperate|"
+        r"worthless|empty|alone)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\bwho\s+can\s+i\s+(?:talk|speak)\s+to\b|\b(?:someone|anyone|somebody)\s+to\s+(?:talk|speak)\s+to\b"
+        r"|\bneed\s+to\s+(?:talk|speak)\s+to\s+(?:someone|somebody|anyone)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:dark|bad|scary|horrible)\s+thoughts\b|\bcan'?t\s+(?:cope|go\s+on)\b", re.I),
+)
+
+
 def farewells(english: str) -> FoundSign | None:
-    """A crisis sign when a message says farewell in two ways, or None."""
-    said = [m.group(0).lower() for p in _FAREWELLS if (m := p.search(english or ""))]
+    """A crisis sign when a message says farewell, or shows a low mood, in two ways; or None."""
+    said = [m.group(0).lower() for p in (*_FAREWELLS, *_LOW_MOOD) if (m := p.search(english or ""))]
     if len(said) < 2:
         return None
     return FoundSign(sign=" / ".join(said), category="self_harm", reply="crisis", layer="rules")

@@ -591,10 +591,21 @@ def test_will_it_go_away_after_while_pregnant_is_about_the_birth() -> None:
     assert "<utter_pregnancy>" in said
 
 
-def test_a_dose_question_after_an_emergency_is_answered_unless_help_is_on_its_way() -> None:
+def test_a_dose_question_while_an_emergency_is_open_gets_no_amount() -> None:
     chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind="emergency")
     said, _ = chat.says("I'm ok now, how much magnesium is too much?", "ask_dosage").run(ActionHandoffWaiting())
-    assert "350 mg" in "\n".join(said)
+    text = "\n".join(said)
+    assert said[0] == "<utter_emergency>" and "won't give any amounts" in text
+    assert not re.search(r"\b\d+ ?mg\b", text)
+
+
+def test_findings_said_while_an_emergency_is_open_lose_their_figures() -> None:
+    chat = Chat().set(handoff="waiting", emergency_flagged=True, emergency_kind="emergency")
+    said, _ = chat.says("I take magnesium glycinate and my pulse is 40, should I stop it?", "check_safety").run(
+        ActionHandoffWaiting()
+    )
+    text = "\n".join(said)
+    assert re.search(r"heart|GP|pharmacist", text) and not re.search(r"\b\d+ ?mg\b", text)
 
 
 def test_an_interactions_question_the_classifier_was_unsure_of_is_about_the_visitors_facts() -> None:

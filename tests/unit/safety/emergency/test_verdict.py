@@ -120,6 +120,10 @@ def test_an_overdose_said_not_to_be_meant_is_no_crisis() -> None:
         ("doesnt matter actually. wont need it after tonight. ive said my goodbyes and written the letters", "crisis"),
         ("I said my goodbyes to mum at the station, she is off to Spain", None),
         ("I wont need it after tonight, I finish the course tomorrow", None),
+        # a low mood shown in two ways, in two sentences
+        ("I won't do anything silly. I just feel so empty at night and need to talk to someone", "crisis"),
+        ("I feel so low with these legs every night", None),
+        ("who can I talk to about my order?", None),
     ],
 )
 def test_farewells_count_only_when_said_in_two_ways(text: str, reply: str | None) -> None:
