@@ -216,7 +216,7 @@ def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
         return SAFETY_CHECK
-    if topic not in (DOSAGE, SAFETY_CHECK) and asks_go_ahead(text) and evaluate(reading.profile).findings:
+    if topic not in PERSONAL_TOPICS and asks_go_ahead(text) and evaluate(reading.profile).findings:
         # "Right, I'll give the Sedorum a try then. Anything I should know first?" after an
         # antacid every night, read as another topic: the advice again, with whom to ask
         return SAFETY_CHECK

@@ -239,7 +239,7 @@ _HELPS = re.compile(
 # "get rid of it for good", "a cure": whether Sedorum or magnesium cures RLS (S8).
 _CURE = re.compile(
     r"\b(?:sedorum|magnesium|it|this|your\s+(?:product|tablets?))\b[^.?!]{0,30}?"
-    r"\b(?:cure|cures|cured|get\s+rid\s+of|got\s+rid\s+of|make\s+it\s+go\s+away)\b",
+    r"\b(?:cure|cures|cured|get\s+rid\s+of|make\s+it\s+go\s+away)\b",
     re.I,
 )
 # A message that only asks for the assistant's view of what was said: "so what do you think?"
