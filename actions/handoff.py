@@ -188,6 +188,11 @@ class ActionUrgentHelp(Action):
         return "action_urgent_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot(EMERGENCY_SLOT):
+            # "she's got something chalky round her mouth" after a child's poisoning: the
+            # emergency already open is the answer, said again first
+            kind = str(tracker.get_slot(EMERGENCY_KIND_SLOT) or "emergency")
+            dispatcher.utter_message(response=EMERGENCY_RESPONSES.get(kind, "utter_emergency"))
         say_urgent_help(dispatcher, tracker)
         events = reading_events(reading_of(tracker), tracker)
         topic = runner_up_topic(tracker.latest_message.get("intent_ranking") or [])
@@ -299,7 +304,7 @@ class ActionDefaultFallbackWithHandoff(Action):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
         reading = reading_of(tracker)
-        follow_up = follow_up_topic(text, reading.profile)
+        follow_up = follow_up_topic(text, reading.profile, reading.texts[-2] if len(reading.texts) > 1 else "")
         if follow_up == DOSAGE:
             # "what's the upper limit for me" scored between two intents: a dose answer is safe
             # by construction (no figure unless every fact allows it), so it is given.
@@ -338,6 +343,14 @@ class ActionDefaultFallbackWithHandoff(Action):
         return []
 
 
+# Asking whether to buy at all: a question for advice, not for the checkout.
+SHOULD_I_BUY = re.compile(
+    r"\b(?:should|shall)\s+i\s+(?:buy|get|order|try)\s+(?:it|some|sedorum|them)\b|\bis\s+it\s+worth\s+(?:buying|it)\b"
+    r"|\bworth\s+(?:the\s+money|buying)\b",
+    re.I,
+)
+
+
 class ActionAnswerPurchase(Action):
     """Buying is the shop's checkout; an order or payment problem goes to a person."""
 
@@ -355,6 +368,10 @@ class ActionAnswerPurchase(Action):
             # "right, can I just order sedorum and start it tonight then?" from someone who is
             # pregnant: the advice on who to ask comes before the checkout.
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        elif first is None and SHOULD_I_BUY.search(english_text(tracker)):
+            # "so should I buy it or not?": no personal all-clear (S9), but whom to ask and what
+            # the evidence says, before the checkout
+            dispatcher.utter_message(response="utter_evidence_before_buying")
         dispatcher.utter_message(response="utter_product_purchase")
         return events
 

@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import (
     TOLD_SLOT,
+    action_before_latest_message,
     latest_intent,
     latest_language,
     latest_text,
@@ -393,6 +394,11 @@ def question_asked_alongside(text: str, ranking: list[dict[str, Any]]) -> str | 
     return None
 
 
+def states_findings(reading: Reading) -> bool:
+    """Whether the latest message told facts (or turned to a person) whose findings facts_first says."""
+    return bool((reading.extraction.mentions or reading.changed) and evaluate(reading.profile).findings)
+
+
 def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
     """Health facts in a message classified as small talk or off-topic still count.
 
@@ -400,9 +406,9 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     the same findings as anywhere else; returns the events, or None when there is nothing to say.
     """
     reading = reading_of(tracker)
-    screening = evaluate(reading.profile)
-    if not (reading.extraction.mentions or reading.changed) or not screening.findings:
+    if not states_findings(reading):
         return None
+    screening = evaluate(reading.profile)
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
     say_storage_advice(dispatcher, reading)
@@ -430,6 +436,10 @@ def relatives_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
 SMALL_TALK_RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_bot_challenge"}
 
 
+# "am I talking to a bot?", "is this a real person?"
+ASKS_IF_A_BOT = re.compile(r"\b(?:bot|robot|chatbot|real\s+person|human|machine|automated|an?\s+ai)\b", re.I)
+
+
 class ActionSmallTalk(Action):
     """Thanks, goodbye, "are you a bot?": unless the message also states health facts.
 
@@ -446,10 +456,24 @@ class ActionSmallTalk(Action):
         return SMALL_TALK_RESPONSES.get(latest_intent(tracker) or "", "utter_anything_else")
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = english_text(tracker)
+        if tracker.get_slot("deletion_asked") and action_before_latest_message(tracker) == "action_ask_deletion":
+            # "thanks. can you confirm it's gone?" while "erase this chat?" is unanswered: nothing
+            # is erased until the visitor says yes, so they are told and asked again
+            dispatcher.utter_message(response="utter_deletion_not_done")
+            dispatcher.utter_message(response="utter_ask_delete_confirmation")
+            return []
+        if (
+            latest_intent(tracker) == "bot_challenge"
+            and ASKS_IF_A_BOT.search(text)
+            and states_findings(reading_of(tracker))
+        ):
+            # "am I talking to a bot? my mum's on dialysis": who answers, then what her facts mean
+            dispatcher.utter_message(response="utter_bot_challenge")
+            return facts_first(dispatcher, tracker) or []
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
-        text = english_text(tracker)
         ranking = tracker.latest_message.get("intent_ranking") or []
         topic = question_asked_alongside(text, ranking)
         if topic is not None:
@@ -536,7 +560,9 @@ class ActionShortReply(Action):
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events
-        topic = follow_up_topic(english_text(tracker), reading_of(tracker).profile)
+        reading = reading_of(tracker)
+        previous = reading.texts[-2] if len(reading.texts) > 1 else ""
+        topic = follow_up_topic(english_text(tracker), reading.profile, previous)
         if topic is not None:
             return answer_topic(dispatcher, tracker, topic)
         say_language_lines(dispatcher, tracker)

@@ -133,8 +133,10 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             # not "the RDA for men my age is 420": that is the RDA, not an age
-            rf"\b(?:aged|(?<!men my )(?<!women my )(?<!people my )(?<!for my )age\s*(?:is|[:=])?|"
+            rf"(?:\b(?:aged|(?<!men my )(?<!women my )(?<!people my )(?<!for my )age\s*(?:is|[:=])?|"
             rf"i\s+turned|i'?ve\s+turned|just\s+turned|^\W*turned|i'?ll\s+be|i\s+will\s+be)"
+            # "I'm a pensioner (turned 70 in May)"
+            rf"|(?<=[(,])\s*turned)"
             rf"\s*{_NUM}\b{NOT_AGE_UNIT}",
             re.I,
         ),

@@ -170,6 +170,11 @@ _GO_AHEAD = re.compile(
     r"|\b(?:is|would)\s+(?:that|it|this)\s+(?:be\s+)?(?:fine|ok|okay|alright|safe)\b"
     r"|\b(?:fine|ok|okay|alright|safe)\s*,?\s*(?:yeah|yes|right|then)\s*\?"
     r"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to|\s+am\s+going\s+to)\s+(?:just\s+)?(?:order|start|take|buy|get|try)\b"
+    # "so yes or no?", "so can I or not?", "so who can have it?", "should I buy it or not?"
+    r"|^\W*(?:so\s+|ok\s+|right\s+|well\s+)?(?:is\s+(?:it|that)\s+(?:a\s+)?)?yes\s+or\s+(?:a\s+)?no\b"
+    r"|\b(?:can|could|should|shall)\s+(?:i|we|he|she|they)\s+(?:\w+\s+)?or\s+not\b"
+    r"|\bwho\s+(?:can|could|should)\s+(?:have|take|use)\s+it\b"
+    r"|\bshould\s+i\s+(?:buy|get|order|take|try)\s+(?:it|some|sedorum|them)\s+or\s+not\b"
     # "I think I'll give the Sedorum a try then"
     r"|\b(?:give|giving)\s+(?:it|sedorum|the\s+sedorum|them|this|magnesium)\s+a\s+(?:try|go|whirl|shot)\b"
     r"|\bso\s+i\s+can\s+(?:just\s+)?(?:take|start|have|use|order)\b"
@@ -289,7 +294,15 @@ def sets_need_beside_limit(text: str) -> bool:
     return bool(_NEED.search(text)) and bool(_LIMIT.search(text) or re.search(r"\bmax\b|\b350\b", text, re.I))
 
 
-def follow_up_topic(text: str, profile: Profile) -> str | None:
+# "and me?", "what about my wife?": the same question again, about another person.
+_SAME_FOR = re.compile(
+    r"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|me|myself|my\s+\w+|mum|mom|"
+    r"mam|dad|nan|nana|gran|granny|grandma|grandad|grandpa)\b",
+    re.IGNORECASE,
+)
+
+
+def follow_up_topic(text: str, profile: Profile, previous: str = "") -> str | None:
     """The health answer a short or half-understood message asks for, or None.
 
     Why one place: a follow-up to a health answer is often classified as a plain yes/no or not
@@ -300,6 +313,12 @@ def follow_up_topic(text: str, profile: Profile) -> str | None:
     """
     if asks_amount(text):
         return DOSAGE
+    if _SAME_FOR.search(text) and asks_amount(previous):
+        # "how much can he have and how much can I have?" then "and me?": the amount, for them
+        return DOSAGE
+    if _SAME_FOR.search(text) and previous:
+        # "and me? 36, no health problems": whether it suits them, with whom to ask
+        return SAFETY_CHECK
     if asks_go_ahead(text) and not profile.is_empty():
         return SAFETY_CHECK
     if asks_follow_up(text) and evaluate(profile).findings:

@@ -193,6 +193,16 @@ _LOW_MOOD = (
         re.I,
     ),
     re.compile(r"\b(?:dark|bad|scary|horrible)\s+thoughts\b|\bcan'?t\s+(?:cope|go\s+on)\b", re.I),
+    # hurting oneself, and meaning it: "digging my nails into my legs till they bleed. on purpose."
+    re.compile(
+        r"\bdig(?:ging|s)?\s+(?:my\s+)?nails\s+into\b|\b(?:till|until)\s+(?:they|it|i)\s+(?:bleed|bleeds|bled|bruise|bruises)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\bon\s+purpose\b|\bdeliberately\b|\btakes?\s+my\s+mind\s+off\b|\bto\s+feel\s+something\b"
+        r"|\bpunish(?:ing)?\s+myself\b|\bhate\s+myself\b",
+        re.I,
+    ),
 )
 
 

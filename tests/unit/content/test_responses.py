@@ -71,7 +71,7 @@ REQUIRED = [
 
 HEALTH_TOPIC = re.compile(
     r"^utter_(rls_.*|magnesium_.*|deficiency_.*|side_effects|"
-    r"supplement_forms|food_sources|evidence|pregnancy|product_info|emergency_poisoning|emergency_crisis|"
+    r"supplement_forms|food_sources|evidence|evidence_before_buying|pregnancy|product_info|emergency_poisoning|emergency_crisis|"
     r"urgent_same_day)$"
 )
 
@@ -251,6 +251,7 @@ def test_every_health_topic_response_is_checked_for_a_source():
         "utter_supplement_forms",
         "utter_food_sources",
         "utter_evidence",
+        "utter_evidence_before_buying",
         "utter_pregnancy",
         "utter_product_info",
         "utter_emergency_poisoning",

@@ -124,6 +124,7 @@ def test_an_overdose_said_not_to_be_meant_is_no_crisis() -> None:
         ("I won't do anything silly. I just feel so empty at night and need to talk to someone", "crisis"),
         ("I feel so low with these legs every night", None),
         ("who can I talk to about my order?", None),
+        ("I'd rather not be around when the builders come", None),
     ],
 )
 def test_farewells_count_only_when_said_in_two_ways(text: str, reply: str | None) -> None:
