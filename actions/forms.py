@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import TOLD_SLOT, reading_events, reading_of, told_findings
+from actions.conversation import TOLD_SLOT, latest_intent, reading_events, reading_of, told_findings
 from actions.screening import english_text, plan_for, speak
-from sedorum.safety.answers import DOSAGE, asks_amount
+from sedorum.safety import wording
+from sedorum.safety.answers import DOSAGE, asks_amount, asks_go_ahead
 from sedorum.safety.engine import evaluate
 
 
@@ -33,6 +34,12 @@ class ProfileFormValidation(FormValidationAction, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         asked = tracker.get_slot("requested_slot")
         reading = reading_of(tracker)
+        # (the message that started the questions with a safety question was answered already)
+        mid_questions = bool(asked) or latest_intent(tracker) == "affirm"
+        if mid_questions and not reading.answered and not reading.switched and asks_go_ahead(english_text(tracker)):
+            # "so is it ok" in the middle of the questions, or as the reply that started them: no
+            # all-clear (S9), and why the questions go on
+            dispatcher.utter_message(text=wording.text("screening.go_ahead_mid_questions"))
         if asked and not reading.answered and not reading.switched:
             # Not an answer ("stop", a side question): returning nothing lets Rasa reject the
             # form's turn, so the interruption rules (stop, handoff, topic questions) apply.

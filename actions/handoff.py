@@ -98,11 +98,27 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if asks_for_urgent_help(english_text(tracker)):
+        text = english_text(tracker)
+        if not text.startswith("/") and not PERSON_WORDS.search(text):
+            # "so who can have it?" read as asking for a person: a go-ahead question about the
+            # people named, answered with their advice and whom to ask
+            reading = reading_of(tracker)
+            topic = follow_up_topic(text, reading.profile, reading.texts[-2] if len(reading.texts) > 1 else "")
+            if topic is not None or (asks_go_ahead(text) and any(not p.is_empty() for p in reading.people.values())):
+                return answer_topic(dispatcher, tracker, topic or SAFETY_CHECK)
+        if asks_for_urgent_help(text):
             # "not an emergency, but I'd like to speak to someone medical tonight": our support
             # team is not medical, so where to get medical help comes first.
             dispatcher.utter_message(response="utter_urgent_advice")
         return open_handoff(dispatcher, tracker, "asked_for_person")
+
+
+# Words of asking for a person; a message read as that request without any may be something else.
+PERSON_WORDS = re.compile(
+    r"\b(?:person|people|human|someone|somebody|anyone|staff|team|agent|advisor|adviser|operator|"
+    r"real|talk|speak|chat|call|ring|phone|contact|pharmacist|doctor|nurse|help|manager|support|live|bot)\b",
+    re.I,
+)
 
 
 class ActionFlagEmergency(Action):
@@ -211,6 +227,19 @@ class ActionUrgentHelp(Action):
         return [*events, *open_handoff(dispatcher, tracker, "emergency", announce=False)]
 
 
+# "can she have sedorum?", "could my dad take it": whether someone may take it, however classified.
+CAN_TAKE = re.compile(
+    r"\b(?:can|could|should|may)\s+(?:i|he|she|they|we|my\s+\w+)\s+(?:\w+\s+)?(?:have|take|use|try|start)\b", re.I
+)
+# Words of a question about buying; a message read as one without any is about something else
+# ("it was only a small one they said" after a heart finding).
+PURCHASE_WORDS = re.compile(
+    r"\b(?:buy\w*|order\w*|price\w*|cost\w*|£|\$|€|pay\w*|checkout|basket|cart|deliver\w*|post(?:age)?|ship\w*|"
+    r"stock|discount|offer|sell\w*|shop|purchase\w*|get\s+(?:it|some)|afford|cheap\w*|expensive|refund|subscri\w*)\b",
+    re.I,
+)
+
+
 class NoAmountsDispatcher(CollectingDispatcher):
     """A dispatcher whose texts lose every sentence that gives an amount: while an emergency is
     open, no reply carries a figure, whichever answer it came from (a finding that states the
@@ -278,7 +307,10 @@ class ActionHandoffWaiting(Action):
             # Every question is still answered while the visitor waits for a person: waiting must
             # never mean going without an answer the assistant can give.
             events = answer_topic(dispatcher, tracker, topic)
-        elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT):
+        elif latest_intent(tracker) in (SAFETY_CHECK_INTENT, INFORM_INTENT) or (
+            emergency and CAN_TAKE.search(english_text(tracker))
+        ):
+            # "and can she have sedorum for her legs though?" after a crisis: answered too
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
         if emergency:
             say_staff_status(dispatcher)
@@ -364,11 +396,16 @@ class ActionAnswerPurchase(Action):
         text = latest_text(tracker)
         if ORDER_PROBLEM.search(text):
             return [*events, *open_handoff(dispatcher, tracker, "order_problem")]
-        if first is None and asks_go_ahead(english_text(tracker)) and evaluate(reading_of(tracker).profile).findings:
+        english = english_text(tracker)
+        if first is None and not PURCHASE_WORDS.search(english) and evaluate(reading_of(tracker).profile).findings:
+            # "it was only a small one they said" after a heart finding, read as a purchase
+            # question: no checkout, the advice again with whom to ask
+            return answer_topic(dispatcher, tracker, SAFETY_CHECK)
+        if first is None and asks_go_ahead(english) and evaluate(reading_of(tracker).profile).findings:
             # "right, can I just order sedorum and start it tonight then?" from someone who is
             # pregnant: the advice on who to ask comes before the checkout.
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)
-        elif first is None and SHOULD_I_BUY.search(english_text(tracker)):
+        elif first is None and SHOULD_I_BUY.search(english):
             # "so should I buy it or not?": no personal all-clear (S9), but whom to ask and what
             # the evidence says, before the checkout
             dispatcher.utter_message(response="utter_evidence_before_buying")

@@ -213,6 +213,14 @@ AFTER_THE_BIRTH = re.compile(
 )
 
 
+# A product made for children: "children's magnesium gummies", "kids' vitamins".
+CHILDRENS_PRODUCTS = re.compile(
+    r"\b(?:children'?s|childrens|kids'?|kiddies|child)\s+(?:\w+\s+)?(?:gumm(?:y|ies)|vitamins?|supplements?|tablets?|"
+    r"magnesium|chewables?|syrup|drops)\b",
+    re.I,
+)
+
+
 def topic_in_context(topic: str, text: str, reading: Reading) -> str:
     """The topic a question is about, given the conversation: the classifier reads one message."""
     if INTERACTIONS.search(text) and topic not in (DOSAGE, SAFETY_CHECK):
@@ -233,6 +241,9 @@ def topic_in_context(topic: str, text: str, reading: Reading) -> str:
         return DOSAGE
     if reading.profile.pregnant and AFTER_THE_BIRTH.search(text):
         return topic_of("ask_pregnancy") or topic
+    if topic not in PERSONAL_TOPICS and CHILDRENS_PRODUCTS.search(text):
+        # "what about the children's magnesium gummies you see in shops?" read as a food question
+        return topic_of("ask_supplement_forms") or topic
     return topic
 
 
@@ -409,6 +420,9 @@ def facts_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     if not states_findings(reading):
         return None
     screening = evaluate(reading.profile)
+    if ASKS_IF_A_BOT.search(english_text(tracker)):
+        # "am I talking to a bot? my mum's on dialysis": who answers, then what her facts mean
+        dispatcher.utter_message(response="utter_bot_challenge")
     say_language_lines(dispatcher, tracker, "clinician")
     dispatcher.utter_message(text=screening.render(reading.subject), buttons=SCREENING_BUTTONS)
     say_storage_advice(dispatcher, reading)
@@ -436,8 +450,13 @@ def relatives_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
 SMALL_TALK_RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_thank", "bot_challenge": "utter_bot_challenge"}
 
 
-# "am I talking to a bot?", "is this a real person?"
-ASKS_IF_A_BOT = re.compile(r"\b(?:bot|robot|chatbot|real\s+person|human|machine|automated|an?\s+ai)\b", re.I)
+# "am I talking to a bot?", "are you a real person?", "is this automated?"
+ASKS_IF_A_BOT = re.compile(
+    r"\b(?:am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with)\s+an?\s+(?:bot|robot|machine|computer|real\s+person|"
+    r"human|person|ai)|are\s+you\s+(?:an?\s+)?(?:bot|robot|real|human|person|machine|ai|computer)|"
+    r"is\s+this\s+(?:an?\s+)?(?:bot|robot|real\s+person|human|automated|ai))\b",
+    re.I,
+)
 
 
 class ActionSmallTalk(Action):
@@ -463,14 +482,6 @@ class ActionSmallTalk(Action):
             dispatcher.utter_message(response="utter_deletion_not_done")
             dispatcher.utter_message(response="utter_ask_delete_confirmation")
             return []
-        if (
-            latest_intent(tracker) == "bot_challenge"
-            and ASKS_IF_A_BOT.search(text)
-            and states_findings(reading_of(tracker))
-        ):
-            # "am I talking to a bot? my mum's on dialysis": who answers, then what her facts mean
-            dispatcher.utter_message(response="utter_bot_challenge")
-            return facts_first(dispatcher, tracker) or []
         events = facts_first(dispatcher, tracker)
         if events is not None:
             return events

@@ -172,7 +172,7 @@ def read_turn(before: Reading, turn: Turn) -> Reading:
         ],
     )
     asked = _screening_question(turn.asked)
-    if english and asked:
+    if english and asked and not _turns_to_the_visitor(english, reading.subject):
         _read_answer(reading, english, asked, turn.asked or "")
     if english and not reading.answered:
         _read_statement(reading, english)
@@ -285,6 +285,15 @@ def _facts_with_reason(extraction: Extraction, reason: str) -> Profile:
     if profile.medications:
         profile.takes_medicines = True
     return profile
+
+
+def _turns_to_the_visitor(english: str, subject: Subject) -> bool:
+    """ "and me? 36, no health problems" while the questions are about the partner: the numbers
+    and facts in it are the visitor's, not answers about the partner."""
+    return not subject.is_self and bool(_AND_ME.search(english))
+
+
+_AND_ME = re.compile(r"^\W*(?:and|what\s+about|how\s+about)\s+(?:me|myself|for\s+me)\b", re.I)
 
 
 def _read_statement(reading: Reading, english: str) -> None:

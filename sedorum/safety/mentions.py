@@ -364,7 +364,9 @@ def _reason(span: Span, about: str = "self") -> str | None:
     if span._.is_hypothetical:
         return "hypothetical"  # "can dialysis patients take it?": nobody's, the visitor's neither
     if owner == "self":
-        return "self"
+        # "I'm a bloke so obviously not pregnant, but my partner is 20 weeks": the visitor's own
+        # "no", which is neither a fact of theirs nor the partner's denial
+        return "self_negated" if _negated(span) else "self"
     if _negated(span):
         return "negated"
     if span._.sedorum_denial_unclear:
