@@ -103,7 +103,7 @@ class ActionHandoff(Action):
             # "so who can have it?" read as asking for a person: a go-ahead question about the
             # people named, answered with their advice and whom to ask
             reading = reading_of(tracker)
-            topic = follow_up_topic(text, reading.profile, reading.texts[-2] if len(reading.texts) > 1 else "")
+            topic = follow_up_topic(text, reading.profile, reading.previous_text)
             if topic is not None or (asks_go_ahead(text) and any(not p.is_empty() for p in reading.people.values())):
                 return answer_topic(dispatcher, tracker, topic or SAFETY_CHECK)
         if asks_for_urgent_help(text):
@@ -336,7 +336,7 @@ class ActionDefaultFallbackWithHandoff(Action):
             dispatcher.utter_message(response="utter_urgent_advice")
             return []
         reading = reading_of(tracker)
-        follow_up = follow_up_topic(text, reading.profile, reading.texts[-2] if len(reading.texts) > 1 else "")
+        follow_up = follow_up_topic(text, reading.profile, reading.previous_text)
         if follow_up == DOSAGE:
             # "what's the upper limit for me" scored between two intents: a dose answer is safe
             # by construction (no figure unless every fact allows it), so it is given.
@@ -397,11 +397,12 @@ class ActionAnswerPurchase(Action):
         if ORDER_PROBLEM.search(text):
             return [*events, *open_handoff(dispatcher, tracker, "order_problem")]
         english = english_text(tracker)
-        if first is None and not PURCHASE_WORDS.search(english) and evaluate(reading_of(tracker).profile).findings:
+        has_findings = bool(evaluate(reading_of(tracker).profile).findings)
+        if first is None and not PURCHASE_WORDS.search(english) and has_findings:
             # "it was only a small one they said" after a heart finding, read as a purchase
             # question: no checkout, the advice again with whom to ask
             return answer_topic(dispatcher, tracker, SAFETY_CHECK)
-        if first is None and asks_go_ahead(english) and evaluate(reading_of(tracker).profile).findings:
+        if first is None and asks_go_ahead(english) and has_findings:
             # "right, can I just order sedorum and start it tonight then?" from someone who is
             # pregnant: the advice on who to ask comes before the checkout.
             events = answer_topic(dispatcher, tracker, SAFETY_CHECK)

@@ -572,8 +572,7 @@ class ActionShortReply(Action):
         if events is not None:
             return events
         reading = reading_of(tracker)
-        previous = reading.texts[-2] if len(reading.texts) > 1 else ""
-        topic = follow_up_topic(english_text(tracker), reading.profile, previous)
+        topic = follow_up_topic(english_text(tracker), reading.profile, reading.previous_text)
         if topic is not None:
             return answer_topic(dispatcher, tracker, topic)
         say_language_lines(dispatcher, tracker)

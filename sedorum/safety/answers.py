@@ -30,7 +30,7 @@ from .engine import Screening, dose_allowed, dose_sources, evaluate, sources_lin
 from .health_words import HealthWord, question_for
 from .other_medicines import iron_dose_question, other_medicine_in_dose_question
 from .profile import Profile
-from .subject import CHILD, SELF, Subject, may_be_a_child, without_own_parenthood
+from .subject import CHILD, SAME_FOR, SELF, Subject, may_be_a_child, without_own_parenthood
 from .timing import is_timing_question, timing_answer
 
 # Topics whose answer depends on the person's health: the findings are said in full each time.
@@ -193,8 +193,7 @@ _FOLLOW_UP = re.compile(
     r"\b(?:what do you think|what now|interactions?|interact|clash|is (?:it|that|this) (?:ok|okay|alright|safe)|"
     r"any (?:problems?|issues?|risks?)|should i|can i|could i|what if|and if not|what then)\b"
     # "and him?", "what about my husband?": the same question about the person named before
-    r"|^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|me|myself|my\s+\w+|mum|mom|"
-    r"mam|dad|nan|nana|gran|granny|grandma|grandad|grandpa)\b\s*(?:then\s*)?(?:[?.!]|$)",
+    r"|" + SAME_FOR + r"\s*(?:then\s*)?(?:[?.!]|$)",
     re.IGNORECASE,
 )
 
@@ -295,11 +294,7 @@ def sets_need_beside_limit(text: str) -> bool:
 
 
 # "and me?", "what about my wife?": the same question again, about another person.
-_SAME_FOR = re.compile(
-    r"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|me|myself|my\s+\w+|mum|mom|"
-    r"mam|dad|nan|nana|gran|granny|grandma|grandad|grandpa)\b",
-    re.IGNORECASE,
-)
+_SAME_FOR = re.compile(SAME_FOR, re.IGNORECASE)
 
 
 def follow_up_topic(text: str, profile: Profile, previous: str = "") -> str | None:

@@ -95,6 +95,12 @@ class Reading:
     languages: frozenset[str] = frozenset({ENGLISH})
 
     @property
+    def previous_text(self) -> str:
+        """The visitor's message before the latest one, in English ("" at the start): what a
+        short follow-up such as "and me?" asks again."""
+        return self.texts[-2] if len(self.texts) > 1 else ""
+
+    @property
     def not_english(self) -> bool:
         """True once a message was in another language: read through a word list, never fully."""
         return self.languages != {ENGLISH}

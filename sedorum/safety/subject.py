@@ -67,6 +67,13 @@ _THEM = r"(?:him|her|them|their)"
 # The kinship words people use as names, without "my" ("Mum takes ...", "could dad have it?",
 # "Dad is 82"): one list for whom a question is about and whose age a number is.
 BARE_KIN = r"(?:dad|daddy|mum|mom|mam|mummy|mommy|mama|papa|grandad|granddad|grandpa|grandma|gran|granny|nan|nana)"
+# "and him?", "what about my wife?", "and me then?": a short follow-up that asks the same again
+# about another person (the start of the message; callers add what may follow).
+SAME_FOR = (
+    r"^\W*(?:and|what\s+about|how\s+about|and\s+for|same\s+for)\s+(?:him|her|them|me|myself|my\s+\w+|"
+    + BARE_KIN
+    + r")\b"
+)
 # He, she and the like: a message that uses them speaks of someone other than the visitor.
 THIRD_PERSON_RE = re.compile(r"\b(?:he|she|he'?s|she'?s|him|her|hers|his|they|them|their)\b", re.I)
 _HE = r"(?:he|she|they)"
